@@ -1,0 +1,1 @@
+//! Procedural macros for pelican (embedding migrations arrives with issue 4).

@@ -1,0 +1,45 @@
+//! # pelican
+//!
+//! Alembic's revision model for PostgreSQL, done right for Rust: migrations live in the
+//! application binary, form a revision DAG (branches, merges, `depends_on`, branch labels),
+//! run forward and back, and can never be edited silently once applied.
+//!
+//! The crate is layered. The **pure core** decides *what* runs and never touches a
+//! connection:
+//!
+//! * [`revision`]: revision ids, metadata and checksums;
+//! * [`source`]: migration files (text → [`Revision`] + up/down bodies) and the directory loader;
+//! * [`graph`]: the validated [`RevisionGraph`] with heads, bases, ancestry, labels and lookups;
+//! * [`target`]: parsing and resolving targets such as `head`, `ae1f@head` or `-2`;
+//! * [`plan`]: the ordered [`Plan`] of up/down steps from an applied set to a target.
+//!
+//! ```ignore
+//! use pelican::{plan::Planner, Revision, RevisionGraph, Target};
+//! use std::collections::HashSet;
+//!
+//! let revisions = vec![
+//!     Revision::new("a1".parse()?),
+//!     Revision::new("a2".parse()?).with_parents(vec!["a1".parse()?]),
+//! ];
+//! let graph = RevisionGraph::new(revisions)?;
+//! let applied = HashSet::new();
+//! let plan = Planner::new(&graph, &applied).upgrade(&"head".parse::<Target>()?)?;
+//! let ids: Vec<&str> = plan.steps().iter().map(|s| s.revision.as_str()).collect();
+//! assert_eq!(ids, ["a1", "a2"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod graph;
+pub mod plan;
+pub mod revision;
+pub mod source;
+pub mod target;
+
+pub use error::Error;
+pub use graph::{GraphError, RevisionGraph};
+pub use plan::{Direction, Plan, PlanError, Step};
+pub use revision::{Checksum, ChecksumAlgorithm, Revision, RevisionId};
+pub use target::{Target, TargetError};
