@@ -13,7 +13,7 @@
 //! * [`target`]: parsing and resolving targets such as `head`, `ae1f@head` or `-2`;
 //! * [`plan`]: the ordered [`Plan`] of up/down steps from an applied set to a target.
 //!
-//! ```ignore
+//! ```
 //! use pelican::{plan::Planner, Revision, RevisionGraph, Target};
 //! use std::collections::HashSet;
 //!
@@ -22,8 +22,8 @@
 //!     Revision::new("a2".parse()?).with_parents(vec!["a1".parse()?]),
 //! ];
 //! let graph = RevisionGraph::new(revisions)?;
-//! let applied = HashSet::new();
-//! let plan = Planner::new(&graph, &applied).upgrade(&"head".parse::<Target>()?)?;
+//! let applied: HashSet<String> = HashSet::new();
+//! let plan = Planner::new(&graph, &applied)?.upgrade(&"head".parse::<Target>()?)?;
 //! let ids: Vec<&str> = plan.steps().iter().map(|s| s.revision.as_str()).collect();
 //! assert_eq!(ids, ["a1", "a2"]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -40,6 +40,6 @@ pub mod target;
 
 pub use error::Error;
 pub use graph::{GraphError, RevisionGraph};
-pub use plan::{Direction, Plan, PlanError, Step};
+pub use plan::{Direction, Plan, PlanError, Planner, StampPlan, Step};
 pub use revision::{Checksum, ChecksumAlgorithm, Revision, RevisionId};
 pub use target::{Target, TargetError};

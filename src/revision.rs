@@ -5,6 +5,7 @@
 
 use std::borrow::Borrow;
 use std::fmt;
+use std::sync::Arc;
 
 /// Words with a meaning of their own in targets; they can't name a revision or a branch.
 pub const RESERVED_NAMES: [&str; 3] = ["head", "heads", "base"];
@@ -21,15 +22,16 @@ pub const RESERVED_NAMES: [&str; 3] = ["head", "heads", "base"];
 /// assert_eq!(id.as_str(), "3f2a9c1d7b4e");
 /// assert!("bad-id".parse::<RevisionId>().is_err());
 /// ```
+// `Arc<str>`: ids are cloned into plans, reports and maps; a clone must not allocate.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RevisionId(String);
+pub struct RevisionId(Arc<str>);
 
 impl RevisionId {
     /// Checks `id` and wraps it.
     pub fn new(id: impl Into<String>) -> Result<Self, InvalidName> {
         let id = id.into();
         check_name(&id, NameKind::Revision)?;
-        Ok(RevisionId(id))
+        Ok(RevisionId(id.into()))
     }
 
     /// The identifier as text.
@@ -71,13 +73,13 @@ impl Borrow<str> for RevisionId {
 
 impl PartialEq<str> for RevisionId {
     fn eq(&self, other: &str) -> bool {
-        self.0 == other
+        &*self.0 == other
     }
 }
 
 impl PartialEq<&str> for RevisionId {
     fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
+        &*self.0 == *other
     }
 }
 
@@ -121,16 +123,16 @@ impl fmt::Display for InvalidName {
                 self.name, self.kind
             );
         }
-        let bad: String = self
-            .name
-            .chars()
-            .filter(|c| !is_name_char(*c))
-            .fold(String::new(), |mut acc, c| {
-                if !acc.contains(c) {
-                    acc.push(c);
-                }
-                acc
-            });
+        let bad: String =
+            self.name
+                .chars()
+                .filter(|c| !is_name_char(*c))
+                .fold(String::new(), |mut acc, c| {
+                    if !acc.contains(c) {
+                        acc.push(c);
+                    }
+                    acc
+                });
         write!(
             f,
             "{} '{}' contains {:?}; only ASCII letters, digits and '_' are allowed",
@@ -414,7 +416,10 @@ mod tests {
         );
         let err = RevisionId::new("head").unwrap_err();
         assert!(err.to_string().contains("reserved target word"), "{err}");
-        assert_eq!(RevisionId::new("").unwrap_err().to_string(), "empty revision id");
+        assert_eq!(
+            RevisionId::new("").unwrap_err().to_string(),
+            "empty revision id"
+        );
     }
 
     #[test]
