@@ -402,7 +402,8 @@ fn begin_atomic_only_opens_a_body_in_create_function_or_procedure() {
             "SELECT 2"
         ]
     );
-    // A routine named `begin`, or a parameter named `atomic`, opens nothing either.
+    // A routine named `begin`, or a parameter named `atomic`, opens nothing either. (psql 15
+    // sends these two as one query; PostgreSQL's parser sees two statements, as we do.)
     assert_eq!(
         split("CREATE FUNCTION begin(atomic int) RETURNS int RETURN atomic; SELECT 2"),
         [
