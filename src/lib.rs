@@ -33,6 +33,7 @@
 
 pub mod error;
 pub mod graph;
+pub mod migration;
 pub mod plan;
 pub mod revision;
 pub mod source;
