@@ -439,23 +439,21 @@ pub fn parse_migration(file_name: &str, text_bytes: &[u8]) -> Result<MigrationFi
     let Some((id, id_line)) = header.revision.clone() else {
         return Err(fail(Some(1), ParseErrorKind::MissingRevision { kind }));
     };
-    let parents = header.revises.as_ref().map(|(ids, line)| {
-        let names: Vec<&str> = ids.iter().map(RevisionId::as_str).collect();
-        (Key::Revises, names, *line)
-    });
-    let dependencies = header.depends_on.as_ref().map(|(names, line)| {
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        (Key::DependsOn, names, *line)
-    });
-    for (key, names, line) in parents.into_iter().chain(dependencies) {
-        if names.contains(&id.as_str()) {
-            return Err(fail(
-                Some(line),
-                ParseErrorKind::SelfReference {
-                    key: key.name(),
-                    id: id.clone(),
-                },
-            ));
+    let lists_itself = |key: Key, line: usize| {
+        let kind = ParseErrorKind::SelfReference {
+            key: key.name(),
+            id: id.clone(),
+        };
+        Err(fail(Some(line), kind))
+    };
+    if let Some((parents, line)) = &header.revises {
+        if parents.contains(&id) {
+            return lists_itself(Key::Revises, *line);
+        }
+    }
+    if let Some((dependencies, line)) = &header.depends_on {
+        if dependencies.iter().any(|entry| entry == id.as_str()) {
+            return lists_itself(Key::DependsOn, *line);
         }
     }
     if !file_stem_matches(stem, &id) {
@@ -741,79 +739,57 @@ fn parse_sections(
     header_end: usize,
     irreversible: Option<&(String, usize)>,
 ) -> Result<(SqlSection, Option<SqlSection>), Located> {
-    // For each section: the marker's line and the body once it is closed.
-    let mut up: Option<(usize, Option<SqlSection>)> = None;
-    let mut down: Option<(usize, Option<SqlSection>)> = None;
-    // The open section and the byte offset where its body starts.
-    let mut open: Option<(Section, usize)> = None;
-
-    let close = |open: Option<(Section, usize)>,
-                 end: usize,
-                 up: &mut Option<(usize, Option<SqlSection>)>,
-                 down: &mut Option<(usize, Option<SqlSection>)>| {
-        if let Some((section, start)) = open {
-            let slot = match section {
-                Section::Up => up,
-                Section::Down => down,
-            };
-            if let Some((marker_line, body)) = slot {
-                *body = Some(SqlSection {
-                    sql: text.get(start..end).unwrap_or_default().to_owned(),
-                    first_line: *marker_line + 1,
-                });
-            }
-        }
-    };
-
+    // First the marker lines, in file order; each body then runs to the next marker.
+    let mut markers: Vec<(Section, &Line<'_>)> = Vec::new();
     for line in &lines[header_end..] {
         let trimmed = line.text.trim_end();
         let at = |e| (Some(line.number), e);
         if let Some(section) = section_marker(trimmed, MigrationKind::Sql) {
-            let slot = match section {
-                Section::Up => &up,
-                Section::Down => &down,
-            };
-            if let Some((first_line, _)) = slot {
+            if let Some((_, first)) = markers.iter().find(|(seen, _)| *seen == section) {
                 return Err(at(ParseErrorKind::DuplicateSection {
                     section,
-                    first_line: *first_line,
+                    first_line: first.number,
                 }));
             }
-            close(open, line.start, &mut up, &mut down);
-            match section {
-                Section::Up => up = Some((line.number, None)),
-                Section::Down => down = Some((line.number, None)),
-            }
-            open = Some((section, line.end));
+            markers.push((section, line));
         } else if let Some(section) = misspelled_marker(trimmed, MigrationKind::Sql) {
             return Err(at(ParseErrorKind::MisspelledSectionMarker {
                 text: trimmed.trim().to_owned(),
                 section,
             }));
-        } else if open.is_none() && !is_blank_or_comment(trimmed) {
+        } else if markers.is_empty() && !is_blank_or_comment(trimmed) {
             return Err(at(ParseErrorKind::SqlBeforeSection));
         }
     }
-    close(open, text.len(), &mut up, &mut down);
 
-    let Some((_, Some(up))) = up else {
+    let body = |wanted: Section| {
+        let index = markers.iter().position(|(section, _)| *section == wanted)?;
+        let marker = markers[index].1;
+        let end = markers
+            .get(index + 1)
+            .map_or(text.len(), |(_, next)| next.start);
+        let section = SqlSection {
+            sql: text.get(marker.end..end).unwrap_or_default().to_owned(),
+            first_line: marker.number + 1,
+        };
+        Some((marker.number, section))
+    };
+    let Some((_, up)) = body(Section::Up) else {
         return Err((None, ParseErrorKind::MissingUp));
     };
-    match (down, irreversible) {
+    match (body(Section::Down), irreversible) {
         (None, None) => Err((None, ParseErrorKind::MissingDown)),
-        (Some((down_line, Some(body))), Some((_, irreversible_line))) => {
-            if body.sql.lines().all(is_blank_or_comment) {
-                Ok((up, Some(body)))
-            } else {
-                Err((
-                    Some(down_line),
-                    ParseErrorKind::DownInIrreversible {
-                        irreversible_line: *irreversible_line,
-                    },
-                ))
-            }
+        (Some((down_line, down)), Some((_, irreversible_line)))
+            if !down.sql.lines().all(is_blank_or_comment) =>
+        {
+            Err((
+                Some(down_line),
+                ParseErrorKind::DownInIrreversible {
+                    irreversible_line: *irreversible_line,
+                },
+            ))
         }
-        (down, _) => Ok((up, down.and_then(|(_, body)| body))),
+        (down, _) => Ok((up, down.map(|(_, section)| section))),
     }
 }
 

@@ -144,6 +144,24 @@ fn sections_may_come_in_either_order_with_comments_before_them() {
 }
 
 #[test]
+fn prose_comments_after_the_header_may_contain_colons() {
+    let text = "-- revision: 3f2a9c1d7b4e\n\n-- Note: runs before the backfill.\n-- up\n-- down\n";
+    assert!(parse(text).is_ok());
+    let text = "//! revision: 9c8b7a6f5e4d\n\n//! Note: uses the new column.\npub struct M;\n";
+    assert!(parse_migration("9c8b7a6f5e4d_note.rs", text.as_bytes()).is_ok());
+    let text = "//! revision: 9c8b7a6f5e4d\n\n//! revises: 3f2a9c1d7b4e\n";
+    assert_eq!(
+        parse_migration("9c8b7a6f5e4d_note.rs", text.as_bytes())
+            .unwrap_err()
+            .kind(),
+        &ParseErrorKind::KeyAfterHeader {
+            key: "revises",
+            header_end: 2
+        }
+    );
+}
+
+#[test]
 fn header_values_may_contain_colons_and_keys_may_come_in_any_order() {
     let file = parse(
         "-- message: see https://example.com/ticket/1\n-- revision: 3f2a9c1d7b4e\n-- up\n-- down\n",
