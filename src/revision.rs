@@ -6,6 +6,7 @@
 use std::borrow::Borrow;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Words with a meaning of their own in targets; they can't name a revision or a branch.
 pub const RESERVED_NAMES: [&str; 3] = ["head", "heads", "base"];
@@ -277,6 +278,8 @@ pub struct Revision {
     created: Option<String>,
     transactional: bool,
     irreversible: Option<String>,
+    lock_timeout: Option<Duration>,
+    statement_timeout: Option<Duration>,
     checksum: Checksum,
 }
 
@@ -293,6 +296,8 @@ impl Revision {
             created: None,
             transactional: true,
             irreversible: None,
+            lock_timeout: None,
+            statement_timeout: None,
             checksum: Checksum::of(b""),
         }
     }
@@ -336,6 +341,19 @@ impl Revision {
     /// Marks the revision irreversible, with the reason shown when a downgrade reaches it.
     pub fn with_irreversible(mut self, reason: impl Into<String>) -> Self {
         self.irreversible = Some(reason.into());
+        self
+    }
+
+    /// Sets PostgreSQL's `lock_timeout` while this revision runs (header `lock-timeout`).
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets PostgreSQL's `statement_timeout` while this revision runs (header
+    /// `statement-timeout`).
+    pub fn with_statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = Some(timeout);
         self
     }
 
@@ -383,6 +401,16 @@ impl Revision {
     /// Why the revision can't be downgraded, if it can't.
     pub fn irreversible(&self) -> Option<&str> {
         self.irreversible.as_deref()
+    }
+
+    /// The `lock_timeout` this revision runs with, overriding the run's.
+    pub fn lock_timeout(&self) -> Option<Duration> {
+        self.lock_timeout
+    }
+
+    /// The `statement_timeout` this revision runs with, overriding the run's.
+    pub fn statement_timeout(&self) -> Option<Duration> {
+        self.statement_timeout
     }
 
     /// The checksum of the revision's file.

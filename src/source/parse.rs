@@ -157,9 +157,11 @@ enum Key {
     Created,
     Transaction,
     Irreversible,
+    LockTimeout,
+    StatementTimeout,
 }
 
-const KEYS: [Key; 8] = [
+const KEYS: [Key; 10] = [
     Key::Revision,
     Key::Revises,
     Key::DependsOn,
@@ -168,6 +170,8 @@ const KEYS: [Key; 8] = [
     Key::Created,
     Key::Transaction,
     Key::Irreversible,
+    Key::LockTimeout,
+    Key::StatementTimeout,
 ];
 
 impl Key {
@@ -181,6 +185,8 @@ impl Key {
             Key::Created => "created",
             Key::Transaction => "transaction",
             Key::Irreversible => "irreversible",
+            Key::LockTimeout => "lock-timeout",
+            Key::StatementTimeout => "statement-timeout",
         }
     }
 
@@ -275,6 +281,17 @@ pub enum ParseErrorKind {
     /// A `transaction` value other than `true` or `false`.
     #[error("invalid 'transaction' value '{value}': expected 'true' or 'false'")]
     InvalidTransaction {
+        /// The value as written.
+        value: String,
+    },
+    /// A `lock-timeout` or `statement-timeout` value that is not a duration.
+    #[error(
+        "invalid '{key}' value '{value}': expected a whole number with a unit, \
+         such as '500ms', '5s', '2min' or '1h'"
+    )]
+    InvalidTimeout {
+        /// The header key.
+        key: &'static str,
         /// The value as written.
         value: String,
     },
@@ -485,6 +502,12 @@ pub fn parse_migration(file_name: &str, text_bytes: &[u8]) -> Result<MigrationFi
     if let Some((reason, _)) = header.irreversible {
         revision = revision.with_irreversible(reason);
     }
+    if let Some(timeout) = header.lock_timeout {
+        revision = revision.with_lock_timeout(timeout);
+    }
+    if let Some(timeout) = header.statement_timeout {
+        revision = revision.with_statement_timeout(timeout);
+    }
 
     Ok(MigrationFile {
         revision,
@@ -537,6 +560,8 @@ struct Header {
     created: Option<String>,
     transaction: Option<bool>,
     irreversible: Option<(String, usize)>,
+    lock_timeout: Option<std::time::Duration>,
+    statement_timeout: Option<std::time::Duration>,
     /// Each key given so far and its line, to report duplicates.
     seen: Vec<(Key, usize)>,
 }
@@ -633,8 +658,30 @@ fn set_key(header: &mut Header, key: Key, value: &str, line: usize) -> Result<()
             }
             header.irreversible = Some((value.to_owned(), line));
         }
+        Key::LockTimeout => header.lock_timeout = Some(parse_timeout(key, value)?),
+        Key::StatementTimeout => header.statement_timeout = Some(parse_timeout(key, value)?),
     }
     Ok(())
+}
+
+/// Parses `<whole number><unit>` with unit `ms`, `s`, `min` or `h` (PostgreSQL's own units).
+fn parse_timeout(key: Key, value: &str) -> Result<std::time::Duration, ParseErrorKind> {
+    let invalid = || ParseErrorKind::InvalidTimeout {
+        key: key.name(),
+        value: value.to_owned(),
+    };
+    let digits = value.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = value.split_at(digits);
+    let number: u64 = number.parse().map_err(|_| invalid())?;
+    let millis = match unit {
+        "ms" => Some(number),
+        "s" => number.checked_mul(1_000),
+        "min" => number.checked_mul(60_000),
+        "h" => number.checked_mul(3_600_000),
+        _ => None,
+    }
+    .ok_or_else(invalid)?;
+    Ok(std::time::Duration::from_millis(millis))
 }
 
 /// Splits a comma-separated value; an empty value is an empty list. Checks every entry

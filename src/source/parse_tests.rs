@@ -116,6 +116,59 @@ fn transaction_false_is_read() {
 }
 
 #[test]
+fn timeouts_are_read_in_postgres_units() {
+    use std::time::Duration;
+    let file = parse(&with_header(
+        "-- lock-timeout: 5s\n-- statement-timeout: 2min",
+    ))
+    .unwrap();
+    assert_eq!(file.revision().lock_timeout(), Some(Duration::from_secs(5)));
+    assert_eq!(
+        file.revision().statement_timeout(),
+        Some(Duration::from_secs(120))
+    );
+    let file = parse(&with_header(
+        "-- lock-timeout: 250ms\n-- statement-timeout: 1h",
+    ))
+    .unwrap();
+    assert_eq!(
+        file.revision().lock_timeout(),
+        Some(Duration::from_millis(250))
+    );
+    assert_eq!(
+        file.revision().statement_timeout(),
+        Some(Duration::from_secs(3600))
+    );
+    assert_eq!(
+        parse(&with_header("")).unwrap().revision().lock_timeout(),
+        None
+    );
+}
+
+#[test]
+fn error_bad_timeouts() {
+    for bad in [
+        "5",
+        "5 s",
+        "s",
+        "1.5s",
+        "5sec",
+        "-1s",
+        "99999999999999999999h",
+    ] {
+        assert_eq!(
+            error(&with_header(&format!("-- lock-timeout: {bad}"))),
+            format!(
+                "{NAME}:2: invalid 'lock-timeout' value '{bad}': expected a whole number with \
+                 a unit, such as '500ms', '5s', '2min' or '1h'"
+            )
+        );
+    }
+    assert!(error(&with_header("-- statement-timeout: soon"))
+        .contains("invalid 'statement-timeout' value 'soon'"));
+}
+
+#[test]
 fn an_irreversible_revision_may_omit_the_down_section() {
     let text = "-- revision: 3f2a9c1d7b4e\n-- irreversible: drops archived rows\n\n-- up\nDELETE FROM archive;\n";
     let file = parse(text).unwrap();
@@ -304,7 +357,8 @@ fn error_unknown_key_without_a_likely_key_lists_the_known_ones() {
         error(&with_header("-- author: ann")),
         format!(
             "{NAME}:2: unknown header key 'author'; the known keys are revision, revises, \
-             depends-on, branch-labels, message, created, transaction, irreversible"
+             depends-on, branch-labels, message, created, transaction, irreversible, \
+             lock-timeout, statement-timeout"
         )
     );
 }
