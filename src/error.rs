@@ -18,4 +18,10 @@ pub enum Error {
     /// No plan leads from the current state to the target.
     #[error(transparent)]
     Plan(#[from] crate::plan::PlanError),
+    /// A revision id that is not in the migration set.
+    #[error("no revision {id} among the known migrations")]
+    UnknownRevision {
+        /// The id as given.
+        id: String,
+    },
 }

@@ -39,8 +39,10 @@ pub mod revision;
 pub mod source;
 pub mod target;
 
+pub use async_trait::async_trait;
 pub use error::Error;
 pub use graph::{GraphError, RevisionGraph};
+pub use migration::{Migration, MigrationSet};
 pub use plan::{Direction, Plan, PlanError, Planner, StampPlan, Step};
 pub use revision::{Checksum, ChecksumAlgorithm, Revision, RevisionId};
 pub use target::{Target, TargetError};
