@@ -1,6 +1,13 @@
-//! The crate's error type: one enum whose variants wrap the typed errors of each layer.
+//! The crate's error type: one enum whose variants wrap the typed errors of each layer and
+//! name what the user must look at.
+
+use std::fmt;
+use std::time::Duration;
 
 use thiserror::Error;
+
+use crate::plan::Direction;
+use crate::revision::RevisionId;
 
 /// Every way a pelican operation can fail. Each variant names what to look at.
 #[derive(Debug, Error)]
@@ -24,4 +31,192 @@ pub enum Error {
         /// The id as given.
         id: String,
     },
+    /// Talking to PostgreSQL failed outside of a migration's own SQL.
+    #[error("{context}: {}", describe_db_error(.source))]
+    Database {
+        /// What pelican was doing.
+        context: &'static str,
+        /// The driver's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// No connection could be taken from the pool.
+    #[error("could not get a database connection from the pool: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    /// Another migrator held the lock for longer than the configured wait.
+    #[error(
+        "timed out after {:.1}s waiting for the migration lock on {lock}{}; another migrator is \
+         still running (raise the wait with Migrator::lock_wait, or find the holder in \
+         pg_stat_activity)",
+        .waited.as_secs_f64(),
+        .holder.as_ref().map(|h| format!(", held by {h}")).unwrap_or_default()
+    )]
+    LockTimeout {
+        /// The history table the lock protects (`schema.table`).
+        lock: String,
+        /// How long pelican waited.
+        waited: Duration,
+        /// The session holding it, when visible.
+        holder: Option<String>,
+    },
+    /// A migration's SQL or Rust code failed. Its transaction was rolled back (for
+    /// `transaction: false` revisions, see [`Error::FailedRevision`]).
+    #[error(
+        "revision {revision} ({file}{}) failed to {direction}: {message}",
+        .line.map(|l| format!(", line {l}")).unwrap_or_default()
+    )]
+    MigrationFailed {
+        /// The revision.
+        revision: RevisionId,
+        /// Its file.
+        file: String,
+        /// Up or down.
+        direction: Direction,
+        /// The line of the file the error points at, when PostgreSQL gave a position.
+        line: Option<usize>,
+        /// What went wrong (for SQL errors: severity, message, SQLSTATE, detail, hint).
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// A `transaction: false` revision failed or was interrupted part-way; its effects may be
+    /// partly applied, so every run stops until the row is resolved.
+    #[error(
+        "revision {revision} ({file}) is marked failed in the history table: {error}\n\
+         It runs outside a transaction, so part of it may have been applied. Check the \
+         database, finish or undo its statements by hand, then record the outcome with \
+         Migrator::mark_applied or Migrator::forget."
+    )]
+    FailedRevision {
+        /// The revision.
+        revision: String,
+        /// Its file, or `unknown file` when it is not among the known migrations.
+        file: String,
+        /// The error recorded with it.
+        error: String,
+    },
+    /// Applied migration files were edited after they ran.
+    #[error(
+        "applied migrations were changed after they ran:\n{}\nRestore the files as they were \
+         applied; or, if the edit is deliberate and the database already matches it, accept \
+         the new checksums with Migrator::repair.",
+        render_mismatches(.mismatches)
+    )]
+    ChecksumMismatch {
+        /// Every changed revision.
+        mismatches: Vec<ChecksumMismatch>,
+    },
+    /// The database records revisions that are not among the known migrations.
+    #[error(
+        "the database has applied revisions that this application does not know: {}\nThey \
+         probably come from a newer version of the application. Deploy that version, or allow \
+         them with Migrator::allow_unknown_applied(true) (for example while rolling back a \
+         deploy).",
+        .revisions.join(", ")
+    )]
+    UnknownApplied {
+        /// The unknown revision ids.
+        revisions: Vec<String>,
+    },
+    /// A Rust migration read from a directory, without its compiled code.
+    #[error(
+        "revision {revision} ({file}) is a Rust migration, and this migrator has only its file, \
+         not its compiled code; run it from the application that embeds it \
+         (pelican::embed_migrations! with pelican::cli::run), or attach the code with \
+         MigrationSet::with_rust"
+    )]
+    NotCompiled {
+        /// The revision.
+        revision: RevisionId,
+        /// Its file.
+        file: String,
+    },
+    /// `transaction: false` revisions can't run inside the whole-plan transaction.
+    #[error(
+        "revision {revision} ({file}) is declared 'transaction: false', so it can't run inside \
+         the single transaction of TransactionMode::WholePlan; use TransactionMode::PerMigration \
+         for this run"
+    )]
+    NotTransactional {
+        /// The revision.
+        revision: RevisionId,
+        /// Its file.
+        file: String,
+    },
+    /// A failed row to resolve that is not failed.
+    #[error("revision {revision} is not marked failed in the history table (it is {state})")]
+    NotFailed {
+        /// The revision.
+        revision: String,
+        /// Its current state, or `not recorded`.
+        state: String,
+    },
+}
+
+/// One applied revision whose file changed after it ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChecksumMismatch {
+    /// The revision.
+    pub revision: RevisionId,
+    /// Its file.
+    pub file: String,
+    /// The checksum recorded when it was applied.
+    pub recorded: String,
+    /// The checksum of the file now.
+    pub current: String,
+}
+
+impl fmt::Display for ChecksumMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "  {} ({}): recorded {}, file now {}",
+            self.revision, self.file, self.recorded, self.current
+        )
+    }
+}
+
+fn render_mismatches(mismatches: &[ChecksumMismatch]) -> String {
+    mismatches
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Error {
+    pub(crate) fn database(context: &'static str, source: tokio_postgres::Error) -> Self {
+        Error::Database { context, source }
+    }
+}
+
+/// A driver error as a user wants to read it: for server errors, severity, message,
+/// SQLSTATE, detail and hint; otherwise the error and its causes.
+pub(crate) fn describe_db_error(err: &tokio_postgres::Error) -> String {
+    if let Some(db) = err.as_db_error() {
+        let mut text = format!(
+            "{}: {} (SQLSTATE {})",
+            db.severity(),
+            db.message(),
+            db.code().code()
+        );
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!("; DETAIL: {detail}"));
+        }
+        if let Some(hint) = db.hint() {
+            text.push_str(&format!("; HINT: {hint}"));
+        }
+        return text;
+    }
+    let mut text = err.to_string();
+    let mut cause = std::error::Error::source(err);
+    while let Some(inner) = cause {
+        let inner_text = inner.to_string();
+        if !text.contains(&inner_text) {
+            text.push_str(&format!(": {inner_text}"));
+        }
+        cause = inner.source();
+    }
+    text
 }

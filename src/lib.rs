@@ -33,8 +33,12 @@
 
 pub mod error;
 pub mod graph;
+pub mod history;
+pub mod lock;
 pub mod migration;
+pub mod migrator;
 pub mod plan;
+mod quote;
 pub mod revision;
 pub mod source;
 pub mod target;
@@ -42,7 +46,9 @@ pub mod target;
 pub use async_trait::async_trait;
 pub use error::Error;
 pub use graph::{GraphError, RevisionGraph};
+pub use lock::{Connection, Database};
 pub use migration::{Migration, MigrationSet};
+pub use migrator::{Migrator, Report, StampReport, Status, StepReport, TransactionMode};
 pub use plan::{Direction, Plan, PlanError, Planner, StampPlan, Step};
 pub use revision::{Checksum, ChecksumAlgorithm, Revision, RevisionId};
 pub use target::{Target, TargetError};

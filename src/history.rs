@@ -1,0 +1,408 @@
+//! The history table `pelican_revisions` (one row per applied, stamped or failed revision) and
+//! the append-only `pelican_log` beside it.
+//!
+//! Their layout is a public contract (see `docs/operations.md`): tools and people query them.
+//! Changing it needs a migration of its own, handled here, and a CHANGELOG entry.
+//!
+//! Everything here builds SQL text rather than running it, where it can: the migrator sends a
+//! migration's SQL and its history rows in one simple-protocol query, so applying a migration
+//! costs one round trip.
+
+use std::fmt;
+use std::time::Duration;
+
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+use crate::quote::{ident, literal, optional_literal, text_array};
+use crate::revision::Checksum;
+use crate::source::MigrationKind;
+
+/// The name of the history table.
+pub const REVISIONS_TABLE: &str = "pelican_revisions";
+/// The name of the log table.
+pub const LOG_TABLE: &str = "pelican_log";
+/// The layout version written into the tables' comments.
+pub const LAYOUT_VERSION: u32 = 1;
+
+/// The state of a revision's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RevisionState {
+    /// Its `up` ran and committed.
+    Applied,
+    /// Recorded by `stamp` without running anything.
+    Stamped,
+    /// A `transaction: false` revision that failed or was interrupted part-way: its effects
+    /// may be partly there. Every run refuses to proceed until the row is resolved.
+    Failed,
+}
+
+impl RevisionState {
+    /// The text stored in the `state` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevisionState::Applied => "applied",
+            RevisionState::Stamped => "stamped",
+            RevisionState::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "applied" => Some(RevisionState::Applied),
+            "stamped" => Some(RevisionState::Stamped),
+            "failed" => Some(RevisionState::Failed),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for RevisionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the log records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operation {
+    Upgrade,
+    Downgrade,
+    Stamp,
+    Unstamp,
+    Repair,
+    MarkApplied,
+    Forget,
+}
+
+impl Operation {
+    fn as_str(self) -> &'static str {
+        match self {
+            Operation::Upgrade => "upgrade",
+            Operation::Downgrade => "downgrade",
+            Operation::Stamp => "stamp",
+            Operation::Unstamp => "unstamp",
+            Operation::Repair => "repair",
+            Operation::MarkApplied => "mark_applied",
+            Operation::Forget => "forget",
+        }
+    }
+}
+
+/// One row of `pelican_revisions`, as [`Migrator::history`](crate::Migrator::history) returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRow {
+    /// The revision id.
+    pub revision: String,
+    /// Its parents when it was recorded.
+    pub parents: Vec<String>,
+    /// Its message when it was recorded.
+    pub message: String,
+    /// The checksum of its file when it was recorded (lowercase hex).
+    pub checksum: String,
+    /// The checksum's algorithm (`sha256`).
+    pub checksum_algorithm: String,
+    /// `sql` or `rust`.
+    pub kind: String,
+    /// Applied, stamped or failed.
+    pub state: RevisionState,
+    /// When it was recorded (RFC 3339, UTC).
+    pub applied_at: String,
+    /// How long its `up` took, when it ran.
+    pub duration_ms: Option<i64>,
+    /// The database user that recorded it.
+    pub applied_by: String,
+    /// For a failed revision, what went wrong.
+    pub error: Option<String>,
+}
+
+/// The part of a row every run reads: small, so that a start at head stays one cheap query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StateRow {
+    pub(crate) revision: String,
+    pub(crate) checksum: String,
+    pub(crate) checksum_algorithm: String,
+    pub(crate) state: RevisionState,
+    pub(crate) error: Option<String>,
+}
+
+/// The history tables of one schema.
+#[derive(Debug, Clone)]
+pub(crate) struct History {
+    schema: String,
+    revisions: String,
+    log: String,
+}
+
+/// The values a new row records.
+pub(crate) struct NewRow<'a> {
+    pub(crate) revision: &'a str,
+    pub(crate) parents: Vec<&'a str>,
+    pub(crate) message: &'a str,
+    pub(crate) checksum: &'a Checksum,
+    pub(crate) kind: MigrationKind,
+    pub(crate) state: RevisionState,
+}
+
+/// How a row's `duration_ms` is computed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Elapsed {
+    /// Since the transaction began: the statement runs in the migration's transaction.
+    SinceTransactionStart,
+    /// Measured by the client.
+    Measured(Duration),
+    /// Nothing ran.
+    None,
+}
+
+impl Elapsed {
+    fn sql(self) -> String {
+        match self {
+            Elapsed::SinceTransactionStart => {
+                "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint".to_owned()
+            }
+            Elapsed::Measured(d) => d.as_millis().to_string(),
+            Elapsed::None => "NULL".to_owned(),
+        }
+    }
+}
+
+impl History {
+    pub(crate) fn new(schema: &str) -> Self {
+        History {
+            schema: schema.to_owned(),
+            revisions: format!("{}.{}", ident(schema), ident(REVISIONS_TABLE)),
+            log: format!("{}.{}", ident(schema), ident(LOG_TABLE)),
+        }
+    }
+
+    /// The schema holding the tables.
+    pub(crate) fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// Reads every row's state; `None` when the table does not exist yet. One round trip.
+    pub(crate) async fn read_state(
+        &self,
+        client: &Client,
+    ) -> Result<Option<Vec<StateRow>>, tokio_postgres::Error> {
+        let sql = format!(
+            "SELECT revision, checksum, checksum_algorithm, state, error FROM {}",
+            self.revisions
+        );
+        let messages = match client.simple_query(&sql).await {
+            Ok(messages) => messages,
+            Err(err) if is_missing_table(&err) => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        let mut rows = Vec::with_capacity(messages.len());
+        for message in messages {
+            if let SimpleQueryMessage::Row(row) = message {
+                rows.push(StateRow {
+                    revision: row.get(0).unwrap_or_default().to_owned(),
+                    checksum: row.get(1).unwrap_or_default().to_owned(),
+                    checksum_algorithm: row.get(2).unwrap_or_default().to_owned(),
+                    state: row
+                        .get(3)
+                        .and_then(RevisionState::parse)
+                        .unwrap_or(RevisionState::Failed),
+                    error: row.get(4).map(str::to_owned),
+                });
+            }
+        }
+        Ok(Some(rows))
+    }
+
+    /// Reads every row in full, oldest first; empty when the table does not exist.
+    pub(crate) async fn read_rows(
+        &self,
+        client: &Client,
+    ) -> Result<Vec<HistoryRow>, tokio_postgres::Error> {
+        let sql = format!(
+            "SELECT revision, array_to_string(parents, ','), message, checksum, checksum_algorithm, \
+             kind, state, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), \
+             duration_ms, applied_by, error FROM {} ORDER BY applied_at, revision",
+            self.revisions
+        );
+        let messages = match client.simple_query(&sql).await {
+            Ok(messages) => messages,
+            Err(err) if is_missing_table(&err) => return Ok(Vec::new()),
+            Err(err) => return Err(err),
+        };
+        Ok(messages
+            .into_iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::Row(row) => Some(row),
+                _ => None,
+            })
+            .map(|row| {
+                let text = |i: usize| row.get(i).unwrap_or_default().to_owned();
+                HistoryRow {
+                    revision: text(0),
+                    parents: row
+                        .get(1)
+                        .filter(|p| !p.is_empty())
+                        .map(|p| p.split(',').map(str::to_owned).collect())
+                        .unwrap_or_default(),
+                    message: text(2),
+                    checksum: text(3),
+                    checksum_algorithm: text(4),
+                    kind: text(5),
+                    state: row
+                        .get(6)
+                        .and_then(RevisionState::parse)
+                        .unwrap_or(RevisionState::Failed),
+                    applied_at: text(7),
+                    duration_ms: row.get(8).and_then(|d| d.parse().ok()),
+                    applied_by: text(9),
+                    error: row.get(10).map(str::to_owned),
+                }
+            })
+            .collect())
+    }
+
+    /// Creates the schema (when missing) and both tables. Runs under the migration lock.
+    pub(crate) async fn create(&self, client: &Client) -> Result<(), tokio_postgres::Error> {
+        // CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database even when
+        // the schema exists, so look first.
+        let exists = client
+            .simple_query(&format!(
+                "SELECT 1 FROM pg_namespace WHERE nspname = {}",
+                literal(&self.schema)
+            ))
+            .await?
+            .iter()
+            .any(|m| matches!(m, SimpleQueryMessage::Row(_)));
+        let mut sql = String::new();
+        if !exists {
+            sql.push_str(&format!("CREATE SCHEMA {};\n", ident(&self.schema)));
+        }
+        sql.push_str(&format!(
+            "CREATE TABLE IF NOT EXISTS {revisions} (
+    revision text PRIMARY KEY,
+    parents text[] NOT NULL DEFAULT '{{}}',
+    message text NOT NULL DEFAULT '',
+    checksum text NOT NULL,
+    checksum_algorithm text NOT NULL DEFAULT 'sha256',
+    kind text NOT NULL CHECK (kind IN ('sql', 'rust')),
+    state text NOT NULL CHECK (state IN ('applied', 'stamped', 'failed')),
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    duration_ms bigint,
+    applied_by text NOT NULL DEFAULT current_user,
+    error text
+);
+COMMENT ON TABLE {revisions} IS {revisions_comment};
+CREATE TABLE IF NOT EXISTS {log} (
+    id bigserial PRIMARY KEY,
+    revision text NOT NULL,
+    operation text NOT NULL,
+    outcome text NOT NULL CHECK (outcome IN ('ok', 'failed')),
+    at timestamptz NOT NULL DEFAULT now(),
+    duration_ms bigint,
+    by text NOT NULL DEFAULT current_user,
+    checksum text,
+    detail text
+);
+COMMENT ON TABLE {log} IS {log_comment};",
+            revisions = self.revisions,
+            log = self.log,
+            revisions_comment = literal(&format!(
+                "pelican: one row per applied, stamped or failed revision (layout {LAYOUT_VERSION})"
+            )),
+            log_comment = literal(&format!(
+                "pelican: append-only record of every upgrade, downgrade, stamp and repair (layout {LAYOUT_VERSION})"
+            )),
+        ));
+        client.batch_execute(&sql).await
+    }
+
+    /// `INSERT` of a new row.
+    pub(crate) fn insert_sql(
+        &self,
+        row: &NewRow<'_>,
+        elapsed: Elapsed,
+        error: Option<&str>,
+    ) -> String {
+        format!(
+            "INSERT INTO {} (revision, parents, message, checksum, checksum_algorithm, kind, state, duration_ms, error) \
+             VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {});\n",
+            self.revisions,
+            literal(row.revision),
+            text_array(row.parents.iter().copied()),
+            literal(row.message),
+            literal(&row.checksum.to_string()),
+            literal(row.checksum.algorithm().name()),
+            literal(row.kind.as_str()),
+            literal(row.state.as_str()),
+            elapsed.sql(),
+            optional_literal(error),
+        )
+    }
+
+    /// `UPDATE` of a row's state (and error, duration).
+    pub(crate) fn set_state_sql(
+        &self,
+        revision: &str,
+        state: RevisionState,
+        elapsed: Elapsed,
+        error: Option<&str>,
+    ) -> String {
+        format!(
+            "UPDATE {} SET state = {}, duration_ms = {}, error = {}, applied_at = now() WHERE revision = {};\n",
+            self.revisions,
+            literal(state.as_str()),
+            elapsed.sql(),
+            optional_literal(error),
+            literal(revision),
+        )
+    }
+
+    /// `UPDATE` of a row's recorded checksum (repair).
+    pub(crate) fn set_checksum_sql(&self, revision: &str, checksum: &Checksum) -> String {
+        format!(
+            "UPDATE {} SET checksum = {}, checksum_algorithm = {} WHERE revision = {};\n",
+            self.revisions,
+            literal(&checksum.to_string()),
+            literal(checksum.algorithm().name()),
+            literal(revision),
+        )
+    }
+
+    /// `DELETE` of a row.
+    pub(crate) fn delete_sql(&self, revision: &str) -> String {
+        format!(
+            "DELETE FROM {} WHERE revision = {};\n",
+            self.revisions,
+            literal(revision)
+        )
+    }
+
+    /// `INSERT` into the log.
+    pub(crate) fn log_sql(
+        &self,
+        revision: &str,
+        operation: Operation,
+        ok: bool,
+        elapsed: Elapsed,
+        checksum: Option<&Checksum>,
+        detail: Option<&str>,
+    ) -> String {
+        format!(
+            "INSERT INTO {} (revision, operation, outcome, duration_ms, checksum, detail) VALUES ({}, {}, {}, {}, {}, {});\n",
+            self.log,
+            literal(revision),
+            literal(operation.as_str()),
+            literal(if ok { "ok" } else { "failed" }),
+            elapsed.sql(),
+            optional_literal(checksum.map(|c| c.to_string()).as_deref()),
+            optional_literal(detail),
+        )
+    }
+}
+
+fn is_missing_table(err: &tokio_postgres::Error) -> bool {
+    matches!(
+        err.code(),
+        Some(code) if *code == SqlState::UNDEFINED_TABLE || *code == SqlState::INVALID_SCHEMA_NAME
+    )
+}

@@ -1,0 +1,1054 @@
+//! [`Migrator`]: configuration and the public operations; it executes [`Plan`]s against
+//! PostgreSQL.
+//!
+//! Every operation first reads the history table (one query). When there is nothing to do,
+//! that is all it costs: no lock, no second round trip. Otherwise it takes the advisory lock
+//! (see [`crate::lock`]), reads the state again (another migrator may have done the work
+//! meanwhile), plans, and runs each revision: a SQL revision's statements, its history row and
+//! its log row go to the server as one query, in one transaction.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio_postgres::Client;
+use tracing::Instrument;
+
+use crate::error::{describe_db_error, ChecksumMismatch, Error};
+use crate::history::{
+    Elapsed, History, HistoryRow, NewRow, Operation, RevisionState, StateRow, REVISIONS_TABLE,
+};
+use crate::lock::{Database, LockKey};
+use crate::migration::statements::split_statements;
+use crate::migration::{Body, MigrationSet, SetEntry, SqlBody};
+use crate::plan::{Direction, Plan, Planner, StampPlan};
+use crate::revision::RevisionId;
+use crate::target::Target;
+
+/// How revisions are grouped into transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TransactionMode {
+    /// Each revision and its history row commit in their own transaction (the default): a
+    /// failure keeps the revisions before it.
+    #[default]
+    PerMigration,
+    /// The whole plan runs in one transaction: a failure leaves nothing. Revisions declared
+    /// `transaction: false` can't run in this mode.
+    WholePlan,
+}
+
+/// What one run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// The revisions that ran, in order.
+    pub steps: Vec<StepReport>,
+    /// How long the whole operation took.
+    pub elapsed: Duration,
+}
+
+impl Report {
+    /// Whether nothing ran.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
+/// One revision that ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepReport {
+    /// The revision.
+    pub revision: RevisionId,
+    /// Up or down.
+    pub direction: Direction,
+    /// How long it took, its history row included.
+    pub duration: Duration,
+}
+
+/// What `stamp` changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StampReport {
+    /// Revisions recorded as applied (state `stamped`).
+    pub added: Vec<RevisionId>,
+    /// Revisions whose records were deleted.
+    pub removed: Vec<RevisionId>,
+}
+
+/// The database compared with the migrations: what `pelican status` shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Status {
+    /// Applied or stamped revisions, known to this application.
+    pub applied: Vec<RevisionId>,
+    /// Revisions `upgrade heads` would run, in order.
+    pub pending: Vec<RevisionId>,
+    /// Revisions recorded as failed, with their errors.
+    pub failed: Vec<(String, String)>,
+    /// Applied revisions whose files changed since.
+    pub checksum_mismatches: Vec<ChecksumMismatch>,
+    /// Recorded revisions this application does not know.
+    pub unknown: Vec<String>,
+    /// The current heads of the database.
+    pub current_heads: Vec<RevisionId>,
+}
+
+/// Runs migrations against PostgreSQL.
+///
+/// ```no_run
+/// # async fn startup(pool: deadpool_postgres::Pool) -> Result<(), pelican::Error> {
+/// use pelican::{MigrationSet, Migrator};
+/// let migrator = Migrator::new(MigrationSet::from_dir("migrations")?);
+/// let report = migrator.migrate_to_head(&pool).await?;
+/// println!("{} migrations applied", report.steps.len());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Migrator {
+    set: Arc<MigrationSet>,
+    history: History,
+    lock: LockKey,
+    lock_wait: Duration,
+    lock_timeout: Option<Duration>,
+    statement_timeout: Option<Duration>,
+    transaction_mode: TransactionMode,
+    allow_unknown_applied: bool,
+    ignore_checksum_mismatches: bool,
+}
+
+/// The checked state of the database.
+struct Checked {
+    /// Known revisions recorded as applied or stamped.
+    applied: Vec<String>,
+    /// Whether the history table exists.
+    table_exists: bool,
+}
+
+impl Migrator {
+    /// A migrator for these migrations, with the defaults: history in schema `public`, wait up
+    /// to 5 minutes for the lock, one transaction per revision, unknown applied revisions and
+    /// checksum mismatches are errors.
+    pub fn new(migrations: impl Into<MigrationSet>) -> Self {
+        let schema = "public";
+        Migrator {
+            set: Arc::new(migrations.into()),
+            history: History::new(schema),
+            lock: LockKey::new(schema, REVISIONS_TABLE),
+            lock_wait: Duration::from_secs(300),
+            lock_timeout: None,
+            statement_timeout: None,
+            transaction_mode: TransactionMode::PerMigration,
+            allow_unknown_applied: false,
+            ignore_checksum_mismatches: false,
+        }
+    }
+
+    /// The schema holding the history tables (created when missing). Migrators of different
+    /// schemas don't block each other.
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        let schema = schema.into();
+        self.history = History::new(&schema);
+        self.lock = LockKey::new(&schema, REVISIONS_TABLE);
+        self
+    }
+
+    /// How long to wait for another migrator to finish before failing with
+    /// [`Error::LockTimeout`].
+    pub fn lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
+    }
+
+    /// PostgreSQL's `lock_timeout` while migrations run (a revision's `lock-timeout` header
+    /// overrides it), so a migration fails instead of queueing behind production traffic.
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = Some(timeout);
+        self
+    }
+
+    /// PostgreSQL's `statement_timeout` while migrations run (a revision's
+    /// `statement-timeout` header overrides it).
+    pub fn statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = Some(timeout);
+        self
+    }
+
+    /// How revisions are grouped into transactions.
+    pub fn transaction_mode(mut self, mode: TransactionMode) -> Self {
+        self.transaction_mode = mode;
+        self
+    }
+
+    /// Whether revisions recorded in the database but unknown to this application are
+    /// tolerated (ignored) instead of an error; useful while rolling back a deploy.
+    pub fn allow_unknown_applied(mut self, allow: bool) -> Self {
+        self.allow_unknown_applied = allow;
+        self
+    }
+
+    /// Whether applied revisions whose files changed are tolerated instead of an error.
+    /// Prefer [`Migrator::repair`], which records the new checksums once.
+    pub fn ignore_checksum_mismatches(mut self, ignore: bool) -> Self {
+        self.ignore_checksum_mismatches = ignore;
+        self
+    }
+
+    /// The migrations this migrator runs.
+    pub fn migrations(&self) -> &MigrationSet {
+        &self.set
+    }
+
+    /// Upgrades to the single head, as at application startup. Fails naming the heads when
+    /// there are several (use `upgrade(db, "heads")` to apply them all).
+    pub async fn migrate_to_head(&self, db: &impl Database) -> Result<Report, Error> {
+        self.upgrade(db, "head").await
+    }
+
+    /// Upgrades to `target` (see [`Target`] for the syntax).
+    pub async fn upgrade(&self, db: &impl Database, target: &str) -> Result<Report, Error> {
+        self.run(db, target, Direction::Up).await
+    }
+
+    /// Downgrades to `target`.
+    pub async fn downgrade(&self, db: &impl Database, target: &str) -> Result<Report, Error> {
+        self.run(db, target, Direction::Down).await
+    }
+
+    /// What `upgrade` or `downgrade` to `target` would run, without running or locking
+    /// anything.
+    pub async fn plan(
+        &self,
+        db: &impl Database,
+        target: &str,
+        direction: Direction,
+    ) -> Result<Plan, Error> {
+        let target: Target = target.parse()?;
+        let connection = db.connection().await?;
+        let checked = self.read_checked(&connection).await?;
+        self.plan_for(&checked, &target, direction)
+    }
+
+    /// The current heads of the database: applied revisions none of whose children are
+    /// applied.
+    pub async fn current(&self, db: &impl Database) -> Result<Vec<RevisionId>, Error> {
+        Ok(self.status(db).await?.current_heads)
+    }
+
+    /// Compares the database with the migrations, reporting every problem instead of failing
+    /// on the first.
+    pub async fn status(&self, db: &impl Database) -> Result<Status, Error> {
+        let connection = db.connection().await?;
+        let rows = self
+            .history
+            .read_state(&connection)
+            .await
+            .map_err(|e| Error::database("reading the history table", e))?
+            .unwrap_or_default();
+        let mut status = Status::default();
+        let mut applied = Vec::new();
+        for row in &rows {
+            match self.set.get(&row.revision) {
+                None => status.unknown.push(row.revision.clone()),
+                Some(_) if row.state == RevisionState::Failed => status
+                    .failed
+                    .push((row.revision.clone(), row.error.clone().unwrap_or_default())),
+                Some(entry) => {
+                    if let Some(mismatch) = mismatch(entry, row) {
+                        status.checksum_mismatches.push(mismatch);
+                    }
+                    applied.push(row.revision.clone());
+                }
+            }
+        }
+        let planner = Planner::new(self.set.graph(), &applied)?;
+        status.pending = planner
+            .upgrade(&Target::Heads { branch: None })?
+            .revisions()
+            .cloned()
+            .collect();
+        status.current_heads = planner.current_heads().into_iter().cloned().collect();
+        status.applied = applied
+            .iter()
+            .filter_map(|id| self.set.get(id))
+            .map(|e| e.revision().id().clone())
+            .collect();
+        status.unknown.sort();
+        status.failed.sort();
+        Ok(status)
+    }
+
+    /// Every row of the history table, oldest first.
+    pub async fn history(&self, db: &impl Database) -> Result<Vec<HistoryRow>, Error> {
+        let connection = db.connection().await?;
+        self.history
+            .read_rows(&connection)
+            .await
+            .map_err(|e| Error::database("reading the history table", e))
+    }
+
+    /// Records applied or removed revisions without running anything (Alembic's `stamp`).
+    pub async fn stamp(
+        &self,
+        db: &impl Database,
+        targets: &[&str],
+        purge: bool,
+    ) -> Result<StampReport, Error> {
+        let targets: Vec<Target> = targets
+            .iter()
+            .map(|t| t.parse())
+            .collect::<Result<_, _>>()?;
+        let connection = db.connection().await?;
+        let guard = self.lock.acquire(connection, self.lock_wait).await?;
+        let result = async {
+            let client = guard.client();
+            let checked = self.prepare_locked(client).await?;
+            let stamp = Planner::new(self.set.graph(), &checked.applied)?.stamp(&targets, purge)?;
+            self.record_stamp(client, &stamp).await?;
+            Ok(StampReport {
+                added: stamp.add,
+                removed: stamp.remove,
+            })
+        }
+        .await;
+        finish(guard, result).await
+    }
+
+    /// Accepts the current checksums of applied revisions whose files changed, so the golden
+    /// rule stops complaining. Use it only when the database already matches the edited
+    /// files. Returns the repaired revisions.
+    pub async fn repair(&self, db: &impl Database) -> Result<Vec<RevisionId>, Error> {
+        let connection = db.connection().await?;
+        let guard = self.lock.acquire(connection, self.lock_wait).await?;
+        let result = async {
+            let client = guard.client();
+            let rows = self.read_rows_locked(client).await?;
+            let mut sql = String::from("BEGIN;\n");
+            let mut repaired = Vec::new();
+            for row in &rows {
+                let Some(entry) = self.set.get(&row.revision) else {
+                    continue;
+                };
+                if let Some(mismatch) = mismatch(entry, row) {
+                    let checksum = entry.revision().checksum();
+                    sql.push_str(&self.history.set_checksum_sql(&row.revision, checksum));
+                    let detail = format!("checksum {} -> {}", mismatch.recorded, mismatch.current);
+                    sql.push_str(&self.history.log_sql(
+                        &row.revision,
+                        Operation::Repair,
+                        true,
+                        Elapsed::None,
+                        Some(checksum),
+                        Some(&detail),
+                    ));
+                    repaired.push(mismatch.revision);
+                }
+            }
+            sql.push_str("COMMIT;");
+            if !repaired.is_empty() {
+                execute(client, &sql, "recording repaired checksums").await?;
+                tracing::info!(revisions = ?repaired, "repaired checksums");
+            }
+            Ok(repaired)
+        }
+        .await;
+        finish(guard, result).await
+    }
+
+    /// Resolves a revision marked failed by recording it as applied: after you finished its
+    /// statements by hand.
+    pub async fn mark_applied(&self, db: &impl Database, revision: &str) -> Result<(), Error> {
+        self.resolve_failed(db, revision, true).await
+    }
+
+    /// Deletes a revision's record: a failed revision whose statements you undid by hand, or
+    /// a revision this application does not know.
+    pub async fn forget(&self, db: &impl Database, revision: &str) -> Result<(), Error> {
+        self.resolve_failed(db, revision, false).await
+    }
+
+    async fn resolve_failed(
+        &self,
+        db: &impl Database,
+        revision: &str,
+        applied: bool,
+    ) -> Result<(), Error> {
+        let connection = db.connection().await?;
+        let guard = self.lock.acquire(connection, self.lock_wait).await?;
+        let result = async {
+            let client = guard.client();
+            let rows = self.read_rows_locked(client).await?;
+            let row = rows.iter().find(|r| r.revision == revision);
+            let state = row.map(|r| r.state);
+            let allowed = match (applied, state) {
+                (true, Some(RevisionState::Failed)) => true,
+                (false, Some(RevisionState::Failed)) => true,
+                (false, Some(_)) => self.set.get(revision).is_none(),
+                _ => false,
+            };
+            if !allowed {
+                return Err(Error::NotFailed {
+                    revision: revision.to_owned(),
+                    state: state.map_or("not recorded".to_owned(), |s| s.to_string()),
+                });
+            }
+            let mut sql = String::from("BEGIN;\n");
+            if applied {
+                sql.push_str(&self.history.set_state_sql(
+                    revision,
+                    RevisionState::Applied,
+                    Elapsed::None,
+                    None,
+                ));
+                sql.push_str(&self.history.log_sql(
+                    revision,
+                    Operation::MarkApplied,
+                    true,
+                    Elapsed::None,
+                    None,
+                    None,
+                ));
+            } else {
+                sql.push_str(&self.history.delete_sql(revision));
+                sql.push_str(&self.history.log_sql(
+                    revision,
+                    Operation::Forget,
+                    true,
+                    Elapsed::None,
+                    None,
+                    None,
+                ));
+            }
+            sql.push_str("COMMIT;");
+            execute(client, &sql, "resolving a failed revision").await
+        }
+        .await;
+        finish(guard, result).await
+    }
+
+    async fn run(
+        &self,
+        db: &impl Database,
+        target: &str,
+        direction: Direction,
+    ) -> Result<Report, Error> {
+        let started = Instant::now();
+        let span =
+            tracing::info_span!("pelican.run", %target, %direction, schema = self.history.schema());
+        async {
+            let target: Target = target.parse()?;
+            let connection = db.connection().await?;
+            // The common case, at every application start: one query, no lock.
+            let checked = self.read_checked(&connection).await?;
+            let plan = self.plan_for(&checked, &target, direction)?;
+            if plan.is_empty() {
+                tracing::debug!("nothing to do");
+                return Ok(Report {
+                    steps: Vec::new(),
+                    elapsed: started.elapsed(),
+                });
+            }
+            let guard = self.lock.acquire(connection, self.lock_wait).await?;
+            let result = async {
+                let client = guard.client();
+                let checked = self.prepare_locked(client).await?;
+                // Another migrator may have run (part of) the plan while we waited.
+                let plan = self.plan_for(&checked, &target, direction)?;
+                self.execute_plan(client, &plan).await
+            }
+            .await;
+            let mut report = finish(guard, result).await?;
+            report.elapsed = started.elapsed();
+            Ok(report)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Reads and checks the state: failed rows, changed files and unknown revisions stop here.
+    async fn read_checked(&self, client: &Client) -> Result<Checked, Error> {
+        let rows = self
+            .history
+            .read_state(client)
+            .await
+            .map_err(|e| Error::database("reading the history table", e))?;
+        self.check(rows)
+    }
+
+    fn check(&self, rows: Option<Vec<StateRow>>) -> Result<Checked, Error> {
+        let Some(rows) = rows else {
+            return Ok(Checked {
+                applied: Vec::new(),
+                table_exists: false,
+            });
+        };
+        if let Some(failed) = rows
+            .iter()
+            .filter(|r| r.state == RevisionState::Failed)
+            .min_by(|a, b| a.revision.cmp(&b.revision))
+        {
+            return Err(Error::FailedRevision {
+                revision: failed.revision.clone(),
+                file: self
+                    .set
+                    .get(&failed.revision)
+                    .map_or_else(|| "unknown file".to_owned(), |e| e.file_name().to_owned()),
+                error: failed.error.clone().unwrap_or_default(),
+            });
+        }
+        let mut mismatches = Vec::new();
+        let mut unknown = Vec::new();
+        let mut applied = Vec::with_capacity(rows.len());
+        for row in rows {
+            match self.set.get(&row.revision) {
+                None => unknown.push(row.revision),
+                Some(entry) => {
+                    if let Some(m) = mismatch(entry, &row) {
+                        mismatches.push(m);
+                    }
+                    applied.push(row.revision);
+                }
+            }
+        }
+        if !mismatches.is_empty() && !self.ignore_checksum_mismatches {
+            mismatches.sort_by(|a, b| a.revision.cmp(&b.revision));
+            return Err(Error::ChecksumMismatch { mismatches });
+        }
+        if !unknown.is_empty() && !self.allow_unknown_applied {
+            unknown.sort();
+            return Err(Error::UnknownApplied { revisions: unknown });
+        }
+        Ok(Checked {
+            applied,
+            table_exists: true,
+        })
+    }
+
+    fn plan_for(
+        &self,
+        checked: &Checked,
+        target: &Target,
+        direction: Direction,
+    ) -> Result<Plan, Error> {
+        let planner = Planner::new(self.set.graph(), &checked.applied)?;
+        let plan = match direction {
+            Direction::Up => planner.upgrade(target)?,
+            Direction::Down => planner.downgrade(target)?,
+        };
+        Ok(plan)
+    }
+
+    /// Under the lock: creates the tables when missing and reads the state again.
+    async fn prepare_locked(&self, client: &Client) -> Result<Checked, Error> {
+        let checked = self.read_checked(client).await?;
+        if checked.table_exists {
+            return Ok(checked);
+        }
+        self.history
+            .create(client)
+            .await
+            .map_err(|e| Error::database("creating the history tables", e))?;
+        Ok(checked)
+    }
+
+    async fn read_rows_locked(&self, client: &Client) -> Result<Vec<StateRow>, Error> {
+        self.history
+            .create(client)
+            .await
+            .map_err(|e| Error::database("creating the history tables", e))?;
+        Ok(self
+            .history
+            .read_state(client)
+            .await
+            .map_err(|e| Error::database("reading the history table", e))?
+            .unwrap_or_default())
+    }
+
+    async fn record_stamp(&self, client: &Client, stamp: &StampPlan) -> Result<(), Error> {
+        if stamp.is_empty() {
+            return Ok(());
+        }
+        let mut sql = String::from("BEGIN;\n");
+        for id in &stamp.remove {
+            sql.push_str(&self.history.delete_sql(id.as_str()));
+            sql.push_str(&self.history.log_sql(
+                id.as_str(),
+                Operation::Unstamp,
+                true,
+                Elapsed::None,
+                None,
+                None,
+            ));
+        }
+        for id in &stamp.add {
+            let entry = self.entry(id);
+            sql.push_str(&self.history.insert_sql(
+                &new_row(entry, RevisionState::Stamped),
+                Elapsed::None,
+                None,
+            ));
+            sql.push_str(&self.history.log_sql(
+                id.as_str(),
+                Operation::Stamp,
+                true,
+                Elapsed::None,
+                Some(entry.revision().checksum()),
+                None,
+            ));
+        }
+        sql.push_str("COMMIT;");
+        execute(client, &sql, "recording the stamp").await
+    }
+
+    fn entry(&self, id: &RevisionId) -> &SetEntry {
+        self.set
+            .get(id.as_str())
+            .expect("plans only name revisions of the set")
+    }
+
+    async fn execute_plan(&self, client: &Client, plan: &Plan) -> Result<Report, Error> {
+        // Refuse what can't run before anything runs.
+        for step in plan.steps() {
+            let entry = self.entry(&step.revision);
+            if matches!(entry.body(), Body::RustNotCompiled) {
+                return Err(Error::NotCompiled {
+                    revision: step.revision.clone(),
+                    file: entry.file_name().to_owned(),
+                });
+            }
+            if self.transaction_mode == TransactionMode::WholePlan
+                && !entry.revision().is_transactional()
+            {
+                return Err(Error::NotTransactional {
+                    revision: step.revision.clone(),
+                    file: entry.file_name().to_owned(),
+                });
+            }
+        }
+        let whole_plan = self.transaction_mode == TransactionMode::WholePlan;
+        if whole_plan {
+            execute(client, "BEGIN", "starting the plan's transaction").await?;
+        }
+        let mut report = Report::default();
+        for step in plan.steps() {
+            let entry = self.entry(&step.revision);
+            let span = tracing::info_span!("pelican.revision", revision = %step.revision, direction = %step.direction);
+            let started = Instant::now();
+            let outcome = if entry.revision().is_transactional() {
+                self.run_transactional(client, entry, step.direction, whole_plan)
+                    .instrument(span.clone())
+                    .await
+            } else {
+                self.run_autocommit(client, entry, step.direction)
+                    .instrument(span.clone())
+                    .await
+            };
+            if let Err(err) = outcome {
+                if whole_plan {
+                    let _ = client.batch_execute("ROLLBACK").await;
+                }
+                self.log_failure(client, entry, step.direction, &err).await;
+                return Err(err);
+            }
+            let duration = started.elapsed();
+            span.in_scope(|| {
+                tracing::info!(revision = %step.revision, direction = %step.direction, duration_ms = duration.as_millis() as u64, "{} {}", step.direction, step.revision);
+            });
+            report.steps.push(StepReport {
+                revision: step.revision.clone(),
+                direction: step.direction,
+                duration,
+            });
+        }
+        if whole_plan {
+            execute(client, "COMMIT", "committing the plan's transaction").await?;
+        }
+        Ok(report)
+    }
+
+    /// `SET LOCAL` of the timeouts that apply to `entry` (inside its transaction).
+    fn timeouts(&self, entry: &SetEntry, scope: &str) -> String {
+        let mut sql = String::new();
+        let revision = entry.revision();
+        if let Some(t) = revision.lock_timeout().or(self.lock_timeout) {
+            sql.push_str(&format!("SET {scope} lock_timeout = {};\n", t.as_millis()));
+        }
+        if let Some(t) = revision.statement_timeout().or(self.statement_timeout) {
+            sql.push_str(&format!(
+                "SET {scope} statement_timeout = {};\n",
+                t.as_millis()
+            ));
+        }
+        sql
+    }
+
+    /// The history and log statements recording a finished step.
+    fn record_sql(&self, entry: &SetEntry, direction: Direction, elapsed: Elapsed) -> String {
+        let id = entry.revision().id().as_str();
+        let checksum = entry.revision().checksum();
+        match direction {
+            Direction::Up => {
+                self.history
+                    .insert_sql(&new_row(entry, RevisionState::Applied), elapsed, None)
+                    + &self.history.log_sql(
+                        id,
+                        Operation::Upgrade,
+                        true,
+                        elapsed,
+                        Some(checksum),
+                        None,
+                    )
+            }
+            Direction::Down => {
+                self.history.delete_sql(id)
+                    + &self.history.log_sql(
+                        id,
+                        Operation::Downgrade,
+                        true,
+                        elapsed,
+                        Some(checksum),
+                        None,
+                    )
+            }
+        }
+    }
+
+    /// Runs a revision in a transaction (its own, or the plan's).
+    async fn run_transactional(
+        &self,
+        client: &Client,
+        entry: &SetEntry,
+        direction: Direction,
+        in_plan_transaction: bool,
+    ) -> Result<(), Error> {
+        let (begin, commit) = if in_plan_transaction {
+            ("", "")
+        } else {
+            ("BEGIN;\n", "COMMIT;")
+        };
+        let timeouts = self.timeouts(entry, "LOCAL");
+        let record = self.record_sql(entry, direction, Elapsed::SinceTransactionStart);
+        match entry.body() {
+            Body::Sql { up, down } => {
+                let body = section(entry, direction, up, down.as_ref());
+                let prefix = format!("{begin}{timeouts}");
+                // The body, then a newline and `;` in case it ends in a comment or without `;`.
+                let sql = format!("{prefix}{}\n;\n{record}{commit}", body.sql());
+                if let Err(err) = client.batch_execute(&sql).await {
+                    if !in_plan_transaction {
+                        let _ = client.batch_execute("ROLLBACK").await;
+                    }
+                    let line = error_position(&err).and_then(|pos| {
+                        let start = prefix.chars().count();
+                        let end = start + body.sql().chars().count();
+                        (pos > start && pos <= end).then(|| body.file_line_of(pos - start))
+                    });
+                    return Err(sql_failure(entry, direction, line, err));
+                }
+                Ok(())
+            }
+            Body::Rust(migration) => {
+                let opening = format!("{begin}{timeouts}");
+                if !opening.is_empty() {
+                    execute(client, &opening, "starting the migration's transaction").await?;
+                }
+                let outcome = match direction {
+                    Direction::Up => migration.up(client).await,
+                    Direction::Down => migration.down(client).await,
+                };
+                if let Err(err) = outcome {
+                    if !in_plan_transaction {
+                        let _ = client.batch_execute("ROLLBACK").await;
+                    }
+                    return Err(rust_failure(entry, direction, err));
+                }
+                execute(
+                    client,
+                    &format!("{record}{commit}"),
+                    "recording the migration",
+                )
+                .await
+            }
+            Body::RustNotCompiled => Err(Error::NotCompiled {
+                revision: entry.revision().id().clone(),
+                file: entry.file_name().to_owned(),
+            }),
+        }
+    }
+
+    /// Runs a `transaction: false` revision statement by statement in autocommit. A row marked
+    /// failed is written first and cleared only on success, so a crash part-way leaves a
+    /// record that blocks later runs until someone looks.
+    async fn run_autocommit(
+        &self,
+        client: &Client,
+        entry: &SetEntry,
+        direction: Direction,
+    ) -> Result<(), Error> {
+        let id = entry.revision().id().as_str();
+        let started = Instant::now();
+        let interrupted = format!(
+            "interrupted: the {direction} started at {} did not finish",
+            now_utc_hint()
+        );
+        let marker = match direction {
+            Direction::Up => self.history.insert_sql(
+                &new_row(entry, RevisionState::Failed),
+                Elapsed::None,
+                Some(&interrupted),
+            ),
+            Direction::Down => self.history.set_state_sql(
+                id,
+                RevisionState::Failed,
+                Elapsed::None,
+                Some(&interrupted),
+            ),
+        };
+        execute(client, &marker, "marking the revision as in progress").await?;
+        let timeouts = self.timeouts(entry, "SESSION");
+        if !timeouts.is_empty() {
+            execute(client, &timeouts, "setting the revision's timeouts").await?;
+        }
+        let outcome = self.run_statements(client, entry, direction).await;
+        if !timeouts.is_empty() {
+            let _ = client
+                .batch_execute("RESET lock_timeout; RESET statement_timeout")
+                .await;
+        }
+        match outcome {
+            Ok(()) => {
+                let elapsed = Elapsed::Measured(started.elapsed());
+                let finish = match direction {
+                    Direction::Up => {
+                        self.history
+                            .set_state_sql(id, RevisionState::Applied, elapsed, None)
+                            + &self.history.log_sql(
+                                id,
+                                Operation::Upgrade,
+                                true,
+                                elapsed,
+                                Some(entry.revision().checksum()),
+                                None,
+                            )
+                    }
+                    Direction::Down => self.record_sql(entry, Direction::Down, elapsed),
+                };
+                execute(
+                    client,
+                    &format!("BEGIN;\n{finish}COMMIT;"),
+                    "recording the migration",
+                )
+                .await
+            }
+            Err(err) => {
+                let message = err.to_string();
+                let _ = client
+                    .batch_execute(&self.history.set_state_sql(
+                        id,
+                        RevisionState::Failed,
+                        Elapsed::Measured(started.elapsed()),
+                        Some(&message),
+                    ))
+                    .await;
+                Err(err)
+            }
+        }
+    }
+
+    async fn run_statements(
+        &self,
+        client: &Client,
+        entry: &SetEntry,
+        direction: Direction,
+    ) -> Result<(), Error> {
+        match entry.body() {
+            Body::Sql { up, down } => {
+                let body = section(entry, direction, up, down.as_ref());
+                let statements =
+                    split_statements(body.sql()).map_err(|err| Error::MigrationFailed {
+                        revision: entry.revision().id().clone(),
+                        file: entry.file_name().to_owned(),
+                        direction,
+                        line: Some(body.first_line() + err.line() - 1),
+                        message: err.to_string(),
+                        source: Some(Box::new(err)),
+                    })?;
+                for statement in statements {
+                    // One statement per query: several would form an implicit transaction.
+                    if let Err(err) = client.batch_execute(statement.sql()).await {
+                        let line = error_position(&err)
+                            .map(|pos| {
+                                body.first_line() + statement.input_line_of_position(pos) - 1
+                            })
+                            .or(Some(body.first_line() + statement.first_line() - 1));
+                        return Err(sql_failure(entry, direction, line, err));
+                    }
+                }
+                Ok(())
+            }
+            Body::Rust(migration) => {
+                let outcome = match direction {
+                    Direction::Up => migration.up(client).await,
+                    Direction::Down => migration.down(client).await,
+                };
+                outcome.map_err(|err| rust_failure(entry, direction, err))
+            }
+            Body::RustNotCompiled => Err(Error::NotCompiled {
+                revision: entry.revision().id().clone(),
+                file: entry.file_name().to_owned(),
+            }),
+        }
+    }
+
+    /// Appends a failed outcome to the log (outside the rolled-back transaction).
+    async fn log_failure(
+        &self,
+        client: &Client,
+        entry: &SetEntry,
+        direction: Direction,
+        err: &Error,
+    ) {
+        let operation = match direction {
+            Direction::Up => Operation::Upgrade,
+            Direction::Down => Operation::Downgrade,
+        };
+        let sql = self.history.log_sql(
+            entry.revision().id().as_str(),
+            operation,
+            false,
+            Elapsed::None,
+            Some(entry.revision().checksum()),
+            Some(&err.to_string()),
+        );
+        if let Err(log_err) = client.batch_execute(&sql).await {
+            tracing::warn!(error = %log_err, "could not log the failed migration");
+        }
+    }
+}
+
+impl From<Vec<SetEntry>> for MigrationSet {
+    /// Panics if the entries don't form a valid DAG; use [`MigrationSet::new`] to handle that.
+    fn from(entries: Vec<SetEntry>) -> Self {
+        MigrationSet::new(entries).unwrap_or_else(|err| panic!("invalid migration set: {err}"))
+    }
+}
+
+/// Releases the lock whatever the outcome; the outcome's error wins over a release error.
+async fn finish<T>(
+    guard: crate::lock::LockGuard<'_>,
+    result: Result<T, Error>,
+) -> Result<T, Error> {
+    let released = guard.release().await;
+    let value = result?;
+    released?;
+    Ok(value)
+}
+
+async fn execute(client: &Client, sql: &str, context: &'static str) -> Result<(), Error> {
+    client
+        .batch_execute(sql)
+        .await
+        .map_err(|e| Error::database(context, e))
+}
+
+fn new_row(entry: &SetEntry, state: RevisionState) -> NewRow<'_> {
+    let revision = entry.revision();
+    NewRow {
+        revision: revision.id().as_str(),
+        parents: revision.parents().iter().map(RevisionId::as_str).collect(),
+        message: revision.message(),
+        checksum: revision.checksum(),
+        kind: entry.kind(),
+        state,
+    }
+}
+
+fn section<'a>(
+    entry: &'a SetEntry,
+    direction: Direction,
+    up: &'a SqlBody,
+    down: Option<&'a SqlBody>,
+) -> &'a SqlBody {
+    static EMPTY: std::sync::OnceLock<SqlBody> = std::sync::OnceLock::new();
+    match direction {
+        Direction::Up => up,
+        // Irreversible revisions never get here (the planner refuses them); a missing down
+        // section otherwise means nothing to undo.
+        Direction::Down => down.unwrap_or_else(|| {
+            let _ = entry;
+            EMPTY.get_or_init(|| SqlBody::new("", 1))
+        }),
+    }
+}
+
+fn mismatch(entry: &SetEntry, row: &StateRow) -> Option<ChecksumMismatch> {
+    if row.state == RevisionState::Failed {
+        return None;
+    }
+    let current = entry.revision().checksum();
+    let same =
+        row.checksum_algorithm == current.algorithm().name() && row.checksum == current.to_string();
+    (!same).then(|| ChecksumMismatch {
+        revision: entry.revision().id().clone(),
+        file: entry.file_name().to_owned(),
+        recorded: row.checksum.clone(),
+        current: current.to_string(),
+    })
+}
+
+fn error_position(err: &tokio_postgres::Error) -> Option<usize> {
+    match err.as_db_error()?.position()? {
+        tokio_postgres::error::ErrorPosition::Original(pos) => Some(*pos as usize),
+        tokio_postgres::error::ErrorPosition::Internal { .. } => None,
+    }
+}
+
+fn sql_failure(
+    entry: &SetEntry,
+    direction: Direction,
+    line: Option<usize>,
+    err: tokio_postgres::Error,
+) -> Error {
+    Error::MigrationFailed {
+        revision: entry.revision().id().clone(),
+        file: entry.file_name().to_owned(),
+        direction,
+        line,
+        message: describe_db_error(&err),
+        source: Some(Box::new(err)),
+    }
+}
+
+fn rust_failure(entry: &SetEntry, direction: Direction, err: crate::migration::BoxError) -> Error {
+    let message = match err.downcast_ref::<tokio_postgres::Error>() {
+        Some(db) => describe_db_error(db),
+        None => err.to_string(),
+    };
+    Error::MigrationFailed {
+        revision: entry.revision().id().clone(),
+        file: entry.file_name().to_owned(),
+        direction,
+        line: None,
+        message,
+        source: Some(err),
+    }
+}
+
+/// Seconds since the Unix epoch, for the "interrupted" marker (no clock crate needed).
+fn now_utc_hint() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!("unix time {secs}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Applications spawn migrations on multi-threaded runtimes: the futures must be `Send`.
+    #[allow(dead_code)]
+    fn operations_are_send(migrator: &Migrator, client: &Client, pool: &deadpool_postgres::Pool) {
+        fn is_send<T: Send>(_: T) {}
+        is_send(migrator.migrate_to_head(client));
+        is_send(migrator.downgrade(pool, "base"));
+        is_send(migrator.stamp(pool, &["head"], false));
+        is_send(migrator.status(pool));
+        is_send(migrator.repair(pool));
+    }
+}
