@@ -37,6 +37,7 @@ pub mod plan;
 pub mod revision;
 pub mod source;
 pub mod target;
+pub mod testing;
 
 pub use error::Error;
 pub use graph::{GraphError, RevisionGraph};
