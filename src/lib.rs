@@ -42,6 +42,7 @@ mod quote;
 pub mod revision;
 pub mod source;
 pub mod target;
+pub mod testing;
 
 pub use async_trait::async_trait;
 pub use error::Error;

@@ -1,0 +1,274 @@
+//! One fresh database per test.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, Config, NoTls};
+
+use super::conninfo;
+use super::error::describe_postgres_error;
+use super::TestingError;
+
+/// Prefix of every database the harness creates, so that leftovers on a shared server (from
+/// a run that was killed) are easy to find: `SELECT datname FROM pg_database WHERE datname
+/// LIKE 'pelican_test_%'`.
+pub const DATABASE_PREFIX: &str = "pelican_test_";
+
+/// How long dropping a database may take before the harness gives up on it.
+const DROP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A database created for one test, dropped (`DROP DATABASE ... WITH (FORCE)`) when this
+/// value is dropped.
+///
+/// Made by [`TestServer::create_database`](super::TestServer::create_database). It gives the
+/// connection settings in the two forms tests need: a [`tokio_postgres::Config`] for code in
+/// the test, and a [`connection_string`](Self::connection_string) for programs the test runs
+/// (`psql`, the `pelican` CLI).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use pelican::testing::TestServer;
+///
+/// let server = TestServer::shared()?;
+/// let database = server.create_database().await?;
+/// let client = database.connect().await?;
+/// client.batch_execute("CREATE TABLE tasks (id int); INSERT INTO tasks VALUES (1)").await?;
+///
+/// let output = std::process::Command::new(server.program("psql")?)
+///     .arg(database.connection_string())
+///     .args(["-X", "-tAc", "SELECT count(*) FROM tasks"])
+///     .output()?;
+/// assert_eq!(String::from_utf8(output.stdout)?.trim(), "1");
+/// # Ok(())
+/// # }
+/// ```
+pub struct TestDatabase {
+    name: String,
+    config: Config,
+    connection_string: String,
+    /// The server's own database, from which this one is dropped.
+    maintenance: Config,
+    /// The server's connection string with its password hidden, for messages.
+    server_shown: String,
+}
+
+impl TestDatabase {
+    /// Creates a database with a fresh name through the server's maintenance database;
+    /// `options` follow `CREATE DATABASE <name>`.
+    pub(crate) async fn create(
+        maintenance: &Config,
+        server_connection_string: &str,
+        server_shown: &str,
+        options: &str,
+    ) -> Result<TestDatabase, TestingError> {
+        let name = unique_name();
+        let client = connect(maintenance, server_shown).await?;
+        client
+            .batch_execute(&format!("CREATE DATABASE \"{name}\"{options}"))
+            .await
+            .map_err(|error| {
+                let mut reason = describe_postgres_error(&error);
+                if error.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) {
+                    reason.push_str(
+                        "; the harness creates a database per test, so the role needs the \
+                         CREATEDB privilege (ALTER ROLE <role> CREATEDB)",
+                    );
+                }
+                TestingError::Statement {
+                    action: format!("create database {name}"),
+                    target: server_shown.to_owned(),
+                    reason,
+                }
+            })?;
+        let mut config = maintenance.clone();
+        config.dbname(&name);
+        Ok(TestDatabase {
+            connection_string: conninfo::with_dbname(server_connection_string, &name),
+            name,
+            config,
+            maintenance: maintenance.clone(),
+            server_shown: server_shown.to_owned(),
+        })
+    }
+
+    /// The database's name: `pelican_test_` followed by the process id, a counter and a
+    /// random part.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Connection settings for this database.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// A libpq connection string for this database, for `psql` and other programs: a
+    /// `postgresql://` URL, or `key=value` pairs when `DATABASE_URL` was written that way.
+    /// It includes the password, if `DATABASE_URL` has one: don't print it.
+    pub fn connection_string(&self) -> &str {
+        &self.connection_string
+    }
+
+    /// Connects to this database. The connection is driven by a task spawned on the current
+    /// tokio runtime, so call this from inside one (as `#[tokio::test]` does).
+    pub async fn connect(&self) -> Result<Client, TestingError> {
+        connect(&self.config, &conninfo::redact(&self.connection_string)).await
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // `Drop` can't await, and blocking on the test's own runtime would panic: the drop
+        // runs on a thread of its own with a runtime of its own, and is waited for so the
+        // database is gone when `drop` returns.
+        let maintenance = self.maintenance.clone();
+        let name = self.name.clone();
+        let shown = self.server_shown.clone();
+        let dropper = std::thread::Builder::new()
+            .name("pelican-drop-database".into())
+            .spawn(move || drop_database(&maintenance, &name, &shown));
+        let outcome = match dropper {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|_| Err("the drop thread panicked".into())),
+            Err(error) => Err(format!("could not start the drop thread: {error}")),
+        };
+        if let Err(reason) = outcome {
+            tracing::warn!(database = %self.name, server = %self.server_shown, "could not drop test database: {reason}");
+        }
+    }
+}
+
+impl fmt::Debug for TestDatabase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestDatabase")
+            .field("name", &self.name)
+            .field(
+                "connection_string",
+                &conninfo::redact(&self.connection_string),
+            )
+            .finish()
+    }
+}
+
+fn drop_database(maintenance: &Config, name: &str, shown: &str) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("could not start a runtime: {error}"))?;
+    runtime.block_on(async {
+        let work = async {
+            let client = connect(maintenance, shown)
+                .await
+                .map_err(|e| e.to_string())?;
+            end_sessions(&client, name).await;
+            client
+                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await
+                .map_err(|error| describe_postgres_error(&error))
+        };
+        tokio::time::timeout(DROP_TIMEOUT, work)
+            .await
+            .unwrap_or_else(|_| Err(format!("timed out after {}s", DROP_TIMEOUT.as_secs())))
+    })
+}
+
+/// Ends the sessions still connected to `name` and waits (briefly) until they are gone.
+///
+/// `DROP DATABASE ... WITH (FORCE)` would end them too, but then sleeps 100ms before looking
+/// again; and there nearly always is one: the test's client, dropped just before the
+/// database, whose connection task can't run while `Drop` blocks the test's thread.
+async fn end_sessions(client: &Client, name: &str) {
+    const SETTLE: Duration = Duration::from_secs(2);
+    let terminated = client
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+            &[&name],
+        )
+        .await;
+    if !matches!(terminated, Ok(row) if row.get::<_, i64>(0) > 0) {
+        return;
+    }
+    let deadline = std::time::Instant::now() + SETTLE;
+    while std::time::Instant::now() < deadline {
+        let left = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                &[&name],
+            )
+            .await;
+        match left {
+            Ok(row) if row.get::<_, i64>(0) > 0 => {
+                tokio::time::sleep(Duration::from_millis(2)).await
+            }
+            // Gone, or we can't tell: the drop itself will deal with the rest.
+            _ => return,
+        }
+    }
+}
+
+/// Connects with `config` and spawns the connection's task on the current runtime.
+pub(crate) async fn connect(config: &Config, shown: &str) -> Result<Client, TestingError> {
+    let (client, connection) =
+        config
+            .connect(NoTls)
+            .await
+            .map_err(|error| TestingError::Connect {
+                target: shown.to_owned(),
+                reason: describe_postgres_error(&error),
+            })?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::debug!("test connection ended: {}", describe_postgres_error(&error));
+        }
+    });
+    Ok(client)
+}
+
+/// `pelican_test_<pid>_<counter>_<random>`: unique within the process by the counter, and
+/// across processes and machines sharing one `DATABASE_URL` server by pid and random part.
+fn unique_name() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    static SALT: OnceLock<u32> = OnceLock::new();
+    let salt = SALT.get_or_init(|| {
+        use std::hash::{BuildHasher, Hasher};
+        // std seeds every `RandomState` randomly: a random number without a dependency.
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u32(std::process::id());
+        hasher.finish() as u32
+    });
+    format!(
+        "{DATABASE_PREFIX}{}_{}_{salt:08x}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_valid_identifiers() {
+        let first = unique_name();
+        let second = unique_name();
+        assert_ne!(first, second);
+        for name in [&first, &second] {
+            assert!(name.starts_with(DATABASE_PREFIX), "{name}");
+            assert!(
+                name.len() <= 63,
+                "longer than PostgreSQL's identifier limit: {name}"
+            );
+            assert!(
+                name.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{name}"
+            );
+        }
+    }
+}
