@@ -358,16 +358,22 @@ fn a_server_never_dropped_is_cleaned_up_at_exit() -> TestResult {
     wait_until_cleaned_up(&dir, postmaster)
 }
 
-/// Not a test: the child process of the two tests above (run with `--ignored` and
+/// Not a test: the child process of the tests above (run with `--ignored` and
 /// `PELICAN_CLUSTER_TEST_CHILD` set). It starts a server, reports its directory and
 /// postmaster pid, then either keeps running until killed (`sigkill`) or leaks the server,
-/// as a `static` would, and exits (`exit`).
+/// as a `static` would, and exits (`exit`); or it reports why a server can't start
+/// (`error`).
 #[test]
 #[ignore = "the child process of the cleanup tests"]
 fn child_process_holding_a_server() {
     let Ok(mode) = std::env::var(CHILD_MODE_VAR) else {
         return;
     };
+    if mode == "error" {
+        let error = TestServer::start_throwaway().expect_err("the parent set up a failure");
+        println!("ERROR BEGIN\n{error}\nERROR END");
+        return;
+    }
     let server = TestServer::start_throwaway().expect("the child starts a server");
     let data_dir = server
         .data_dir()
@@ -429,6 +435,80 @@ async fn a_damaged_template_is_rebuilt() -> TestResult {
             .iter()
             .any(|t| t.join("global/pg_control").is_file()),
         "a complete template is back: {rebuilt:?}"
+    );
+    Ok(())
+}
+
+// --- Errors that need a changed environment (so, a child process) -------------------------
+
+/// Runs the child in `error` mode with `PELICAN_PG_BINDIR` set to `bin_dir`; returns the
+/// message of its start error.
+fn start_error_with_bin_dir(bin_dir: &Path) -> Result<String, Box<dyn std::error::Error>> {
+    let output = Command::new(std::env::current_exe()?)
+        .args([
+            "--exact",
+            "child_process_holding_a_server",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env(CHILD_MODE_VAR, "error")
+        .env("PELICAN_PG_BINDIR", bin_dir)
+        .env_remove("DATABASE_URL")
+        .output()?;
+    let stdout = String::from_utf8(output.stdout)?;
+    let message = stdout
+        .split_once("ERROR BEGIN\n")
+        .and_then(|(_, rest)| rest.split_once("\nERROR END"))
+        .map(|(message, _)| message.to_owned());
+    message.ok_or_else(|| format!("no error reported; the child said:\n{stdout}").into())
+}
+
+#[test]
+fn a_bin_dir_without_postgresql_is_named() -> TestResult {
+    let message = start_error_with_bin_dir(Path::new("/nonexistent/pg/bin"))?;
+    assert_eq!(
+        message,
+        "PELICAN_PG_BINDIR=/nonexistent/pg/bin has no `initdb`: point it at the bin directory \
+         of a PostgreSQL server installation (the one holding initdb, postgres and pg_ctl)"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_failing_initdb_shows_its_output_and_leaves_nothing() -> TestResult {
+    use std::os::unix::fs::PermissionsExt;
+    let bin_dir = std::env::temp_dir().join(format!("pelican-fake-bin-{}", std::process::id()));
+    std::fs::create_dir_all(&bin_dir)?;
+    let scripts = [
+        (
+            "initdb",
+            "echo 'initdb: error: simulated failure' >&2; exit 3",
+        ),
+        ("postgres", "exit 1"),
+        ("pg_ctl", "exit 1"),
+    ];
+    for (name, body) in scripts {
+        let path = bin_dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n"))?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    }
+    let message = start_error_with_bin_dir(&bin_dir);
+    std::fs::remove_dir_all(&bin_dir)?;
+    let message = message?;
+
+    let prefix = format!(
+        "{}/initdb failed (exit status: 3) creating ",
+        bin_dir.display()
+    );
+    let suffix = "/data; its output ends with:\ninitdb: error: simulated failure";
+    assert!(
+        message.starts_with(&prefix) && message.ends_with(suffix),
+        "{message}"
+    );
+    let server_dir = &message[prefix.len()..message.len() - suffix.len()];
+    assert!(
+        !Path::new(server_dir).exists(),
+        "{server_dir} was left behind"
     );
     Ok(())
 }

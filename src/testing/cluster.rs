@@ -270,7 +270,11 @@ impl Cluster {
         if let Some(account) = &self.account {
             std::os::unix::fs::chown(&self.log_path, Some(account.uid), Some(account.gid))
                 .map_err(|error| {
-                    TestingError::filesystem("hand over the server log", &self.log_path, error)
+                    TestingError::filesystem(
+                        "give the server's account (chown) the server log",
+                        &self.log_path,
+                        error,
+                    )
                 })?;
         }
         let stderr = log.try_clone().map_err(|error| {
@@ -525,7 +529,7 @@ fn create_private_dir() -> Result<(PathBuf, Option<Account>), TestingError> {
     if let Err(error) = std::os::unix::fs::chown(&dir, Some(account.uid), Some(account.gid)) {
         let _ = fs::remove_dir(&dir);
         return Err(TestingError::filesystem(
-            "give the test server directory to the server's account (chown)",
+            "give the server's account (chown) the test server directory",
             &dir,
             error,
         ));

@@ -4,9 +4,10 @@
 //! [`TestServer::shared`] gives every test in the process the same server. When
 //! `DATABASE_URL` is set, that is the server it names; otherwise the harness creates one:
 //!
-//! * `initdb` into a private temporary directory (`/tmp/pelican-<pid>-<n>`), with the
-//!   PostgreSQL programs found through `PELICAN_PG_BINDIR`, `pg_config --bindir`,
-//!   `/usr/lib/postgresql/<version>/bin` or `PATH`;
+//! * `initdb` into a private temporary directory (`pelican-<pid>-<n>` in `$TMPDIR`, a roomy
+//!   `/dev/shm` or `/tmp`), with the PostgreSQL programs found through `PELICAN_PG_BINDIR`,
+//!   `pg_config --bindir`, `/usr/lib/postgresql/<version>/bin` or `PATH`; the result is kept
+//!   as a template (`pelican-initdb-<key>`) that later servers copy, which is much faster;
 //! * a server listening only on a unix socket in that directory (no TCP port, so parallel
 //!   test processes never collide), with durability turned off since the data is thrown away;
 //! * as root, where PostgreSQL refuses to run, the server runs as the `postgres` account (or
