@@ -12,7 +12,12 @@ use pelican::{Error, Migrator, TransactionMode};
 /// root → a, root → b, m = merge(a, b).
 fn merge_set() -> pelican::MigrationSet {
     set(&[
-        sql("root", "", "CREATE TABLE root_t (id int);", "DROP TABLE root_t;"),
+        sql(
+            "root",
+            "",
+            "CREATE TABLE root_t (id int);",
+            "DROP TABLE root_t;",
+        ),
         sql("a", "root", "CREATE TABLE a_t (id int);", "DROP TABLE a_t;"),
         sql("b", "root", "CREATE TABLE b_t (id int);", "DROP TABLE b_t;"),
         sql("m", "a, b", "CREATE TABLE m_t (id int);", "DROP TABLE m_t;"),
@@ -29,8 +34,17 @@ async fn apply_downgrade_and_reapply_a_dag_with_a_merge() {
     for table in ["root_t", "a_t", "b_t", "m_t"] {
         assert!(table_exists(&client, table).await, "{table}");
     }
-    assert_eq!(history(&client, "public").await, ["a:applied", "b:applied", "m:applied", "root:applied"]);
-    let current: Vec<String> = migrator.current(&client).await.unwrap().iter().map(|r| r.to_string()).collect();
+    assert_eq!(
+        history(&client, "public").await,
+        ["a:applied", "b:applied", "m:applied", "root:applied"]
+    );
+    let current: Vec<String> = migrator
+        .current(&client)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
     assert_eq!(current, ["m"]);
 
     // At head: nothing runs.
@@ -41,7 +55,10 @@ async fn apply_downgrade_and_reapply_a_dag_with_a_merge() {
     assert_eq!(ids(&report), ["m"]);
     assert!(!table_exists(&client, "m_t").await);
     assert!(table_exists(&client, "b_t").await);
-    assert_eq!(history(&client, "public").await, ["a:applied", "b:applied", "root:applied"]);
+    assert_eq!(
+        history(&client, "public").await,
+        ["a:applied", "b:applied", "root:applied"]
+    );
 
     // Down to base: everything, in reverse.
     let report = migrator.downgrade(&client, "base").await.unwrap();
@@ -50,7 +67,10 @@ async fn apply_downgrade_and_reapply_a_dag_with_a_merge() {
     assert!(history(&client, "public").await.is_empty());
 
     // And up again.
-    assert_eq!(ids(&migrator.migrate_to_head(&client).await.unwrap()), ["root", "a", "b", "m"]);
+    assert_eq!(
+        ids(&migrator.migrate_to_head(&client).await.unwrap()),
+        ["root", "a", "b", "m"]
+    );
     assert!(table_exists(&client, "m_t").await);
 
     // The log kept everything.
@@ -64,7 +84,12 @@ async fn apply_downgrade_and_reapply_a_dag_with_a_merge() {
 async fn history_rows_record_what_ran() {
     let (_db, client) = fresh_db().await;
     let migrations = merge_set();
-    let checksum = migrations.get("m").unwrap().revision().checksum().to_string();
+    let checksum = migrations
+        .get("m")
+        .unwrap()
+        .revision()
+        .checksum()
+        .to_string();
     let migrator = Migrator::new(migrations);
     migrator.migrate_to_head(&client).await.unwrap();
     let rows = migrator.history(&client).await.unwrap();
@@ -97,7 +122,10 @@ fn failing_set() -> pelican::MigrationSet {
 #[tokio::test]
 async fn a_failing_revision_leaves_no_trace_and_keeps_the_ones_before() {
     let (_db, client) = fresh_db().await;
-    let err = Migrator::new(failing_set()).migrate_to_head(&client).await.unwrap_err();
+    let err = Migrator::new(failing_set())
+        .migrate_to_head(&client)
+        .await
+        .unwrap_err();
     // The file: header (3 lines), blank, `-- up`, then the body from line 6; the bad
     // statement is on the body's third line.
     assert_eq!(
@@ -113,8 +141,14 @@ async fn a_failing_revision_leaves_no_trace_and_keeps_the_ones_before() {
     }
     assert!(table_exists(&client, "two").await);
     assert!(!table_exists(&client, "three").await, "r3 left a trace");
-    assert_eq!(history(&client, "public").await, ["r1:applied", "r2:applied"]);
-    assert_eq!(log(&client, "public").await.last().unwrap(), "r3:upgrade:failed");
+    assert_eq!(
+        history(&client, "public").await,
+        ["r1:applied", "r2:applied"]
+    );
+    assert_eq!(
+        log(&client, "public").await.last().unwrap(),
+        "r3:upgrade:failed"
+    );
 }
 
 #[tokio::test]
@@ -122,7 +156,10 @@ async fn in_whole_plan_mode_a_failure_leaves_nothing() {
     let (_db, client) = fresh_db().await;
     let migrator = Migrator::new(failing_set()).transaction_mode(TransactionMode::WholePlan);
     let err = migrator.migrate_to_head(&client).await.unwrap_err();
-    assert!(matches!(err, Error::MigrationFailed { ref revision, .. } if revision == "r3"), "{err}");
+    assert!(
+        matches!(err, Error::MigrationFailed { ref revision, .. } if revision == "r3"),
+        "{err}"
+    );
     assert!(!table_exists(&client, "one").await);
     assert!(history(&client, "public").await.is_empty());
 }
@@ -134,14 +171,32 @@ async fn an_edited_applied_file_stops_the_run_until_repaired() {
         sql("r1", "", "CREATE TABLE one (id int);", "DROP TABLE one;"),
         sql("r2", "r1", "CREATE TABLE two (id int);", "DROP TABLE two;"),
     ];
-    Migrator::new(set(&original)).migrate_to_head(&client).await.unwrap();
+    Migrator::new(set(&original))
+        .migrate_to_head(&client)
+        .await
+        .unwrap();
 
     let mut edited = original.clone();
     edited[0].1 = edited[0].1.replace("(id int)", "(id bigint)");
-    edited.push(sql("r3", "r2", "CREATE TABLE three (id int);", "DROP TABLE three;"));
+    edited.push(sql(
+        "r3",
+        "r2",
+        "CREATE TABLE three (id int);",
+        "DROP TABLE three;",
+    ));
     let migrations = set(&edited);
-    let recorded = set(&original).get("r1").unwrap().revision().checksum().to_string();
-    let current = migrations.get("r1").unwrap().revision().checksum().to_string();
+    let recorded = set(&original)
+        .get("r1")
+        .unwrap()
+        .revision()
+        .checksum()
+        .to_string();
+    let current = migrations
+        .get("r1")
+        .unwrap()
+        .revision()
+        .checksum()
+        .to_string();
     let migrator = Migrator::new(migrations);
     let err = migrator.migrate_to_head(&client).await.unwrap_err();
     assert_eq!(
@@ -155,8 +210,13 @@ async fn an_edited_applied_file_stops_the_run_until_repaired() {
 
     let repaired = migrator.repair(&client).await.unwrap();
     assert_eq!(repaired, ["r1"]);
-    assert_eq!(ids(&migrator.migrate_to_head(&client).await.unwrap()), ["r3"]);
-    assert!(log(&client, "public").await.contains(&"r1:repair:ok".to_owned()));
+    assert_eq!(
+        ids(&migrator.migrate_to_head(&client).await.unwrap()),
+        ["r3"]
+    );
+    assert!(log(&client, "public")
+        .await
+        .contains(&"r1:repair:ok".to_owned()));
 }
 
 #[tokio::test]
@@ -166,14 +226,23 @@ async fn unknown_applied_revisions_are_an_error_unless_allowed() {
         sql("r1", "", "CREATE TABLE one (id int);", "DROP TABLE one;"),
         sql("r2", "r1", "CREATE TABLE two (id int);", "DROP TABLE two;"),
     ];
-    Migrator::new(set(&newer)).migrate_to_head(&client).await.unwrap();
+    Migrator::new(set(&newer))
+        .migrate_to_head(&client)
+        .await
+        .unwrap();
     let older = Migrator::new(set(&newer[..1]));
     let err = older.migrate_to_head(&client).await.unwrap_err();
     assert!(
-        err.to_string().starts_with("the database has applied revisions that this application does not know: r2\n"),
+        err.to_string().starts_with(
+            "the database has applied revisions that this application does not know: r2\n"
+        ),
         "{err}"
     );
-    let report = older.allow_unknown_applied(true).migrate_to_head(&client).await.unwrap();
+    let report = older
+        .allow_unknown_applied(true)
+        .migrate_to_head(&client)
+        .await
+        .unwrap();
     assert!(report.is_empty());
 }
 
@@ -197,7 +266,11 @@ $body$;";
     )]);
     let migrator = Migrator::new(migrations);
     migrator.migrate_to_head(&client).await.unwrap();
-    let shout: String = client.query_one("SELECT shout('hi')", &[]).await.unwrap().get(0);
+    let shout: String = client
+        .query_one("SELECT shout('hi')", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(shout, "HI!");
     assert!(table_exists(&client, "tasks_title").await);
     assert_eq!(history(&client, "public").await, ["r1:applied"]);
@@ -228,32 +301,55 @@ async fn a_failed_non_transactional_revision_blocks_runs_until_resolved() {
     );
     // The first statement stays (it ran in autocommit); the row says failed.
     assert!(table_exists(&client, "one_id").await);
-    assert_eq!(history(&client, "public").await, ["r1:applied", "r2:failed"]);
+    assert_eq!(
+        history(&client, "public").await,
+        ["r1:applied", "r2:failed"]
+    );
 
     let err = migrator.migrate_to_head(&client).await.unwrap_err();
     let text = err.to_string();
     assert!(text.starts_with("revision r2 (migrations/r2_test.sql) is marked failed in the history table: revision r2"), "{text}");
-    assert!(text.contains("Migrator::mark_applied or Migrator::forget"), "{text}");
+    assert!(
+        text.contains("Migrator::mark_applied or Migrator::forget"),
+        "{text}"
+    );
     assert!(!table_exists(&client, "three").await);
 
     // Someone finishes the revision by hand, then records it.
-    client.batch_execute("CREATE TABLE missing (id int)").await.unwrap();
+    client
+        .batch_execute("CREATE TABLE missing (id int)")
+        .await
+        .unwrap();
     migrator.mark_applied(&client, "r2").await.unwrap();
-    assert_eq!(ids(&migrator.migrate_to_head(&client).await.unwrap()), ["r3"]);
+    assert_eq!(
+        ids(&migrator.migrate_to_head(&client).await.unwrap()),
+        ["r3"]
+    );
     let err = migrator.mark_applied(&client, "r3").await.unwrap_err();
-    assert_eq!(err.to_string(), "revision r3 is not marked failed in the history table (it is applied)");
+    assert_eq!(
+        err.to_string(),
+        "revision r3 is not marked failed in the history table (it is applied)"
+    );
 }
 
 #[tokio::test]
 async fn forget_clears_a_failed_row() {
     let (_db, client) = fresh_db().await;
-    let files = vec![sql_with("r1", "", "transaction: false", "SELECT 1/0;", "SELECT 1;")];
+    let files = vec![sql_with(
+        "r1",
+        "",
+        "transaction: false",
+        "SELECT 1/0;",
+        "SELECT 1;",
+    )];
     let migrator = Migrator::new(set(&files));
     assert!(migrator.migrate_to_head(&client).await.is_err());
     assert_eq!(history(&client, "public").await, ["r1:failed"]);
     migrator.forget(&client, "r1").await.unwrap();
     assert!(history(&client, "public").await.is_empty());
-    assert!(log(&client, "public").await.contains(&"r1:forget:ok".to_owned()));
+    assert!(log(&client, "public")
+        .await
+        .contains(&"r1:forget:ok".to_owned()));
 }
 
 #[tokio::test]
@@ -261,15 +357,32 @@ async fn downgrading_through_an_irreversible_revision_fails_before_anything_runs
     let (_db, client) = fresh_db().await;
     let files = vec![
         sql("r1", "", "CREATE TABLE one (id int);", "DROP TABLE one;"),
-        sql_with("r2", "r1", "irreversible: drops the legacy rows", "DELETE FROM one;", ""),
-        sql("r3", "r2", "CREATE TABLE three (id int);", "DROP TABLE three;"),
+        sql_with(
+            "r2",
+            "r1",
+            "irreversible: drops the legacy rows",
+            "DELETE FROM one;",
+            "",
+        ),
+        sql(
+            "r3",
+            "r2",
+            "CREATE TABLE three (id int);",
+            "DROP TABLE three;",
+        ),
     ];
     let migrator = Migrator::new(set(&files));
     migrator.migrate_to_head(&client).await.unwrap();
     let err = migrator.downgrade(&client, "base").await.unwrap_err();
-    assert_eq!(err.to_string(), "can't downgrade through r2: it is irreversible (drops the legacy rows)");
+    assert_eq!(
+        err.to_string(),
+        "can't downgrade through r2: it is irreversible (drops the legacy rows)"
+    );
     assert!(table_exists(&client, "three").await, "nothing ran");
-    assert_eq!(ids(&migrator.downgrade(&client, "r2").await.unwrap()), ["r3"]);
+    assert_eq!(
+        ids(&migrator.downgrade(&client, "r2").await.unwrap()),
+        ["r3"]
+    );
 }
 
 #[tokio::test]
@@ -277,7 +390,10 @@ async fn schema_names_with_quotes_spaces_and_capitals_work() {
     let (_db, client) = fresh_db().await;
     let schema = "Tenant \"A\" 1";
     let migrator = Migrator::new(merge_set()).schema(schema);
-    assert_eq!(migrator.migrate_to_head(&client).await.unwrap().steps.len(), 4);
+    assert_eq!(
+        migrator.migrate_to_head(&client).await.unwrap().steps.len(),
+        4
+    );
     assert_eq!(history(&client, schema).await.len(), 4);
     assert!(history(&client, "public").await.is_empty());
     assert!(migrator.migrate_to_head(&client).await.unwrap().is_empty());
@@ -299,8 +415,14 @@ async fn head_with_several_heads_is_an_error_and_heads_runs_them_all() {
         err.to_string(),
         "'head' is ambiguous: there are several heads (a, b); name one of them, use <branch>@head, or 'heads' for all"
     );
-    assert!(history(&client, "public").await.is_empty(), "nothing ran, no table created");
-    assert_eq!(ids(&migrator.upgrade(&client, "heads").await.unwrap()), ["root", "a", "b"]);
+    assert!(
+        history(&client, "public").await.is_empty(),
+        "nothing ran, no table created"
+    );
+    assert_eq!(
+        ids(&migrator.upgrade(&client, "heads").await.unwrap()),
+        ["root", "a", "b"]
+    );
 }
 
 #[tokio::test]
@@ -311,8 +433,14 @@ async fn stamp_records_without_running() {
     let added: Vec<String> = report.added.iter().map(|r| r.to_string()).collect();
     assert_eq!(added, ["root", "a"]);
     assert!(!table_exists(&client, "a_t").await, "stamp runs nothing");
-    assert_eq!(history(&client, "public").await, ["a:stamped", "root:stamped"]);
-    assert_eq!(ids(&migrator.migrate_to_head(&client).await.unwrap()), ["b", "m"]);
+    assert_eq!(
+        history(&client, "public").await,
+        ["a:stamped", "root:stamped"]
+    );
+    assert_eq!(
+        ids(&migrator.migrate_to_head(&client).await.unwrap()),
+        ["b", "m"]
+    );
     migrator.stamp(&client, &["base"], false).await.unwrap();
     assert!(history(&client, "public").await.is_empty());
 }
@@ -324,12 +452,19 @@ async fn status_reports_every_problem_at_once() {
         sql("r1", "", "SELECT 1;", "SELECT 1;"),
         sql("r2", "r1", "SELECT 1;", "SELECT 1;"),
     ];
-    Migrator::new(set(&files)).upgrade(&client, "r1").await.unwrap();
+    Migrator::new(set(&files))
+        .upgrade(&client, "r1")
+        .await
+        .unwrap();
     let status = Migrator::new(set(&files)).status(&client).await.unwrap();
     assert_eq!(status.applied, ["r1"]);
     assert_eq!(status.pending, ["r2"]);
     assert_eq!(status.current_heads, ["r1"]);
-    assert!(status.failed.is_empty() && status.unknown.is_empty() && status.checksum_mismatches.is_empty());
+    assert!(
+        status.failed.is_empty()
+            && status.unknown.is_empty()
+            && status.checksum_mismatches.is_empty()
+    );
 }
 
 #[tokio::test]
@@ -339,7 +474,12 @@ async fn a_failing_migration_releases_the_lock() {
     assert!(failing.migrate_to_head(&client).await.is_err());
     // Another session must get the lock at once.
     let other = database.connect().await.unwrap();
-    let fixed = vec![sql("r1", "", "CREATE TABLE one (id int);", "DROP TABLE one;")];
+    let fixed = vec![sql(
+        "r1",
+        "",
+        "CREATE TABLE one (id int);",
+        "DROP TABLE one;",
+    )];
     let report = Migrator::new(set(&fixed))
         .allow_unknown_applied(true)
         .lock_wait(Duration::from_millis(200))
@@ -360,7 +500,12 @@ async fn waiting_past_the_lock_wait_is_a_clear_error() {
     let err = impatient.migrate_to_head(&other).await.unwrap_err();
     let text = err.to_string();
     assert!(text.starts_with("timed out after 0."), "{text}");
-    assert!(text.contains("waiting for the migration lock on public.pelican_revisions, held by backend pid "), "{text}");
+    assert!(
+        text.contains(
+            "waiting for the migration lock on public.pelican_revisions, held by backend pid "
+        ),
+        "{text}"
+    );
     assert!(runner.await.unwrap().is_ok());
 }
 
@@ -369,8 +514,17 @@ async fn concurrent_migrators_apply_each_revision_exactly_once() {
     let (database, _client) = fresh_db().await;
     let files: Vec<_> = (1..=10)
         .map(|i| {
-            let parent = if i == 1 { String::new() } else { format!("r{:02}", i - 1) };
-            sql(&format!("r{i:02}"), &parent, &format!("CREATE TABLE t{i} (id int); SELECT pg_sleep(0.02);"), &format!("DROP TABLE t{i};"))
+            let parent = if i == 1 {
+                String::new()
+            } else {
+                format!("r{:02}", i - 1)
+            };
+            sql(
+                &format!("r{i:02}"),
+                &parent,
+                &format!("CREATE TABLE t{i} (id int); SELECT pg_sleep(0.02);"),
+                &format!("DROP TABLE t{i};"),
+            )
         })
         .collect();
     let migrations = set(&files);
@@ -378,14 +532,19 @@ async fn concurrent_migrators_apply_each_revision_exactly_once() {
     for _ in 0..8 {
         let client = database.connect().await.unwrap();
         let migrator = Migrator::new(migrations.clone());
-        tasks.push(tokio::spawn(async move { migrator.migrate_to_head(&client).await }));
+        tasks.push(tokio::spawn(async move {
+            migrator.migrate_to_head(&client).await
+        }));
     }
     let mut applied_total = 0;
     for task in tasks {
         let report = task.await.unwrap().expect("every caller succeeds");
         applied_total += report.steps.len();
     }
-    assert_eq!(applied_total, 10, "each revision ran exactly once across all callers");
+    assert_eq!(
+        applied_total, 10,
+        "each revision ran exactly once across all callers"
+    );
     let client = database.connect().await.unwrap();
     let log = log(&client, "public").await;
     assert_eq!(log.len(), 10);
@@ -395,15 +554,34 @@ async fn concurrent_migrators_apply_each_revision_exactly_once() {
 #[tokio::test]
 async fn timeouts_apply_per_revision() {
     let (database, client) = fresh_db().await;
-    client.batch_execute("CREATE TABLE busy (id int)").await.unwrap();
+    client
+        .batch_execute("CREATE TABLE busy (id int)")
+        .await
+        .unwrap();
     // Another session holds a lock on the table.
     let holder = database.connect().await.unwrap();
-    holder.batch_execute("BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE").await.unwrap();
-    let files = vec![sql_with("r1", "", "lock-timeout: 200ms", "ALTER TABLE busy ADD COLUMN x int;", "SELECT 1;")];
+    holder
+        .batch_execute("BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let files = vec![sql_with(
+        "r1",
+        "",
+        "lock-timeout: 200ms",
+        "ALTER TABLE busy ADD COLUMN x int;",
+        "SELECT 1;",
+    )];
     let started = std::time::Instant::now();
-    let err = Migrator::new(set(&files)).migrate_to_head(&client).await.unwrap_err();
+    let err = Migrator::new(set(&files))
+        .migrate_to_head(&client)
+        .await
+        .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(3));
-    assert!(err.to_string().contains("canceling statement due to lock timeout (SQLSTATE 55P03)"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("canceling statement due to lock timeout (SQLSTATE 55P03)"),
+        "{err}"
+    );
     holder.batch_execute("ROLLBACK").await.unwrap();
     // The run-level statement_timeout stops a slow statement.
     let slow = vec![sql("r1", "", "SELECT pg_sleep(5);", "SELECT 1;")];
@@ -412,8 +590,16 @@ async fn timeouts_apply_per_revision() {
         .migrate_to_head(&client)
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("canceling statement due to statement timeout"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("canceling statement due to statement timeout"),
+        "{err}"
+    );
     // The session's own settings are untouched afterwards.
-    let timeout: String = client.query_one("SHOW statement_timeout", &[]).await.unwrap().get(0);
+    let timeout: String = client
+        .query_one("SHOW statement_timeout", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(timeout, "0");
 }

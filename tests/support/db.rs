@@ -13,7 +13,13 @@ pub fn sql(id: &str, revises: &str, up: &str, down: &str) -> (String, String) {
 }
 
 /// A SQL migration file with extra header lines (`-- key: value`).
-pub fn sql_with(id: &str, revises: &str, extra_header: &str, up: &str, down: &str) -> (String, String) {
+pub fn sql_with(
+    id: &str,
+    revises: &str,
+    extra_header: &str,
+    up: &str,
+    down: &str,
+) -> (String, String) {
     let mut text = format!("-- revision: {id}\n-- revises: {revises}\n-- message: {id}\n");
     for line in extra_header.lines().filter(|l| !l.trim().is_empty()) {
         text.push_str(&format!("-- {}\n", line.trim()));
@@ -25,7 +31,11 @@ pub fn sql_with(id: &str, revises: &str, extra_header: &str, up: &str, down: &st
 pub fn set(files: &[(String, String)]) -> MigrationSet {
     let entries = files
         .iter()
-        .map(|(name, text)| SetEntry::from_file(parse_migration(name, text.as_bytes()).unwrap_or_else(|e| panic!("{e}"))))
+        .map(|(name, text)| {
+            SetEntry::from_file(
+                parse_migration(name, text.as_bytes()).unwrap_or_else(|e| panic!("{e}")),
+            )
+        })
         .collect();
     MigrationSet::new(entries).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -67,9 +77,19 @@ pub async fn log(client: &Client, schema: &str) -> Vec<String> {
         "SELECT revision || ':' || operation || ':' || outcome FROM \"{}\".pelican_log ORDER BY id",
         schema.replace('"', "\"\"")
     );
-    client.query(&sql, &[]).await.unwrap().iter().map(|r| r.get(0)).collect()
+    client
+        .query(&sql, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
 }
 
 pub fn ids(report: &pelican::Report) -> Vec<String> {
-    report.steps.iter().map(|s| s.revision.to_string()).collect()
+    report
+        .steps
+        .iter()
+        .map(|s| s.revision.to_string())
+        .collect()
 }
