@@ -606,10 +606,7 @@ impl Migrator {
         for step in plan.steps() {
             let entry = self.entry(&step.revision);
             if matches!(entry.body(), Body::RustNotCompiled) {
-                return Err(Error::NotCompiled {
-                    revision: step.revision.clone(),
-                    file: entry.file_name().to_owned(),
-                });
+                return Err(not_compiled(entry));
             }
             if self.transaction_mode == TransactionMode::WholePlan
                 && !entry.revision().is_transactional()
@@ -747,11 +744,7 @@ impl Migrator {
                 if !opening.is_empty() {
                     execute(client, &opening, "starting the migration's transaction").await?;
                 }
-                let outcome = match direction {
-                    Direction::Up => migration.up(client).await,
-                    Direction::Down => migration.down(client).await,
-                };
-                if let Err(err) = outcome {
+                if let Err(err) = run_rust(migration.as_ref(), client, direction).await {
                     if !in_plan_transaction {
                         let _ = client.batch_execute("ROLLBACK").await;
                     }
@@ -764,10 +757,7 @@ impl Migrator {
                 )
                 .await
             }
-            Body::RustNotCompiled => Err(Error::NotCompiled {
-                revision: entry.revision().id().clone(),
-                file: entry.file_name().to_owned(),
-            }),
+            Body::RustNotCompiled => Err(not_compiled(entry)),
         }
     }
 
@@ -881,17 +871,10 @@ impl Migrator {
                 }
                 Ok(())
             }
-            Body::Rust(migration) => {
-                let outcome = match direction {
-                    Direction::Up => migration.up(client).await,
-                    Direction::Down => migration.down(client).await,
-                };
-                outcome.map_err(|err| rust_failure(entry, direction, err))
-            }
-            Body::RustNotCompiled => Err(Error::NotCompiled {
-                revision: entry.revision().id().clone(),
-                file: entry.file_name().to_owned(),
-            }),
+            Body::Rust(migration) => run_rust(migration.as_ref(), client, direction)
+                .await
+                .map_err(|err| rust_failure(entry, direction, err)),
+            Body::RustNotCompiled => Err(not_compiled(entry)),
         }
     }
 
@@ -1011,6 +994,24 @@ fn sql_failure(
         line,
         message: describe_db_error(&err),
         source: Some(Box::new(err)),
+    }
+}
+
+async fn run_rust(
+    migration: &dyn crate::migration::Migration,
+    client: &Client,
+    direction: Direction,
+) -> Result<(), crate::migration::BoxError> {
+    match direction {
+        Direction::Up => migration.up(client).await,
+        Direction::Down => migration.down(client).await,
+    }
+}
+
+fn not_compiled(entry: &SetEntry) -> Error {
+    Error::NotCompiled {
+        revision: entry.revision().id().clone(),
+        file: entry.file_name().to_owned(),
     }
 }
 

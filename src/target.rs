@@ -471,35 +471,16 @@ impl<'a> Resolver<'a> {
 
     /// Where `+N` starts: the single current head (of the branch, if given).
     fn upward_start(&self, branch: Option<u32>, target: &Target) -> Result<Position, TargetError> {
-        let state = self.state_heads();
-        let starts: Vec<u32> = match branch {
-            None => state,
-            Some(b) => {
-                let lineage = self.graph.lineage(b);
-                let on_branch: Vec<u32> = state
-                    .iter()
-                    .copied()
-                    .filter(|&n| lineage.contains(n))
-                    .collect();
-                if on_branch.is_empty() {
-                    // The branch is not at a current head: start from the tips of its
-                    // applied part (or from base when none of it is applied).
-                    let mut active = self.graph.reach(&state, Incoming, None);
-                    active.intersect_with(&lineage);
-                    self.tips(&active)
-                } else {
-                    on_branch
-                }
-            }
-        };
-        match starts.as_slice() {
-            [] => Ok(Position::Base),
-            [one] => Ok(Position::At(*one)),
-            _ => Err(TargetError::AmbiguousStart {
-                target: target.to_string(),
-                current: self.ids(starts),
-            }),
-        }
+        let starts = self.starts(branch, |state, lineage| {
+            // The branch is not at a current head: start from the tips of its applied part
+            // (or from base when none of it is applied).
+            let mut active = self.graph.reach(state, Incoming, None);
+            active.intersect_with(lineage);
+            self.tips(&active)
+        });
+        Ok(self
+            .single_start(starts, target)?
+            .map_or(Position::Base, Position::At))
     }
 
     /// Where `-N` starts: the single current head (of the branch, if given).
@@ -509,32 +490,48 @@ impl<'a> Resolver<'a> {
         steps: i64,
         target: &Target,
     ) -> Result<u32, TargetError> {
-        let state = self.state_heads();
-        let starts: Vec<u32> = match branch {
-            None => state,
-            Some(b) => {
-                let lineage = self.graph.lineage(b);
-                let on_branch: Vec<u32> = state
-                    .iter()
-                    .copied()
-                    .filter(|&n| lineage.contains(n))
-                    .collect();
-                if on_branch.is_empty() {
-                    let mut current = self.current_heads();
-                    current.retain(|&n| lineage.contains(n));
-                    current
-                } else {
-                    on_branch
-                }
-            }
-        };
-        match starts.as_slice() {
-            [] => Err(TargetError::TooFar {
+        let starts = self.starts(branch, |_, lineage| {
+            let mut current = self.current_heads();
+            current.retain(|&n| lineage.contains(n));
+            current
+        });
+        self.single_start(starts, target)?
+            .ok_or_else(|| TargetError::TooFar {
                 target: target.to_string(),
                 steps,
                 available: 0,
-            }),
-            [one] => Ok(*one),
+            })
+    }
+
+    /// The state heads (on the branch's line, if given); `off_branch` supplies the candidates
+    /// when no state head lies on the branch.
+    fn starts(
+        &self,
+        branch: Option<u32>,
+        off_branch: impl FnOnce(&[u32], &NodeSet) -> Vec<u32>,
+    ) -> Vec<u32> {
+        let state = self.state_heads();
+        let Some(branch) = branch else {
+            return state;
+        };
+        let lineage = self.graph.lineage(branch);
+        let on_branch: Vec<u32> = state
+            .iter()
+            .copied()
+            .filter(|&n| lineage.contains(n))
+            .collect();
+        if on_branch.is_empty() {
+            off_branch(&state, &lineage)
+        } else {
+            on_branch
+        }
+    }
+
+    /// The one start of a relative walk: none, or an error naming them when there are several.
+    fn single_start(&self, starts: Vec<u32>, target: &Target) -> Result<Option<u32>, TargetError> {
+        match starts.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(*one)),
             _ => Err(TargetError::AmbiguousStart {
                 target: target.to_string(),
                 current: self.ids(starts),

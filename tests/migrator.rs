@@ -603,3 +603,131 @@ async fn timeouts_apply_per_revision() {
         .get(0);
     assert_eq!(timeout, "0");
 }
+
+/// A Rust migration that transforms data.
+struct SplitNames;
+
+#[pelican::async_trait]
+impl pelican::Migration for SplitNames {
+    async fn up(&self, db: &tokio_postgres::Client) -> Result<(), pelican::migration::BoxError> {
+        db.batch_execute("ALTER TABLE users ADD COLUMN first text, ADD COLUMN last text")
+            .await?;
+        for row in db.query("SELECT id, name FROM users", &[]).await? {
+            let (id, name): (i32, String) = (row.get(0), row.get(1));
+            let (first, last) = name.split_once(' ').unwrap_or((&name, ""));
+            db.execute(
+                "UPDATE users SET first = $1, last = $2 WHERE id = $3",
+                &[&first, &last, &id],
+            )
+            .await?;
+        }
+        if db
+            .query_one("SELECT count(*) FROM users WHERE first = 'fail'", &[])
+            .await?
+            .get::<_, i64>(0)
+            > 0
+        {
+            return Err("refusing to split a user named 'fail'".into());
+        }
+        Ok(())
+    }
+
+    async fn down(&self, db: &tokio_postgres::Client) -> Result<(), pelican::migration::BoxError> {
+        db.batch_execute("ALTER TABLE users DROP COLUMN first, DROP COLUMN last")
+            .await?;
+        Ok(())
+    }
+}
+
+fn rust_set() -> pelican::MigrationSet {
+    let rust_file =
+        "//! revision: r2\n//! revises: r1\n//! message: split names\n\npub struct SplitNames;\n";
+    let mut entries: Vec<_> = set(&[sql(
+        "r1",
+        "",
+        "CREATE TABLE users (id int PRIMARY KEY, name text);",
+        "DROP TABLE users;",
+    )])
+    .entries()
+    .to_vec();
+    entries.push(pelican::migration::SetEntry::from_file(
+        pelican::source::parse_migration("migrations/r2_split.rs", rust_file.as_bytes()).unwrap(),
+    ));
+    pelican::MigrationSet::new(entries)
+        .unwrap()
+        .with_rust("r2", SplitNames)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn rust_migrations_transform_data_in_the_same_transaction_as_their_row() {
+    let (_db, client) = fresh_db().await;
+    let migrator = Migrator::new(rust_set());
+    migrator.upgrade(&client, "r1").await.unwrap();
+    client
+        .batch_execute("INSERT INTO users VALUES (1, 'Ada Lovelace'), (2, 'Grace Hopper')")
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&migrator.migrate_to_head(&client).await.unwrap()),
+        ["r2"]
+    );
+    let last: String = client
+        .query_one("SELECT last FROM users WHERE id = 2", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(last, "Hopper");
+    let rows = migrator.history(&client).await.unwrap();
+    assert_eq!(
+        rows.iter().find(|r| r.revision == "r2").unwrap().kind,
+        "rust"
+    );
+    migrator.downgrade(&client, "r1").await.unwrap();
+    assert!(
+        client.query("SELECT first FROM users", &[]).await.is_err(),
+        "down dropped the columns"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_rust_migration_rolls_back_everything_it_did() {
+    let (_db, client) = fresh_db().await;
+    let migrator = Migrator::new(rust_set());
+    migrator.upgrade(&client, "r1").await.unwrap();
+    client
+        .batch_execute("INSERT INTO users VALUES (1, 'fail now')")
+        .await
+        .unwrap();
+    let err = migrator.migrate_to_head(&client).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "revision r2 (migrations/r2_split.rs) failed to upgrade: refusing to split a user named 'fail'"
+    );
+    assert!(
+        client.query("SELECT first FROM users", &[]).await.is_err(),
+        "the ALTER was rolled back"
+    );
+    assert_eq!(history(&client, "public").await, ["r1:applied"]);
+}
+
+#[tokio::test]
+async fn a_rust_migration_known_only_from_its_file_is_refused_before_anything_runs() {
+    let (_db, client) = fresh_db().await;
+    let rust_file = "//! revision: r2\n//! revises: r1\n\npub struct SplitNames;\n";
+    let mut entries: Vec<_> = set(&[sql(
+        "r1",
+        "",
+        "CREATE TABLE users (id int);",
+        "DROP TABLE users;",
+    )])
+    .entries()
+    .to_vec();
+    entries.push(pelican::migration::SetEntry::from_file(
+        pelican::source::parse_migration("migrations/r2_split.rs", rust_file.as_bytes()).unwrap(),
+    ));
+    let migrator = Migrator::new(pelican::MigrationSet::new(entries).unwrap());
+    let err = migrator.migrate_to_head(&client).await.unwrap_err();
+    assert!(err.to_string().starts_with("revision r2 (migrations/r2_split.rs) is a Rust migration, and this migrator has only its file"), "{err}");
+    assert!(!table_exists(&client, "users").await, "nothing ran");
+}
