@@ -434,14 +434,22 @@ impl Migrator {
             let target: Target = target.parse()?;
             let connection = db.connection().await?;
             // The common case, at every application start: one query, no lock.
-            let checked = self.read_checked(&connection).await?;
-            let plan = self.plan_for(&checked, &target, direction)?;
-            if plan.is_empty() {
-                tracing::debug!("nothing to do");
-                return Ok(Report {
-                    steps: Vec::new(),
-                    elapsed: started.elapsed(),
-                });
+            match self.read_checked(&connection).await {
+                Ok(checked) => {
+                    let plan = self.plan_for(&checked, &target, direction)?;
+                    if plan.is_empty() {
+                        tracing::debug!("nothing to do");
+                        return Ok(Report {
+                            steps: Vec::new(),
+                            elapsed: started.elapsed(),
+                        });
+                    }
+                }
+                // Seen without the lock, a failed row may be the in-progress marker of a
+                // `transaction: false` revision that another migrator is running right now:
+                // wait for the lock, and let the check under it decide.
+                Err(Error::FailedRevision { .. }) => {}
+                Err(err) => return Err(err),
             }
             let guard = self.lock.acquire(connection, self.lock_wait).await?;
             let result = async {
