@@ -799,14 +799,26 @@ impl Migrator {
         };
         execute(client, &marker, "marking the revision as in progress").await?;
         let timeouts = self.timeouts(entry, "SESSION");
+        let mut restore = String::new();
         if !timeouts.is_empty() {
+            // Put the session's own values back afterwards: it may be the application's.
+            let saved = client
+                .query_one(
+                    "SELECT current_setting('lock_timeout'), current_setting('statement_timeout')",
+                    &[],
+                )
+                .await
+                .map_err(|e| Error::database("reading the session's timeouts", e))?;
+            restore = format!(
+                "SET lock_timeout = {}; SET statement_timeout = {}",
+                crate::quote::literal(saved.get(0)),
+                crate::quote::literal(saved.get(1))
+            );
             execute(client, &timeouts, "setting the revision's timeouts").await?;
         }
         let outcome = self.run_statements(client, entry, direction).await;
-        if !timeouts.is_empty() {
-            let _ = client
-                .batch_execute("RESET lock_timeout; RESET statement_timeout")
-                .await;
+        if !restore.is_empty() {
+            let _ = client.batch_execute(&restore).await;
         }
         match outcome {
             Ok(()) => {
