@@ -24,6 +24,9 @@
 //! when those paths change, not on every change in the package: list the other inputs your
 //! build script reads, too.
 
+// The examples are build scripts: their `main` is the point.
+#![allow(clippy::needless_doctest_main)]
+
 use std::io::{self, Write};
 use std::path::Path;
 

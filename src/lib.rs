@@ -53,10 +53,10 @@ pub use error::Error;
 pub use graph::{GraphError, RevisionGraph};
 pub use lock::{Connection, Database};
 pub use migration::{Migration, MigrationSet};
+pub use migrator::{Migrator, Report, StampReport, Status, StepReport, TransactionMode};
 /// Embeds a migrations directory in the binary at compile time; see [`embedded`].
 #[doc(inline)]
 pub use pelican_macros::embed_migrations;
-pub use migrator::{Migrator, Report, StampReport, Status, StepReport, TransactionMode};
 pub use plan::{Direction, Plan, PlanError, Planner, StampPlan, Step};
 pub use revision::{Checksum, ChecksumAlgorithm, Revision, RevisionId};
 pub use target::{Target, TargetError};

@@ -45,7 +45,10 @@ fn every_file_is_embedded_in_name_order() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join(APP_DIR)
     );
     assert_eq!(APP.get("d4").map(|m| m.parents()), Some(&["b2", "c3"][..]));
-    assert!(matches!(APP.get("c3").unwrap().body(), EmbeddedBody::Rust(_)));
+    assert!(matches!(
+        APP.get("c3").unwrap().body(),
+        EmbeddedBody::Rust(_)
+    ));
     assert!(APP.get("zz").is_none());
 }
 
@@ -61,7 +64,13 @@ fn the_embedded_set_equals_the_directory_loaded_at_run_time() -> TestResult {
         assert_eq!(embedded.file_name(), loaded.file_name());
         assert_eq!(embedded.kind(), loaded.kind());
         match (embedded.body(), loaded.body()) {
-            (Body::Sql { up, down }, Body::Sql { up: up2, down: down2 }) => {
+            (
+                Body::Sql { up, down },
+                Body::Sql {
+                    up: up2,
+                    down: down2,
+                },
+            ) => {
                 assert_eq!((up, down), (up2, down2));
             }
             (Body::Rust(_), Body::RustNotCompiled) => {}
@@ -74,7 +83,10 @@ fn the_embedded_set_equals_the_directory_loaded_at_run_time() -> TestResult {
     assert_eq!(APP.get("b2").unwrap().checksum(), &checksum);
 
     let revision = APP.get("b2").unwrap().revision();
-    assert_eq!(revision.lock_timeout(), Some(std::time::Duration::from_secs(5)));
+    assert_eq!(
+        revision.lock_timeout(),
+        Some(std::time::Duration::from_secs(5))
+    );
     assert_eq!(revision.created(), Some("2026-11-21T11:00:00Z"));
     let parsed = parse_migration(&path.display().to_string(), &fs::read(&path)?)?;
     assert_eq!(&revision, parsed.revision());
@@ -157,7 +169,10 @@ fn files_added_removed_or_changed_since_the_build_are_listed() -> TestResult {
     )?;
     fs::remove_file(dir.0.join("a1_create_tasks.sql"))?;
     let b2 = dir.0.join("b2_add_priority.sql");
-    fs::write(&b2, fs::read_to_string(&b2)?.replace("DEFAULT 0", "DEFAULT 1"))?;
+    fs::write(
+        &b2,
+        fs::read_to_string(&b2)?.replace("DEFAULT 0", "DEFAULT 1"),
+    )?;
     // Unchanged but for its line endings: the same checksum.
     let d4 = dir.0.join("d4_merge.sql");
     fs::write(&d4, fs::read_to_string(&d4)?.replace('\n', "\r\n"))?;
@@ -185,7 +200,10 @@ fn files_added_removed_or_changed_since_the_build_are_listed() -> TestResult {
 #[test]
 fn a_directory_that_no_longer_parses_is_reported() -> TestResult {
     let dir = TempDir::copy_of("broken", Path::new(APP_DIR))?;
-    fs::write(dir.0.join("f6_later.sql"), "-- revision: f6\n-- revizes: e5\n")?;
+    fs::write(
+        dir.0.join("f6_later.sql"),
+        "-- revision: f6\n-- revizes: e5\n",
+    )?;
     let error = APP.check_against_dir(&dir.0).unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -210,10 +228,8 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn copy_of(test: &str, from: &Path) -> std::io::Result<Self> {
-        let path = std::env::temp_dir().join(format!(
-            "pelican-embed-app-{test}-{}",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("pelican-embed-app-{test}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&path);
         fs::create_dir_all(&path)?;
         for entry in fs::read_dir(from)? {

@@ -12,7 +12,10 @@ fn broken_migration_directories_are_compile_errors() {
     // and embed_migrations! resolves its path from the calling crate's directory: the
     // fixtures must be there too.
     let project = target_dir().join("tests").join("trybuild").join("pelican");
-    let fixtures = Path::new("tests").join("fixtures").join("embed").join("broken");
+    let fixtures = Path::new("tests")
+        .join("fixtures")
+        .join("embed")
+        .join("broken");
     let copy = project.join(&fixtures);
     let _ = fs::remove_dir_all(&copy);
     copy_dir(&fixtures, &copy).expect("copy the fixtures into trybuild's crate");

@@ -42,9 +42,9 @@ impl Parse for Call {
         if !input.is_empty() {
             let _: syn::Token![,] = input.parse()?;
             if !input.is_empty() {
-                return Err(input.error(
-                    "embed_migrations! takes one argument: the migrations directory",
-                ));
+                return Err(
+                    input.error("embed_migrations! takes one argument: the migrations directory")
+                );
             }
         }
         Ok(Call {
@@ -106,9 +106,11 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
 
 fn embed(call: &Call) -> Result<TokenStream, String> {
     let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
-        return Err("CARGO_MANIFEST_DIR is not set: embed_migrations! resolves its path from \
+        return Err(
+            "CARGO_MANIFEST_DIR is not set: embed_migrations! resolves its path from \
                     the crate's directory, which Cargo provides; build with cargo"
-            .to_owned());
+                .to_owned(),
+        );
     };
     let dir = Dir {
         written: call.dir.clone(),
@@ -196,7 +198,9 @@ fn generate(dir: &Dir, migrations: &[Embedded], span: Span) -> TokenStream {
                 // Makes the compiler read the file, so that Cargo rebuilds the crate when it
                 // changes (a `mod` does the same for Rust migrations). An unused constant
                 // costs nothing in the binary.
-                tracked.push(quote!(const _: &[u8] = ::core::include_bytes!(#path);));
+                tracked.push(quote!(
+                    const _: &[u8] = ::core::include_bytes!(#path);
+                ));
                 let up = sql_section(migration.file.up());
                 let down = match migration.file.down() {
                     Some(section) => {
@@ -299,9 +303,8 @@ fn entry(migration: &Embedded, body: TokenStream) -> TokenStream {
     }
     if let Some(timeout) = revision.statement_timeout() {
         let millis = Literal::u64_unsuffixed(duration_millis(timeout));
-        tokens.extend(
-            quote!(.with_statement_timeout(::core::time::Duration::from_millis(#millis))),
-        );
+        tokens
+            .extend(quote!(.with_statement_timeout(::core::time::Duration::from_millis(#millis))));
     }
     tokens
 }

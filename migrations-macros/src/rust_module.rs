@@ -33,7 +33,8 @@ pub(crate) enum MigrationValue {
 
 pub(crate) fn find_migration_value(file: &Located<'_>) -> Result<MigrationValue, String> {
     let shown = &file.shown;
-    let text = fs::read_to_string(file.path).map_err(|error| format!("can't read {shown}: {error}"))?;
+    let text =
+        fs::read_to_string(file.path).map_err(|error| format!("can't read {shown}: {error}"))?;
     let module = match syn::parse_file(&text) {
         Ok(module) => module,
         Err(error) => {
@@ -108,7 +109,12 @@ pub(crate) fn find_migration_value(file: &Located<'_>) -> Result<MigrationValue,
     let Type::Path(path) = self_type else {
         return Err(not_a_unit_struct());
     };
-    let Some(ident) = path.qself.is_none().then(|| path.path.get_ident()).flatten() else {
+    let Some(ident) = path
+        .qself
+        .is_none()
+        .then(|| path.path.get_ident())
+        .flatten()
+    else {
         return Err(not_a_unit_struct());
     };
     let declaration = module.items.iter().find_map(|item| match item {
