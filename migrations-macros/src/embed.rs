@@ -160,8 +160,8 @@ fn read(dir: &Dir) -> Result<Vec<Embedded>, String> {
 }
 
 /// The expression: a block holding the Rust migrations' modules, the files' tracking
-/// constants and the data, whose value is the `EmbeddedMigrations`. Items in a block are private to it, so
-/// any number of sets can be embedded in one module.
+/// constants and the data, whose value is the `EmbeddedMigrations`. Items in a block are
+/// private to it, so any number of sets can be embedded in one module.
 fn generate(dir: &Dir, migrations: &[Embedded], span: Span) -> TokenStream {
     let mut errors: Vec<&str> = Vec::new();
     let mut modules = Vec::new();
