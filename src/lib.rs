@@ -31,6 +31,9 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[path = "build_support.rs"]
+pub mod build;
+pub mod embedded;
 pub mod error;
 pub mod graph;
 pub mod history;
@@ -45,11 +48,15 @@ pub mod target;
 pub mod testing;
 
 pub use async_trait::async_trait;
+pub use embedded::EmbeddedMigrations;
 pub use error::Error;
 pub use graph::{GraphError, RevisionGraph};
 pub use lock::{Connection, Database};
 pub use migration::{Migration, MigrationSet};
 pub use migrator::{Migrator, Report, StampReport, Status, StepReport, TransactionMode};
+/// Embeds a migrations directory in the binary at compile time; see [`embedded`].
+#[doc(inline)]
+pub use pelican_macros::embed_migrations;
 pub use plan::{Direction, Plan, PlanError, Planner, StampPlan, Step};
 pub use revision::{Checksum, ChecksumAlgorithm, Revision, RevisionId};
 pub use target::{Target, TargetError};
