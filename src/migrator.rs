@@ -21,7 +21,7 @@ use crate::lock::{Database, LockKey};
 use crate::migration::statements::split_statements;
 use crate::migration::{Body, MigrationSet, SetEntry, SqlBody};
 use crate::plan::{Direction, Plan, Planner, StampPlan};
-use crate::revision::RevisionId;
+use crate::revision::{Checksum, RevisionId};
 use crate::target::Target;
 
 /// How revisions are grouped into transactions.
@@ -116,6 +116,8 @@ pub struct Migrator {
 struct Checked {
     /// Known revisions recorded as applied or stamped.
     applied: Vec<String>,
+    /// Whether every revision of the set is among them.
+    all_applied: bool,
     /// Whether the history table exists.
     table_exists: bool,
 }
@@ -435,6 +437,13 @@ impl Migrator {
             let connection = db.connection().await?;
             // The common case, at every application start: one query, no lock.
             let checked = self.read_checked(&connection).await?;
+            if self.nothing_to_upgrade(&checked, &target, direction) {
+                tracing::debug!("nothing to do: every revision is applied");
+                return Ok(Report {
+                    steps: Vec::new(),
+                    elapsed: started.elapsed(),
+                });
+            }
             let plan = self.plan_for(&checked, &target, direction)?;
             if plan.is_empty() {
                 tracing::debug!("nothing to do");
@@ -474,6 +483,7 @@ impl Migrator {
         let Some(rows) = rows else {
             return Ok(Checked {
                 applied: Vec::new(),
+                all_applied: self.set.is_empty(),
                 table_exists: false,
             });
         };
@@ -494,12 +504,19 @@ impl Migrator {
         let mut mismatches = Vec::new();
         let mut unknown = Vec::new();
         let mut applied = Vec::with_capacity(rows.len());
+        // Counted by entry, not by row: a history table without its primary key could
+        // record a revision twice.
+        let mut recorded = vec![false; self.set.len()];
+        let mut distinct = 0;
         for row in rows {
-            match self.set.get(&row.revision) {
+            match self.set.position(&row.revision) {
                 None => unknown.push(row.revision),
-                Some(entry) => {
-                    if let Some(m) = mismatch(entry, &row) {
+                Some(position) => {
+                    if let Some(m) = mismatch(&self.set.entries()[position], &row) {
                         mismatches.push(m);
+                    }
+                    if !std::mem::replace(&mut recorded[position], true) {
+                        distinct += 1;
                     }
                     applied.push(row.revision);
                 }
@@ -515,8 +532,24 @@ impl Migrator {
         }
         Ok(Checked {
             applied,
+            all_applied: distinct == self.set.len(),
             table_exists: true,
         })
+    }
+
+    /// Whether upgrading to `head` or `heads` has nothing to do because every revision is
+    /// applied: what the planner would conclude (with its error when `head` is ambiguous),
+    /// without building it. This is the check every application start makes.
+    fn nothing_to_upgrade(&self, checked: &Checked, target: &Target, direction: Direction) -> bool {
+        if direction != Direction::Up || !checked.all_applied {
+            return false;
+        }
+        match target {
+            Target::Heads { branch: None } => true,
+            // With several heads, `head` is an error the planner reports.
+            Target::Head { branch: None } => self.set.graph().head_nodes().len() <= 1,
+            _ => false,
+        }
     }
 
     fn plan_for(
@@ -982,13 +1015,29 @@ fn mismatch(entry: &SetEntry, row: &StateRow) -> Option<ChecksumMismatch> {
     }
     let current = entry.revision().checksum();
     let same =
-        row.checksum_algorithm == current.algorithm().name() && row.checksum == current.to_string();
+        row.checksum_algorithm == current.algorithm().name() && is_hex_of(&row.checksum, current);
     (!same).then(|| ChecksumMismatch {
         revision: entry.revision().id().clone(),
         file: entry.file_name().to_owned(),
         recorded: row.checksum.clone(),
         current: current.to_string(),
     })
+}
+
+/// Whether `text` is exactly what `checksum.to_string()` writes (lowercase hex), without
+/// formatting it: this runs for every applied revision at every start.
+fn is_hex_of(text: &str, checksum: &Checksum) -> bool {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let text = text.as_bytes();
+    text.len() == 2 * checksum.digest().len()
+        && checksum
+            .digest()
+            .iter()
+            .zip(text.chunks_exact(2))
+            .all(|(byte, pair)| {
+                pair[0] == DIGITS[usize::from(byte >> 4)]
+                    && pair[1] == DIGITS[usize::from(byte & 0xf)]
+            })
 }
 
 fn error_position(err: &tokio_postgres::Error) -> Option<usize> {
@@ -1050,5 +1099,19 @@ mod tests {
         is_send(migrator.stamp(pool, &["head"], false));
         is_send(migrator.status(pool));
         is_send(migrator.repair(pool));
+    }
+
+    #[test]
+    fn recorded_checksums_match_only_their_display_form() {
+        for text in ["", "a", "\r\nx"] {
+            let checksum = Checksum::of(text.as_bytes());
+            let shown = checksum.to_string();
+            assert!(is_hex_of(&shown, &checksum));
+            assert!(!is_hex_of(&shown.to_uppercase(), &checksum));
+            assert!(!is_hex_of(&shown[..62], &checksum));
+            assert!(!is_hex_of(&format!("{shown}0"), &checksum));
+            assert!(!is_hex_of(&Checksum::of(b"other").to_string(), &checksum));
+            assert!(!is_hex_of("", &checksum));
+        }
     }
 }
