@@ -1,16 +1,20 @@
 //! Issue 3 (a): what an application start costs when the database is already at head.
 //!
-//! Two whole processes, timed from spawn to exit, alternately, many times:
+//! Whole processes, timed from spawn to exit, taking turns, many times:
 //!
 //! * `migrate`: builds the migration set of 10,000 revisions from static data (as
 //!   `embed_migrations!` does), connects, calls `migrate_to_head`, exits;
-//! * `select1`: connects, runs `SELECT 1`, exits.
+//! * `select1`: connects, runs `SELECT 1`, exits: the floor;
+//! * `read-history`: connects and reads what `migrate_to_head` reads of the history table,
+//!   without pelican: the floor of any design that looks at every row.
 //!
-//! Goals: `migrate` makes one round trip after connecting and takes at most 1.2× `select1`.
+//! Goals: `migrate` makes one round trip after connecting and takes at most 1.2x `select1`.
 //! Round trips are counted by a proxy that reads the protocol (see `support/proxy.rs`).
 //!
-//! `cargo bench --bench startup_at_head`; `PELICAN_BENCH_RUNS` (default 200) sets the pairs
-//! of timed runs. Under `cargo test --benches` it only checks its static data.
+//! `cargo bench --bench startup_at_head`; `PELICAN_BENCH_RUNS` (default 200) sets the runs of
+//! each process; `PELICAN_BENCH_HOLD=1` stops after the setup, with the database at head, for
+//! profiling a child by hand (see docs/performance.md). Under `cargo test --benches` it only
+//! checks its static data.
 
 #[path = "support/mod.rs"]
 mod support;

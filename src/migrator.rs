@@ -1101,6 +1101,92 @@ mod tests {
         is_send(migrator.repair(pool));
     }
 
+    fn entry(id: &str, parents: &[&str]) -> SetEntry {
+        let revision = crate::Revision::new(id.parse().unwrap())
+            .with_parents(parents.iter().map(|p| p.parse().unwrap()).collect());
+        let body = Body::Sql {
+            up: SqlBody::new("SELECT 1;", 1),
+            down: None,
+        };
+        SetEntry::new(revision, format!("{id}.sql"), body)
+    }
+
+    fn applied_row(entry: &SetEntry) -> StateRow {
+        StateRow {
+            revision: entry.revision().id().to_string(),
+            checksum: entry.revision().checksum().to_string(),
+            checksum_algorithm: "sha256".to_owned(),
+            state: RevisionState::Applied,
+            error: None,
+        }
+    }
+
+    /// Upgrading to `head` or `heads` skips the planner when every revision is applied: that
+    /// must be exactly when the planner would find nothing to do.
+    #[test]
+    fn the_shortcut_at_head_agrees_with_the_planner() {
+        let chain = vec![entry("r1", &[]), entry("r2", &["r1"])];
+        let two_heads = vec![entry("r1", &[]), entry("a", &["r1"]), entry("b", &["r1"])];
+        let merged = [two_heads.clone(), vec![entry("m", &["a", "b"])]].concat();
+        // (set, target, whether the shortcut applies with every revision applied)
+        let cases = [
+            (&chain, "head", true),
+            (&chain, "heads", true),
+            (&two_heads, "head", false),
+            (&two_heads, "heads", true),
+            (&merged, "head", true),
+            (&merged, "heads", true),
+            (&chain, "r2", false),
+        ];
+        for (entries, target_text, shortcut) in cases {
+            let migrator = Migrator::new(MigrationSet::new(entries.clone()).unwrap());
+            let target: Target = target_text.parse().unwrap();
+            let all: Vec<StateRow> = entries.iter().map(applied_row).collect();
+            let checked = migrator.check(Some(all.clone())).unwrap();
+            let planned = migrator.plan_for(&checked, &target, Direction::Up);
+            let taken = migrator.nothing_to_upgrade(&checked, &target, Direction::Up);
+            assert_eq!(
+                taken,
+                shortcut,
+                "{target_text} over {} revisions",
+                entries.len()
+            );
+            if taken {
+                assert!(planned.unwrap().is_empty(), "{target_text}");
+            }
+            assert!(!migrator.nothing_to_upgrade(&checked, &target, Direction::Down));
+
+            // One revision missing, hidden or not by a duplicated row: no shortcut.
+            let mut missing = all.clone();
+            let last = missing.pop().unwrap();
+            let checked = migrator.check(Some(missing.clone())).unwrap();
+            assert!(!migrator.nothing_to_upgrade(&checked, &target, Direction::Up));
+            missing.push(missing[0].clone());
+            let checked = migrator.check(Some(missing)).unwrap();
+            assert!(
+                !checked.all_applied,
+                "a duplicated row is not {}",
+                last.revision
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_set_is_at_head_before_the_history_table_exists() {
+        let migrator = Migrator::new(MigrationSet::new(Vec::new()).unwrap());
+        let checked = migrator.check(None).unwrap();
+        for target in ["head", "heads"] {
+            let target: Target = target.parse().unwrap();
+            assert!(migrator.nothing_to_upgrade(&checked, &target, Direction::Up));
+            let plan = migrator.plan_for(&checked, &target, Direction::Up).unwrap();
+            assert!(plan.is_empty());
+        }
+        let one = Migrator::new(MigrationSet::new(vec![entry("r1", &[])]).unwrap());
+        let checked = one.check(None).unwrap();
+        let head: Target = "head".parse().unwrap();
+        assert!(!one.nothing_to_upgrade(&checked, &head, Direction::Up));
+    }
+
     #[test]
     fn recorded_checksums_match_only_their_display_form() {
         for text in ["", "a", "\r\nx"] {

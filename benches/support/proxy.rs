@@ -109,6 +109,8 @@ impl Proxy {
 }
 
 impl Drop for Proxy {
+    /// Removes the socket, so nothing new connects; the accepting thread stays blocked until
+    /// the bench process exits, which is soon.
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.socket);
         let _ = std::fs::remove_dir_all(&self.dir);
