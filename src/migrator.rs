@@ -1028,16 +1028,12 @@ fn mismatch(entry: &SetEntry, row: &StateRow) -> Option<ChecksumMismatch> {
 /// formatting it: this runs for every applied revision at every start.
 fn is_hex_of(text: &str, checksum: &Checksum) -> bool {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let text = text.as_bytes();
-    text.len() == 2 * checksum.digest().len()
-        && checksum
-            .digest()
-            .iter()
-            .zip(text.chunks_exact(2))
-            .all(|(byte, pair)| {
-                pair[0] == DIGITS[usize::from(byte >> 4)]
-                    && pair[1] == DIGITS[usize::from(byte & 0xf)]
-            })
+    let mut hex = [0u8; 64];
+    for (pair, byte) in hex.chunks_exact_mut(2).zip(checksum.digest()) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0xf)];
+    }
+    text.as_bytes() == hex
 }
 
 fn error_position(err: &tokio_postgres::Error) -> Option<usize> {
