@@ -21,7 +21,7 @@ use crate::lock::{Database, LockKey};
 use crate::migration::statements::split_statements;
 use crate::migration::{Body, MigrationSet, SetEntry, SqlBody};
 use crate::plan::{Direction, Plan, Planner, StampPlan};
-use crate::revision::RevisionId;
+use crate::revision::{Checksum, RevisionId};
 use crate::target::Target;
 
 /// How revisions are grouped into transactions.
@@ -116,6 +116,8 @@ pub struct Migrator {
 struct Checked {
     /// Known revisions recorded as applied or stamped.
     applied: Vec<String>,
+    /// Whether every revision of the set is among them.
+    all_applied: bool,
     /// Whether the history table exists.
     table_exists: bool,
 }
@@ -436,6 +438,13 @@ impl Migrator {
             // The common case, at every application start: one query, no lock.
             match self.read_checked(&connection).await {
                 Ok(checked) => {
+                    if self.nothing_to_upgrade(&checked, &target, direction) {
+                        tracing::debug!("nothing to do: every revision is applied");
+                        return Ok(Report {
+                            steps: Vec::new(),
+                            elapsed: started.elapsed(),
+                        });
+                    }
                     let plan = self.plan_for(&checked, &target, direction)?;
                     if plan.is_empty() {
                         tracing::debug!("nothing to do");
@@ -482,6 +491,7 @@ impl Migrator {
         let Some(rows) = rows else {
             return Ok(Checked {
                 applied: Vec::new(),
+                all_applied: self.set.is_empty(),
                 table_exists: false,
             });
         };
@@ -502,12 +512,19 @@ impl Migrator {
         let mut mismatches = Vec::new();
         let mut unknown = Vec::new();
         let mut applied = Vec::with_capacity(rows.len());
+        // Counted by entry, not by row: a history table without its primary key could
+        // record a revision twice.
+        let mut recorded = vec![false; self.set.len()];
+        let mut distinct = 0;
         for row in rows {
-            match self.set.get(&row.revision) {
+            match self.set.position(&row.revision) {
                 None => unknown.push(row.revision),
-                Some(entry) => {
-                    if let Some(m) = mismatch(entry, &row) {
+                Some(position) => {
+                    if let Some(m) = mismatch(&self.set.entries()[position], &row) {
                         mismatches.push(m);
+                    }
+                    if !std::mem::replace(&mut recorded[position], true) {
+                        distinct += 1;
                     }
                     applied.push(row.revision);
                 }
@@ -523,8 +540,24 @@ impl Migrator {
         }
         Ok(Checked {
             applied,
+            all_applied: distinct == self.set.len(),
             table_exists: true,
         })
+    }
+
+    /// Whether upgrading to `head` or `heads` has nothing to do because every revision is
+    /// applied: what the planner would conclude (with its error when `head` is ambiguous),
+    /// without building it. This is the check every application start makes.
+    fn nothing_to_upgrade(&self, checked: &Checked, target: &Target, direction: Direction) -> bool {
+        if direction != Direction::Up || !checked.all_applied {
+            return false;
+        }
+        match target {
+            Target::Heads { branch: None } => true,
+            // With several heads, `head` is an error the planner reports.
+            Target::Head { branch: None } => self.set.graph().head_nodes().len() <= 1,
+            _ => false,
+        }
     }
 
     fn plan_for(
@@ -985,13 +1018,25 @@ fn mismatch(entry: &SetEntry, row: &StateRow) -> Option<ChecksumMismatch> {
     }
     let current = entry.revision().checksum();
     let same =
-        row.checksum_algorithm == current.algorithm().name() && row.checksum == current.to_string();
+        row.checksum_algorithm == current.algorithm().name() && is_hex_of(&row.checksum, current);
     (!same).then(|| ChecksumMismatch {
         revision: entry.revision().id().clone(),
         file: entry.file_name().to_owned(),
         recorded: row.checksum.clone(),
         current: current.to_string(),
     })
+}
+
+/// Whether `text` is exactly what `checksum.to_string()` writes (lowercase hex), without
+/// formatting it: this runs for every applied revision at every start.
+fn is_hex_of(text: &str, checksum: &Checksum) -> bool {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = [0u8; 64];
+    for (pair, byte) in hex.chunks_exact_mut(2).zip(checksum.digest()) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0xf)];
+    }
+    text.as_bytes() == hex
 }
 
 fn error_position(err: &tokio_postgres::Error) -> Option<usize> {
@@ -1071,5 +1116,105 @@ mod tests {
         is_send(migrator.stamp(pool, &["head"], false));
         is_send(migrator.status(pool));
         is_send(migrator.repair(pool));
+    }
+
+    fn entry(id: &str, parents: &[&str]) -> SetEntry {
+        let revision = crate::Revision::new(id.parse().unwrap())
+            .with_parents(parents.iter().map(|p| p.parse().unwrap()).collect());
+        let body = Body::Sql {
+            up: SqlBody::new("SELECT 1;", 1),
+            down: None,
+        };
+        SetEntry::new(revision, format!("{id}.sql"), body)
+    }
+
+    fn applied_row(entry: &SetEntry) -> StateRow {
+        StateRow {
+            revision: entry.revision().id().to_string(),
+            checksum: entry.revision().checksum().to_string(),
+            checksum_algorithm: "sha256".to_owned(),
+            state: RevisionState::Applied,
+            error: None,
+        }
+    }
+
+    /// Upgrading to `head` or `heads` skips the planner when every revision is applied: that
+    /// must be exactly when the planner would find nothing to do.
+    #[test]
+    fn the_shortcut_at_head_agrees_with_the_planner() {
+        let chain = vec![entry("r1", &[]), entry("r2", &["r1"])];
+        let two_heads = vec![entry("r1", &[]), entry("a", &["r1"]), entry("b", &["r1"])];
+        let merged = [two_heads.clone(), vec![entry("m", &["a", "b"])]].concat();
+        // (set, target, whether the shortcut applies with every revision applied)
+        let cases = [
+            (&chain, "head", true),
+            (&chain, "heads", true),
+            (&two_heads, "head", false),
+            (&two_heads, "heads", true),
+            (&merged, "head", true),
+            (&merged, "heads", true),
+            (&chain, "r2", false),
+        ];
+        for (entries, target_text, shortcut) in cases {
+            let migrator = Migrator::new(MigrationSet::new(entries.clone()).unwrap());
+            let target: Target = target_text.parse().unwrap();
+            let all: Vec<StateRow> = entries.iter().map(applied_row).collect();
+            let checked = migrator.check(Some(all.clone())).unwrap();
+            let planned = migrator.plan_for(&checked, &target, Direction::Up);
+            let taken = migrator.nothing_to_upgrade(&checked, &target, Direction::Up);
+            assert_eq!(
+                taken,
+                shortcut,
+                "{target_text} over {} revisions",
+                entries.len()
+            );
+            if taken {
+                assert!(planned.unwrap().is_empty(), "{target_text}");
+            }
+            assert!(!migrator.nothing_to_upgrade(&checked, &target, Direction::Down));
+
+            // One revision missing, hidden or not by a duplicated row: no shortcut.
+            let mut missing = all.clone();
+            let last = missing.pop().unwrap();
+            let checked = migrator.check(Some(missing.clone())).unwrap();
+            assert!(!migrator.nothing_to_upgrade(&checked, &target, Direction::Up));
+            missing.push(missing[0].clone());
+            let checked = migrator.check(Some(missing)).unwrap();
+            assert!(
+                !checked.all_applied,
+                "a duplicated row is not {}",
+                last.revision
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_set_is_at_head_before_the_history_table_exists() {
+        let migrator = Migrator::new(MigrationSet::new(Vec::new()).unwrap());
+        let checked = migrator.check(None).unwrap();
+        for target in ["head", "heads"] {
+            let target: Target = target.parse().unwrap();
+            assert!(migrator.nothing_to_upgrade(&checked, &target, Direction::Up));
+            let plan = migrator.plan_for(&checked, &target, Direction::Up).unwrap();
+            assert!(plan.is_empty());
+        }
+        let one = Migrator::new(MigrationSet::new(vec![entry("r1", &[])]).unwrap());
+        let checked = one.check(None).unwrap();
+        let head: Target = "head".parse().unwrap();
+        assert!(!one.nothing_to_upgrade(&checked, &head, Direction::Up));
+    }
+
+    #[test]
+    fn recorded_checksums_match_only_their_display_form() {
+        for text in ["", "a", "\r\nx"] {
+            let checksum = Checksum::of(text.as_bytes());
+            let shown = checksum.to_string();
+            assert!(is_hex_of(&shown, &checksum));
+            assert!(!is_hex_of(&shown.to_uppercase(), &checksum));
+            assert!(!is_hex_of(&shown[..62], &checksum));
+            assert!(!is_hex_of(&format!("{shown}0"), &checksum));
+            assert!(!is_hex_of(&Checksum::of(b"other").to_string(), &checksum));
+            assert!(!is_hex_of("", &checksum));
+        }
     }
 }
