@@ -11,7 +11,8 @@
 //! * [`source`]: migration files (text → [`Revision`] + up/down bodies) and the directory loader;
 //! * [`graph`]: the validated [`RevisionGraph`] with heads, bases, ancestry, labels and lookups;
 //! * [`target`]: parsing and resolving targets such as `head`, `ae1f@head` or `-2`;
-//! * [`plan`]: the ordered [`Plan`] of up/down steps from an applied set to a target.
+//! * [`plan`]: the ordered [`Plan`] of up/down steps from an applied set to a target;
+//! * [`offline`]: a plan rendered as one SQL script (Alembic's `--sql`).
 //!
 //! ```
 //! use pelican::{plan::Planner, Revision, RevisionGraph, Target};
@@ -37,6 +38,7 @@ pub mod history;
 pub mod lock;
 pub mod migration;
 pub mod migrator;
+pub mod offline;
 pub mod plan;
 mod quote;
 pub mod revision;
