@@ -12,7 +12,8 @@
 //! * [`graph`]: the validated [`RevisionGraph`] with heads, bases, ancestry, labels and lookups;
 //! * [`target`]: parsing and resolving targets such as `head`, `ae1f@head` or `-2`;
 //! * [`plan`]: the ordered [`Plan`] of up/down steps from an applied set to a target;
-//! * [`offline`]: a plan rendered as one SQL script (Alembic's `--sql`).
+//! * [`offline`]: a plan rendered as one SQL script (Alembic's `--sql`);
+//! * [`diagram`]: the DAG drawn for a terminal (like `git log --graph`), Graphviz or Mermaid.
 //!
 //! ```
 //! use pelican::{plan::Planner, Revision, RevisionGraph, Target};
@@ -32,6 +33,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod diagram;
 pub mod error;
 pub mod graph;
 pub mod history;
