@@ -21,7 +21,7 @@ use crate::lock::{Database, LockKey};
 use crate::migration::statements::split_statements;
 use crate::migration::{Body, MigrationSet, SetEntry, SqlBody};
 use crate::plan::{Direction, Plan, Planner, StampPlan};
-use crate::revision::{Checksum, RevisionId};
+use crate::revision::{Checksum, Revision, RevisionId};
 use crate::target::Target;
 
 /// How revisions are grouped into transactions.
@@ -604,35 +604,8 @@ impl Migrator {
         if stamp.is_empty() {
             return Ok(());
         }
-        let mut sql = String::from("BEGIN;\n");
-        for id in &stamp.remove {
-            sql.push_str(&self.history.delete_sql(id.as_str()));
-            sql.push_str(&self.history.log_sql(
-                id.as_str(),
-                Operation::Unstamp,
-                true,
-                Elapsed::None,
-                None,
-                None,
-            ));
-        }
-        for id in &stamp.add {
-            let entry = self.entry(id);
-            sql.push_str(&self.history.insert_sql(
-                &new_row(entry, RevisionState::Stamped),
-                Elapsed::None,
-                None,
-            ));
-            sql.push_str(&self.history.log_sql(
-                id.as_str(),
-                Operation::Stamp,
-                true,
-                Elapsed::None,
-                Some(entry.revision().checksum()),
-                None,
-            ));
-        }
-        sql.push_str("COMMIT;");
+        let add: Vec<&SetEntry> = stamp.add.iter().map(|id| self.entry(id)).collect();
+        let sql = self.step_sql().stamp(&stamp.remove, &add);
         execute(client, &sql, "recording the stamp").await
     }
 
@@ -699,50 +672,12 @@ impl Migrator {
         Ok(report)
     }
 
-    /// `SET LOCAL` of the timeouts that apply to `entry` (inside its transaction).
-    fn timeouts(&self, entry: &SetEntry, scope: &str) -> String {
-        let mut sql = String::new();
-        let revision = entry.revision();
-        if let Some(t) = revision.lock_timeout().or(self.lock_timeout) {
-            sql.push_str(&format!("SET {scope} lock_timeout = {};\n", t.as_millis()));
-        }
-        if let Some(t) = revision.statement_timeout().or(self.statement_timeout) {
-            sql.push_str(&format!(
-                "SET {scope} statement_timeout = {};\n",
-                t.as_millis()
-            ));
-        }
-        sql
-    }
-
-    /// The history and log statements recording a finished step.
-    fn record_sql(&self, entry: &SetEntry, direction: Direction, elapsed: Elapsed) -> String {
-        let id = entry.revision().id().as_str();
-        let checksum = entry.revision().checksum();
-        match direction {
-            Direction::Up => {
-                self.history
-                    .insert_sql(&new_row(entry, RevisionState::Applied), elapsed, None)
-                    + &self.history.log_sql(
-                        id,
-                        Operation::Upgrade,
-                        true,
-                        elapsed,
-                        Some(checksum),
-                        None,
-                    )
-            }
-            Direction::Down => {
-                self.history.delete_sql(id)
-                    + &self.history.log_sql(
-                        id,
-                        Operation::Downgrade,
-                        true,
-                        elapsed,
-                        Some(checksum),
-                        None,
-                    )
-            }
+    /// The builder of the SQL text each step sends.
+    fn step_sql(&self) -> StepSql<'_> {
+        StepSql {
+            history: &self.history,
+            lock_timeout: self.lock_timeout,
+            statement_timeout: self.statement_timeout,
         }
     }
 
@@ -754,25 +689,17 @@ impl Migrator {
         direction: Direction,
         in_plan_transaction: bool,
     ) -> Result<(), Error> {
-        let (begin, commit) = if in_plan_transaction {
-            ("", "")
-        } else {
-            ("BEGIN;\n", "COMMIT;")
-        };
-        let timeouts = self.timeouts(entry, "LOCAL");
-        let record = self.record_sql(entry, direction, Elapsed::SinceTransactionStart);
+        let steps = self.step_sql();
         match entry.body() {
             Body::Sql { up, down } => {
                 let body = section(entry, direction, up, down.as_ref());
-                let prefix = format!("{begin}{timeouts}");
-                // The body, then a newline and `;` in case it ends in a comment or without `;`.
-                let sql = format!("{prefix}{}\n;\n{record}{commit}", body.sql());
-                if let Err(err) = client.batch_execute(&sql).await {
+                let script = steps.transactional(entry, body, direction, in_plan_transaction);
+                if let Err(err) = client.batch_execute(&script.sql).await {
                     if !in_plan_transaction {
                         let _ = client.batch_execute("ROLLBACK").await;
                     }
                     let line = error_position(&err).and_then(|pos| {
-                        let start = prefix.chars().count();
+                        let start = script.body_start;
                         let end = start + body.sql().chars().count();
                         (pos > start && pos <= end).then(|| body.file_line_of(pos - start))
                     });
@@ -781,6 +708,13 @@ impl Migrator {
                 Ok(())
             }
             Body::Rust(migration) => {
+                let (begin, commit) = if in_plan_transaction {
+                    ("", "")
+                } else {
+                    ("BEGIN;\n", "COMMIT;")
+                };
+                let timeouts = steps.timeouts(entry.revision(), SettingScope::Local);
+                let record = steps.record(entry, direction, Elapsed::SinceTransactionStart);
                 let opening = format!("{begin}{timeouts}");
                 if !opening.is_empty() {
                     execute(client, &opening, "starting the migration's transaction").await?;
@@ -813,25 +747,14 @@ impl Migrator {
     ) -> Result<(), Error> {
         let id = entry.revision().id().as_str();
         let started = Instant::now();
+        let steps = self.step_sql();
         let interrupted = format!(
             "interrupted: the {direction} started at {} did not finish",
             now_utc_hint()
         );
-        let marker = match direction {
-            Direction::Up => self.history.insert_sql(
-                &new_row(entry, RevisionState::Failed),
-                Elapsed::None,
-                Some(&interrupted),
-            ),
-            Direction::Down => self.history.set_state_sql(
-                id,
-                RevisionState::Failed,
-                Elapsed::None,
-                Some(&interrupted),
-            ),
-        };
+        let marker = steps.in_progress_marker(entry, direction, &interrupted);
         execute(client, &marker, "marking the revision as in progress").await?;
-        let timeouts = self.timeouts(entry, "SESSION");
+        let timeouts = steps.timeouts(entry.revision(), SettingScope::Session);
         let mut restore = String::new();
         if !timeouts.is_empty() {
             // Put the session's own values back afterwards: it may be the application's.
@@ -856,24 +779,9 @@ impl Migrator {
         match outcome {
             Ok(()) => {
                 let elapsed = Elapsed::Measured(started.elapsed());
-                let finish = match direction {
-                    Direction::Up => {
-                        self.history
-                            .set_state_sql(id, RevisionState::Applied, elapsed, None)
-                            + &self.history.log_sql(
-                                id,
-                                Operation::Upgrade,
-                                true,
-                                elapsed,
-                                Some(entry.revision().checksum()),
-                                None,
-                            )
-                    }
-                    Direction::Down => self.record_sql(entry, Direction::Down, elapsed),
-                };
                 execute(
                     client,
-                    &format!("BEGIN;\n{finish}COMMIT;"),
+                    &steps.autocommit_finish(entry, direction, elapsed),
                     "recording the migration",
                 )
                 .await
@@ -982,6 +890,207 @@ async fn execute(client: &Client, sql: &str, context: &'static str) -> Result<()
         .map_err(|e| Error::database(context, e))
 }
 
+/// How long a `SET` lasts: until the end of the transaction, or of the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SettingScope {
+    /// `SET LOCAL`: inside a revision's transaction.
+    Local,
+    /// `SET SESSION`: around a `transaction: false` revision; the migrator restores the session's own values afterwards, offline scripts use [`RESET_TIMEOUTS`].
+    Session,
+}
+
+/// Undoes the session timeouts set around a `transaction: false` revision.
+pub(crate) const RESET_TIMEOUTS: &str = "RESET lock_timeout; RESET statement_timeout";
+
+/// The SQL text of a transactional SQL revision, and where its body starts in it.
+pub(crate) struct TransactionalSql {
+    /// `BEGIN;` (unless in the plan's transaction), the timeouts, the body, the history rows,
+    /// `COMMIT;` (unless in the plan's transaction).
+    pub(crate) sql: String,
+    /// How many characters precede the body, to map PostgreSQL's error positions to lines.
+    pub(crate) body_start: usize,
+}
+
+/// Builds the SQL text each step sends, without any I/O. The migrator sends it and
+/// [`crate::offline`] prints it, so an offline script is what an online run sends, by
+/// construction.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StepSql<'a> {
+    /// The history tables the rows go to.
+    pub(crate) history: &'a History,
+    /// The run's `lock_timeout`, for revisions that don't set their own.
+    pub(crate) lock_timeout: Option<Duration>,
+    /// The run's `statement_timeout`, for revisions that don't set their own.
+    pub(crate) statement_timeout: Option<Duration>,
+}
+
+impl StepSql<'_> {
+    /// The `SET` statements of the timeouts that apply to `revision`; empty when none do.
+    pub(crate) fn timeouts(&self, revision: &Revision, scope: SettingScope) -> String {
+        let scope = match scope {
+            SettingScope::Local => "LOCAL",
+            SettingScope::Session => "SESSION",
+        };
+        let mut sql = String::new();
+        if let Some(t) = revision.lock_timeout().or(self.lock_timeout) {
+            sql.push_str(&format!("SET {scope} lock_timeout = {};\n", t.as_millis()));
+        }
+        if let Some(t) = revision.statement_timeout().or(self.statement_timeout) {
+            sql.push_str(&format!(
+                "SET {scope} statement_timeout = {};\n",
+                t.as_millis()
+            ));
+        }
+        sql
+    }
+
+    /// The history and log statements recording a finished step.
+    pub(crate) fn record(
+        &self,
+        entry: &SetEntry,
+        direction: Direction,
+        elapsed: Elapsed,
+    ) -> String {
+        let id = entry.revision().id().as_str();
+        let checksum = entry.revision().checksum();
+        match direction {
+            Direction::Up => {
+                self.history
+                    .insert_sql(&new_row(entry, RevisionState::Applied), elapsed, None)
+                    + &self.history.log_sql(
+                        id,
+                        Operation::Upgrade,
+                        true,
+                        elapsed,
+                        Some(checksum),
+                        None,
+                    )
+            }
+            Direction::Down => {
+                self.history.delete_sql(id)
+                    + &self.history.log_sql(
+                        id,
+                        Operation::Downgrade,
+                        true,
+                        elapsed,
+                        Some(checksum),
+                        None,
+                    )
+            }
+        }
+    }
+
+    /// A transactional SQL revision, sent as one query: its body and its history rows commit
+    /// together.
+    pub(crate) fn transactional(
+        &self,
+        entry: &SetEntry,
+        body: &SqlBody,
+        direction: Direction,
+        in_plan_transaction: bool,
+    ) -> TransactionalSql {
+        let (begin, commit) = if in_plan_transaction {
+            ("", "")
+        } else {
+            ("BEGIN;\n", "COMMIT;")
+        };
+        let timeouts = self.timeouts(entry.revision(), SettingScope::Local);
+        let record = self.record(entry, direction, Elapsed::SinceTransactionStart);
+        let prefix = format!("{begin}{timeouts}");
+        // The body, then a newline and `;` in case it ends in a comment or without `;`.
+        TransactionalSql {
+            sql: format!("{prefix}{}\n;\n{record}{commit}", body.sql()),
+            body_start: prefix.chars().count(),
+        }
+    }
+
+    /// What a `transaction: false` revision records before its first statement: a row marked
+    /// failed with `detail`, cleared only by [`autocommit_finish`](Self::autocommit_finish),
+    /// so an interruption part-way leaves a record that blocks later runs.
+    pub(crate) fn in_progress_marker(
+        &self,
+        entry: &SetEntry,
+        direction: Direction,
+        detail: &str,
+    ) -> String {
+        match direction {
+            Direction::Up => self.history.insert_sql(
+                &new_row(entry, RevisionState::Failed),
+                Elapsed::None,
+                Some(detail),
+            ),
+            Direction::Down => self.history.set_state_sql(
+                entry.revision().id().as_str(),
+                RevisionState::Failed,
+                Elapsed::None,
+                Some(detail),
+            ),
+        }
+    }
+
+    /// What a `transaction: false` revision records once all its statements succeeded, in a
+    /// transaction of its own.
+    pub(crate) fn autocommit_finish(
+        &self,
+        entry: &SetEntry,
+        direction: Direction,
+        elapsed: Elapsed,
+    ) -> String {
+        let id = entry.revision().id().as_str();
+        let finish = match direction {
+            Direction::Up => {
+                self.history
+                    .set_state_sql(id, RevisionState::Applied, elapsed, None)
+                    + &self.history.log_sql(
+                        id,
+                        Operation::Upgrade,
+                        true,
+                        elapsed,
+                        Some(entry.revision().checksum()),
+                        None,
+                    )
+            }
+            Direction::Down => self.record(entry, Direction::Down, elapsed),
+        };
+        format!("BEGIN;\n{finish}COMMIT;")
+    }
+
+    /// A stamp, in one transaction: the records to delete (in downgrade order), then the
+    /// revisions to record as stamped (in upgrade order).
+    pub(crate) fn stamp(&self, remove: &[RevisionId], add: &[&SetEntry]) -> String {
+        let mut sql = String::from("BEGIN;\n");
+        for id in remove {
+            sql.push_str(&self.history.delete_sql(id.as_str()));
+            sql.push_str(&self.history.log_sql(
+                id.as_str(),
+                Operation::Unstamp,
+                true,
+                Elapsed::None,
+                None,
+                None,
+            ));
+        }
+        for entry in add {
+            let id = entry.revision().id().as_str();
+            sql.push_str(&self.history.insert_sql(
+                &new_row(entry, RevisionState::Stamped),
+                Elapsed::None,
+                None,
+            ));
+            sql.push_str(&self.history.log_sql(
+                id,
+                Operation::Stamp,
+                true,
+                Elapsed::None,
+                Some(entry.revision().checksum()),
+                None,
+            ));
+        }
+        sql.push_str("COMMIT;");
+        sql
+    }
+}
+
 fn new_row(entry: &SetEntry, state: RevisionState) -> NewRow<'_> {
     let revision = entry.revision();
     NewRow {
@@ -994,7 +1103,7 @@ fn new_row(entry: &SetEntry, state: RevisionState) -> NewRow<'_> {
     }
 }
 
-fn section<'a>(
+pub(crate) fn section<'a>(
     entry: &'a SetEntry,
     direction: Direction,
     up: &'a SqlBody,
