@@ -40,6 +40,7 @@ pub mod migrator;
 pub mod plan;
 mod quote;
 pub mod revision;
+pub mod schema;
 pub mod source;
 pub mod target;
 pub mod testing;
