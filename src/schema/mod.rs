@@ -127,3 +127,8 @@ impl SnapshotOptions {
         introspect::read(client, &self.schemas, ignored).await
     }
 }
+
+/// The examples of `docs/schema.md`, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/schema.md")]
+pub struct SchemaGuide;
