@@ -257,53 +257,104 @@ impl fmt::Display for ObjectKind {
     }
 }
 
-/// One object of a snapshot with its name, as a [`Change`] carries it.
+/// One object of a snapshot with its name, as a [`Change`] carries it. The values are the
+/// snapshot's own (see [`Snapshot`] for what each holds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-#[allow(missing_docs)] // the fields are the name and the object, as in `Snapshot`
 pub enum Object {
     /// A schema.
-    Schema { name: String, schema: Schema },
+    Schema {
+        /// Its name.
+        name: String,
+        /// The schema.
+        schema: Schema,
+    },
     /// An extension.
-    Extension { name: String, extension: Extension },
+    Extension {
+        /// Its name.
+        name: String,
+        /// The extension.
+        extension: Extension,
+    },
     /// A table, with its columns and constraints.
-    Table { name: QualifiedName, table: Table },
-    /// A column (its name is in `column`).
+    Table {
+        /// Its name.
+        name: QualifiedName,
+        /// The table.
+        table: Table,
+    },
+    /// A column of a table.
     Column {
+        /// The table.
         table: QualifiedName,
+        /// The column (its name included).
         column: Column,
     },
     /// A table constraint.
     Constraint {
+        /// The table.
         table: QualifiedName,
+        /// The constraint's name.
         name: String,
+        /// The constraint.
         constraint: Constraint,
     },
     /// An index.
-    Index { name: QualifiedName, index: Index },
+    Index {
+        /// Its name (in the schema of its table).
+        name: QualifiedName,
+        /// The index.
+        index: Index,
+    },
     /// A sequence.
     Sequence {
+        /// Its name.
         name: QualifiedName,
+        /// The sequence.
         sequence: Sequence,
     },
     /// A view.
-    View { name: QualifiedName, view: View },
+    View {
+        /// Its name.
+        name: QualifiedName,
+        /// The view.
+        view: View,
+    },
     /// A materialized view.
-    MaterializedView { name: QualifiedName, view: View },
+    MaterializedView {
+        /// Its name.
+        name: QualifiedName,
+        /// The materialized view.
+        view: View,
+    },
     /// A function, procedure or aggregate.
     Function {
+        /// Its name and argument types.
         name: FunctionName,
+        /// The function.
         function: Function,
     },
     /// A trigger.
-    Trigger { name: TriggerName, trigger: Trigger },
+    Trigger {
+        /// Its table and name.
+        name: TriggerName,
+        /// The trigger.
+        trigger: Trigger,
+    },
     /// An enum type.
     Enum {
+        /// Its name.
         name: QualifiedName,
+        /// The enum type.
         enum_type: EnumType,
     },
     /// A domain.
-    Domain { name: QualifiedName, domain: Domain },
+    Domain {
+        /// Its name.
+        name: QualifiedName,
+        /// The domain.
+        domain: Domain,
+    },
 }
 
 impl Object {

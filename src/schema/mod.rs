@@ -103,7 +103,8 @@ impl SnapshotOptions {
         SnapshotOptions::default()
     }
 
-    /// Only these schemas (all of them, when the list is empty).
+    /// Only these schemas (every one but PostgreSQL's own, when the list is empty). Names
+    /// are as PostgreSQL stores them, unquoted: `app`, `Odd Name`.
     pub fn schemas<S: Into<String>>(mut self, schemas: impl IntoIterator<Item = S>) -> Self {
         self.schemas = schemas.into_iter().map(Into::into).collect();
         self
