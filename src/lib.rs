@@ -47,6 +47,7 @@ pub mod offline;
 pub mod plan;
 mod quote;
 pub mod revision;
+pub mod schema;
 pub mod source;
 pub mod target;
 pub mod testing;

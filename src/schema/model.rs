@@ -1,0 +1,489 @@
+//! The snapshot as plain data: every object keyed by its name, nothing that depends on OIDs
+//! or on the order objects were created in.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A schema-qualified name: `app.tasks`.
+///
+/// Displayed as PostgreSQL would need it typed: a part that is not a plain lowercase name is
+/// double-quoted (`public."Tasks"`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct QualifiedName {
+    /// The schema.
+    pub schema: String,
+    /// The object's name within it.
+    pub name: String,
+}
+
+impl QualifiedName {
+    /// `schema.name`.
+    ///
+    /// ```
+    /// use pelican::schema::QualifiedName;
+    ///
+    /// assert_eq!(QualifiedName::new("app", "tasks").to_string(), "app.tasks");
+    /// assert_eq!(QualifiedName::new("app", "Odd name").to_string(), "app.\"Odd name\"");
+    /// ```
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        QualifiedName {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", ident(&self.schema), ident(&self.name))
+    }
+}
+
+/// A function's name with its argument types, which tell overloads apart:
+/// `app.count_in(state app.task_state)`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FunctionName {
+    /// The schema.
+    pub schema: String,
+    /// The function's name.
+    pub name: String,
+    /// The arguments that identify it, as PostgreSQL prints them
+    /// (`pg_get_function_identity_arguments`): `state app.task_state`, or empty.
+    pub arguments: String,
+}
+
+impl fmt::Display for FunctionName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}.{}({})",
+            ident(&self.schema),
+            ident(&self.name),
+            self.arguments
+        )
+    }
+}
+
+/// A column of a table: `app.tasks.title`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ColumnName {
+    /// The table.
+    pub table: QualifiedName,
+    /// The column's name.
+    pub name: String,
+}
+
+impl fmt::Display for ColumnName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.table, ident(&self.name))
+    }
+}
+
+/// A trigger's name, which is unique per table: `app.tasks.tasks_touch`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TriggerName {
+    /// The table (or view) the trigger is on.
+    pub table: QualifiedName,
+    /// The trigger's name.
+    pub name: String,
+}
+
+impl fmt::Display for TriggerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.table, ident(&self.name))
+    }
+}
+
+/// Everything a database's schemas define, as a value: read it with
+/// [`snapshot`](super::snapshot), compare two with `==`, list the differences with
+/// [`diff`](Snapshot::diff).
+///
+/// Objects are keyed by name in ordered maps, so two databases built by the same DDL give
+/// equal snapshots whatever their OIDs, and iteration order is stable. Objects that belong to
+/// a table as part of its definition (columns, constraints) live in the [`Table`]; objects
+/// made by statements of their own (indexes, triggers) have maps of their own.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Snapshot {
+    /// Schemas, by name.
+    pub schemas: BTreeMap<String, Schema>,
+    /// Installed extensions (a database-wide list, whatever the schemas selected), by name.
+    /// The objects an extension creates are not listed elsewhere.
+    pub extensions: BTreeMap<String, Extension>,
+    /// Tables, including partitioned tables and partitions.
+    pub tables: BTreeMap<QualifiedName, Table>,
+    /// Indexes, except those that implement a primary key, unique or exclusion constraint
+    /// (they are part of the [`Constraint`]).
+    pub indexes: BTreeMap<QualifiedName, Index>,
+    /// Sequences, except identity sequences (part of their [`Column`]'s [`Identity`]).
+    pub sequences: BTreeMap<QualifiedName, Sequence>,
+    /// Views.
+    pub views: BTreeMap<QualifiedName, View>,
+    /// Materialized views.
+    pub materialized_views: BTreeMap<QualifiedName, View>,
+    /// Functions, procedures and aggregates.
+    pub functions: BTreeMap<FunctionName, Function>,
+    /// Triggers (not the internal ones PostgreSQL makes for foreign keys).
+    pub triggers: BTreeMap<TriggerName, Trigger>,
+    /// Enum types.
+    pub enums: BTreeMap<QualifiedName, EnumType>,
+    /// Domains.
+    pub domains: BTreeMap<QualifiedName, Domain>,
+}
+
+/// A schema.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Schema {
+    /// `COMMENT ON SCHEMA`.
+    pub comment: Option<String>,
+}
+
+/// An installed extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Extension {
+    /// The schema its objects are in.
+    pub schema: String,
+    /// The installed version.
+    pub version: String,
+    /// Its comment (usually the one its control file sets).
+    pub comment: Option<String>,
+}
+
+/// A table (regular, partitioned, or a partition), with its columns and constraints.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Table {
+    /// The columns, in their order in the table (dropped columns leave no trace).
+    pub columns: Vec<Column>,
+    /// Primary key, unique, check, foreign key and exclusion constraints, by name.
+    pub constraints: BTreeMap<String, Constraint>,
+    /// `CREATE UNLOGGED TABLE`.
+    pub unlogged: bool,
+    /// Storage parameters (`WITH (...)`), as `fillfactor=70, ...`.
+    pub options: Option<String>,
+    /// For a partitioned table, its partition key: `RANGE (at)`.
+    pub partition_key: Option<String>,
+    /// For a partition, its bound: `FOR VALUES FROM (...) TO (...)`.
+    pub partition_bound: Option<String>,
+    /// The tables it inherits from, or for a partition its partitioned table.
+    pub parents: Vec<QualifiedName>,
+    /// `COMMENT ON TABLE`.
+    pub comment: Option<String>,
+}
+
+impl Table {
+    /// The column called `name`.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|column| column.name == name)
+    }
+}
+
+/// A column of a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Column {
+    /// Its name.
+    pub name: String,
+    /// Its type, as `format_type` prints it: `integer`, `character varying(200)`, `app.state`.
+    pub data_type: String,
+    /// `NOT NULL`.
+    pub not_null: bool,
+    /// The default expression: `0`, `now()`, `nextval('app.notes_id_seq'::regclass)`.
+    pub default: Option<String>,
+    /// For a generated column, the expression it is computed from (`GENERATED ALWAYS AS
+    /// (...) STORED`).
+    pub generated: Option<String>,
+    /// For an identity column, how it is generated.
+    pub identity: Option<Identity>,
+    /// `COLLATE`, when it is not the type's default collation.
+    pub collation: Option<String>,
+    /// `COMMENT ON COLUMN`.
+    pub comment: Option<String>,
+}
+
+/// How an identity column is generated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Identity {
+    /// `ALWAYS` or `BY DEFAULT`.
+    pub generation: IdentityGeneration,
+    /// The options of its sequence.
+    pub sequence: SequenceOptions,
+}
+
+/// `GENERATED ALWAYS` or `GENERATED BY DEFAULT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityGeneration {
+    /// `GENERATED ALWAYS AS IDENTITY`: explicit values need `OVERRIDING SYSTEM VALUE`.
+    Always,
+    /// `GENERATED BY DEFAULT AS IDENTITY`.
+    ByDefault,
+}
+
+impl fmt::Display for IdentityGeneration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IdentityGeneration::Always => "generated always as identity",
+            IdentityGeneration::ByDefault => "generated by default as identity",
+        })
+    }
+}
+
+/// The numbers that define a sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SequenceOptions {
+    /// `START WITH`.
+    pub start: i64,
+    /// `INCREMENT BY`.
+    pub increment: i64,
+    /// `MINVALUE`.
+    pub min: i64,
+    /// `MAXVALUE`.
+    pub max: i64,
+    /// `CACHE`.
+    pub cache: i64,
+    /// `CYCLE`.
+    pub cycle: bool,
+}
+
+impl fmt::Display for SequenceOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "start {} increment {} minvalue {} maxvalue {} cache {}{}",
+            self.start,
+            self.increment,
+            self.min,
+            self.max,
+            self.cache,
+            if self.cycle { " cycle" } else { " no cycle" }
+        )
+    }
+}
+
+/// A table constraint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Constraint {
+    /// Which kind.
+    pub kind: ConstraintKind,
+    /// Its definition, as `pg_get_constraintdef` prints it: `PRIMARY KEY (id)`,
+    /// `FOREIGN KEY (owner_id) REFERENCES app.users(id) ON DELETE CASCADE`.
+    pub definition: String,
+    /// `COMMENT ON CONSTRAINT`.
+    pub comment: Option<String>,
+}
+
+/// The kinds of table constraints (`NOT NULL` is a property of the [`Column`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ConstraintKind {
+    /// `PRIMARY KEY`.
+    PrimaryKey,
+    /// `UNIQUE`.
+    Unique,
+    /// `CHECK`.
+    Check,
+    /// `FOREIGN KEY`.
+    ForeignKey,
+    /// `EXCLUDE`.
+    Exclusion,
+}
+
+impl fmt::Display for ConstraintKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ConstraintKind::PrimaryKey => "primary key",
+            ConstraintKind::Unique => "unique",
+            ConstraintKind::Check => "check",
+            ConstraintKind::ForeignKey => "foreign key",
+            ConstraintKind::Exclusion => "exclusion",
+        })
+    }
+}
+
+/// An index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Index {
+    /// The table (or materialized view) it indexes.
+    pub table: QualifiedName,
+    /// Its definition, as `pg_get_indexdef` prints it: `CREATE INDEX tasks_open_idx ON
+    /// app.tasks USING btree (priority) WHERE ...`.
+    pub definition: String,
+    /// `COMMENT ON INDEX`.
+    pub comment: Option<String>,
+}
+
+/// A sequence (not an identity column's: see [`Identity`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Sequence {
+    /// `AS bigint`.
+    pub data_type: String,
+    /// Start, increment, bounds, cache, cycle.
+    pub options: SequenceOptions,
+    /// The column that owns it (`OWNED BY`, as a `serial` column's sequence is).
+    pub owned_by: Option<ColumnName>,
+    /// `COMMENT ON SEQUENCE`.
+    pub comment: Option<String>,
+}
+
+/// A view or a materialized view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct View {
+    /// Its query, as `pg_get_viewdef` prints it.
+    pub definition: String,
+    /// Its options (`WITH (...)`): `check_option=local`, `security_barrier=true`, ...
+    pub options: Option<String>,
+    /// `COMMENT ON VIEW` / `COMMENT ON MATERIALIZED VIEW`.
+    pub comment: Option<String>,
+}
+
+/// A function, procedure or aggregate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Function {
+    /// Function, procedure, aggregate or window function.
+    pub kind: FunctionKind,
+    /// Its definition: `pg_get_functiondef`'s `CREATE OR REPLACE FUNCTION ...` (body
+    /// included), or for an aggregate `AGGREGATE name(args) (SFUNC = ..., STYPE = ...)`.
+    pub definition: String,
+    /// `COMMENT ON FUNCTION`.
+    pub comment: Option<String>,
+}
+
+/// The kinds of routines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FunctionKind {
+    /// `CREATE FUNCTION`.
+    Function,
+    /// `CREATE PROCEDURE`.
+    Procedure,
+    /// `CREATE AGGREGATE`.
+    Aggregate,
+    /// A window function.
+    Window,
+}
+
+impl fmt::Display for FunctionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FunctionKind::Function => "function",
+            FunctionKind::Procedure => "procedure",
+            FunctionKind::Aggregate => "aggregate",
+            FunctionKind::Window => "window function",
+        })
+    }
+}
+
+/// A trigger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Trigger {
+    /// Its definition, as `pg_get_triggerdef` prints it: `CREATE TRIGGER ...`.
+    pub definition: String,
+    /// When it fires (`ALTER TABLE ... ENABLE / DISABLE TRIGGER`).
+    pub firing: TriggerFiring,
+    /// `COMMENT ON TRIGGER`.
+    pub comment: Option<String>,
+}
+
+/// When a trigger fires, as `session_replication_role` decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TriggerFiring {
+    /// Enabled (the default): fires in `origin` and `local` sessions.
+    Enabled,
+    /// `DISABLE TRIGGER`: never fires.
+    Disabled,
+    /// `ENABLE REPLICA TRIGGER`: fires only in `replica` sessions.
+    Replica,
+    /// `ENABLE ALWAYS TRIGGER`: fires in every session.
+    Always,
+}
+
+impl fmt::Display for TriggerFiring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TriggerFiring::Enabled => "enabled",
+            TriggerFiring::Disabled => "disabled",
+            TriggerFiring::Replica => "enabled replica",
+            TriggerFiring::Always => "enabled always",
+        })
+    }
+}
+
+/// An enum type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EnumType {
+    /// Its labels, in order.
+    pub labels: Vec<String>,
+    /// `COMMENT ON TYPE`.
+    pub comment: Option<String>,
+}
+
+/// A domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Domain {
+    /// The type it is based on, as `format_type` prints it.
+    pub base_type: String,
+    /// `NOT NULL`.
+    pub not_null: bool,
+    /// `DEFAULT`.
+    pub default: Option<String>,
+    /// `COLLATE`, when it is not the base type's.
+    pub collation: Option<String>,
+    /// Its check constraints: name → definition (`CHECK (VALUE >= 0)`).
+    pub constraints: BTreeMap<String, String>,
+    /// `COMMENT ON DOMAIN`.
+    pub comment: Option<String>,
+}
+
+/// A name as it must be typed in SQL: as is when it is a plain lowercase identifier,
+/// double-quoted otherwise.
+pub(crate) fn ident(name: &str) -> std::borrow::Cow<'_, str> {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    if plain {
+        name.into()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\"")).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_quoted_only_when_they_must_be() {
+        assert_eq!(ident("tasks"), "tasks");
+        assert_eq!(ident("_x1$"), "_x1$");
+        assert_eq!(ident("Tasks"), "\"Tasks\"");
+        assert_eq!(ident("1st"), "\"1st\"");
+        assert_eq!(ident("a.b"), "\"a.b\"");
+        assert_eq!(ident("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(ident(""), "\"\"");
+        let trigger = TriggerName {
+            table: QualifiedName::new("app", "Tasks"),
+            name: "touch".into(),
+        };
+        assert_eq!(trigger.to_string(), "app.\"Tasks\".touch");
+        let function = FunctionName {
+            schema: "app".into(),
+            name: "count_in".into(),
+            arguments: "state app.task_state".into(),
+        };
+        assert_eq!(function.to_string(), "app.count_in(state app.task_state)");
+    }
+}
