@@ -31,6 +31,8 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod error;
 pub mod graph;
 pub mod history;
@@ -49,7 +51,7 @@ pub use error::Error;
 pub use graph::{GraphError, RevisionGraph};
 pub use lock::{Connection, Database};
 pub use migration::{Migration, MigrationSet};
-pub use migrator::{Migrator, Report, StampReport, Status, StepReport, TransactionMode};
+pub use migrator::{Migrator, Progress, Report, StampReport, Status, StepReport, TransactionMode};
 pub use plan::{Direction, Plan, PlanError, Planner, StampPlan, Step};
 pub use revision::{Checksum, ChecksumAlgorithm, Revision, RevisionId};
 pub use target::{Target, TargetError};
