@@ -3,7 +3,7 @@
 //! The commands are Alembic's (`upgrade`, `downgrade`, `stamp`, `current`, `history`,
 //! `heads`, `branches`, `show`, `revision`, `merge`, ...) plus `status`, `check`, `graph`,
 //! `resolve` and `repair`; `docs/cli.md` is the reference. Every command is a thin shell over
-//! the library ([`Migrator`](crate::Migrator), [`MigrationSet`], the
+//! the library ([`Migrator`], [`MigrationSet`], the
 //! [`RevisionGraph`](crate::RevisionGraph)): the CLI does nothing the library can't.
 //!
 //! There are two ways to run them:
