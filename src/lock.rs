@@ -91,33 +91,51 @@ impl LockKey {
         wait: Duration,
     ) -> Result<LockGuard<'a>, Error> {
         let started = Instant::now();
-        // Make the server notice within a second when this client dies mid-statement, so an
-        // orphaned session doesn't keep the lock for the rest of a long migration (PG 14+;
-        // older servers don't know the setting, which only costs that safety net).
-        let _ = connection
-            .batch_execute("SET client_connection_check_interval = 1000")
-            .await;
-        let try_sql = format!(
-            "SELECT pg_try_advisory_lock({LOCK_CLASS}, {})",
+        // One round trip: try the lock, and read the session settings we are about to change
+        // so they can be put back (a pooled connection goes on serving the application).
+        let probe = format!(
+            "SELECT pg_try_advisory_lock({LOCK_CLASS}, {}), current_setting('lock_timeout'), \
+             current_setting('client_connection_check_interval', true)",
             self.key_sql
         );
-        let acquired = first_value(
+        let values = first_row(
             &connection
-                .simple_query(&try_sql)
+                .simple_query(&probe)
                 .await
                 .map_err(|e| Error::database("taking the migration lock", e))?,
-        )
-        .as_deref()
-            == Some("t");
+        );
+        let acquired = values.first().and_then(Option::as_deref) == Some("t");
+        let saved_lock_timeout = values
+            .get(1)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| "0".to_owned());
+        // Absent before PostgreSQL 14, which only costs the safety net below.
+        let saved_interval = values.get(2).cloned().flatten();
+        let restore = saved_interval
+            .as_ref()
+            .map(|v| format!("SET client_connection_check_interval = {};\n", literal(v)))
+            .unwrap_or_default();
+        if saved_interval.is_some() {
+            // Make the server notice within a second when this client dies mid-statement, so
+            // an orphaned session doesn't keep the lock for the rest of a long migration.
+            let _ = connection
+                .batch_execute("SET client_connection_check_interval = 1000")
+                .await;
+        }
         if !acquired {
             let millis = wait.as_millis().max(1);
+            let restore_lock_timeout =
+                format!("SET lock_timeout = {}", literal(&saved_lock_timeout));
             let wait_sql = format!(
-                "SET lock_timeout = {millis}; SELECT pg_advisory_lock({LOCK_CLASS}, {}); RESET lock_timeout",
+                "SET lock_timeout = {millis}; SELECT pg_advisory_lock({LOCK_CLASS}, {}); {restore_lock_timeout}",
                 self.key_sql
             );
             tracing::info!(lock = %self.label, "waiting for another migrator to finish");
             if let Err(err) = connection.batch_execute(&wait_sql).await {
-                let _ = connection.batch_execute("RESET lock_timeout").await;
+                let _ = connection
+                    .batch_execute(&format!("{restore}{restore_lock_timeout}"))
+                    .await;
                 if err.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
                     let holder = self.holder(&connection).await;
                     return Err(Error::LockTimeout {
@@ -132,7 +150,10 @@ impl LockKey {
         tracing::debug!(lock = %self.label, waited_ms = started.elapsed().as_millis() as u64, "migration lock taken");
         Ok(LockGuard {
             connection: Some(connection),
-            unlock_sql: format!("SELECT pg_advisory_unlock({LOCK_CLASS}, {})", self.key_sql),
+            unlock_sql: format!(
+                "{restore}SELECT pg_advisory_unlock({LOCK_CLASS}, {})",
+                self.key_sql
+            ),
         })
     }
 
@@ -209,9 +230,17 @@ fn discard(connection: Connection<'_>) {
     }
 }
 
-fn first_value(messages: &[SimpleQueryMessage]) -> Option<String> {
-    messages.iter().find_map(|m| match m {
-        SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
-        _ => None,
-    })
+/// The first row's values (`None` for SQL NULL); empty when there is no row.
+fn first_row(messages: &[SimpleQueryMessage]) -> Vec<Option<String>> {
+    messages
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).map(str::to_owned))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .unwrap_or_default()
 }

@@ -501,14 +501,22 @@ impl Migrator {
             let target: Target = target.parse()?;
             let connection = db.connection().await?;
             // The common case, at every application start: one query, no lock.
-            let checked = self.read_checked(&connection).await?;
-            let plan = self.plan_for(&checked, &target, direction)?;
-            if plan.is_empty() {
-                tracing::debug!("nothing to do");
-                return Ok(Report {
-                    steps: Vec::new(),
-                    elapsed: started.elapsed(),
-                });
+            match self.read_checked(&connection).await {
+                Ok(checked) => {
+                    let plan = self.plan_for(&checked, &target, direction)?;
+                    if plan.is_empty() {
+                        tracing::debug!("nothing to do");
+                        return Ok(Report {
+                            steps: Vec::new(),
+                            elapsed: started.elapsed(),
+                        });
+                    }
+                }
+                // Seen without the lock, a failed row may be the in-progress marker of a
+                // `transaction: false` revision that another migrator is running right now:
+                // wait for the lock, and let the check under it decide.
+                Err(Error::FailedRevision { .. }) => {}
+                Err(err) => return Err(err),
             }
             let guard = self.lock.acquire(connection, self.lock_wait).await?;
             let result = async {
@@ -872,14 +880,26 @@ impl Migrator {
         };
         execute(client, &marker, "marking the revision as in progress").await?;
         let timeouts = self.timeouts(entry, "SESSION");
+        let mut restore = String::new();
         if !timeouts.is_empty() {
+            // Put the session's own values back afterwards: it may be the application's.
+            let saved = client
+                .query_one(
+                    "SELECT current_setting('lock_timeout'), current_setting('statement_timeout')",
+                    &[],
+                )
+                .await
+                .map_err(|e| Error::database("reading the session's timeouts", e))?;
+            restore = format!(
+                "SET lock_timeout = {}; SET statement_timeout = {}",
+                crate::quote::literal(saved.get(0)),
+                crate::quote::literal(saved.get(1))
+            );
             execute(client, &timeouts, "setting the revision's timeouts").await?;
         }
         let outcome = self.run_statements(client, entry, direction).await;
-        if !timeouts.is_empty() {
-            let _ = client
-                .batch_execute("RESET lock_timeout; RESET statement_timeout")
-                .await;
+        if !restore.is_empty() {
+            let _ = client.batch_execute(&restore).await;
         }
         match outcome {
             Ok(()) => {

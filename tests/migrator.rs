@@ -734,3 +734,48 @@ async fn a_rust_migration_known_only_from_its_file_is_refused_before_anything_ru
     assert!(err.to_string().starts_with("revision r2 (migrations/r2_split.rs) is a Rust migration, and this migrator has only its file"), "{err}");
     assert!(!table_exists(&client, "users").await, "nothing ran");
 }
+
+#[tokio::test]
+async fn the_sessions_own_settings_survive_a_run() {
+    let (database, client) = fresh_db().await;
+    client
+        .batch_execute("SET lock_timeout = '3s'; SET statement_timeout = '7s'")
+        .await
+        .unwrap();
+    let files = vec![
+        sql("r1", "", "CREATE TABLE one (id int);", "DROP TABLE one;"),
+        sql_with(
+            "r2",
+            "r1",
+            "transaction: false\nlock-timeout: 1s\nstatement-timeout: 2s",
+            "CREATE INDEX CONCURRENTLY one_id ON one (id);",
+            "DROP INDEX CONCURRENTLY one_id;",
+        ),
+    ];
+    // Make the migrator wait for the lock once, so that path is covered too.
+    let holder = database.connect().await.unwrap();
+    let migrator = Migrator::new(set(&files)).lock_timeout(Duration::from_millis(1500));
+    holder.batch_execute("SELECT pg_advisory_lock(1885695081, hashtext(current_database() || '/' || 'public' || '/' || 'pelican_revisions'))").await.unwrap();
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        holder
+            .batch_execute("SELECT pg_advisory_unlock_all()")
+            .await
+            .unwrap();
+        holder
+    });
+    migrator.migrate_to_head(&client).await.unwrap();
+    release.await.unwrap();
+    for (setting, expected) in [
+        ("lock_timeout", "3s"),
+        ("statement_timeout", "7s"),
+        ("client_connection_check_interval", "0"),
+    ] {
+        let value: String = client
+            .query_one(&format!("SHOW {setting}"), &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(value, expected, "{setting}");
+    }
+}
