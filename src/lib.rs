@@ -31,8 +31,11 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[path = "build_support.rs"]
+pub mod build;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod embedded;
 pub mod error;
 pub mod graph;
 pub mod history;
@@ -47,11 +50,15 @@ pub mod target;
 pub mod testing;
 
 pub use async_trait::async_trait;
+pub use embedded::EmbeddedMigrations;
 pub use error::Error;
 pub use graph::{GraphError, RevisionGraph};
 pub use lock::{Connection, Database};
 pub use migration::{Migration, MigrationSet};
 pub use migrator::{Migrator, Progress, Report, StampReport, Status, StepReport, TransactionMode};
+/// Embeds a migrations directory in the binary at compile time; see [`embedded`].
+#[doc(inline)]
+pub use pelican_macros::embed_migrations;
 pub use plan::{Direction, Plan, PlanError, Planner, StampPlan, Step};
 pub use revision::{Checksum, ChecksumAlgorithm, Revision, RevisionId};
 pub use target::{Target, TargetError};

@@ -1,1 +1,74 @@
-//! Procedural macros for pelican (embedding migrations arrives with issue 4).
+//! Procedural macros for [pelican](https://docs.rs/pelican).
+//!
+//! Don't depend on this crate directly: `pelican` re-exports its macros
+//! (`pelican::embed_migrations!`), so an application depends on one crate.
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+// pelican's pure core, compiled a second time, here.
+//
+// The macro must parse migration files and validate their DAG exactly as the runtime does,
+// with the same messages. A proc-macro crate can't depend on `pelican` (pelican depends on it
+// to re-export the macro: a cycle), and moving the parser into a third crate would split one
+// concept across crates. So this crate compiles pelican's own files by path:
+//
+// * `revision.rs`: ids, naming rules, `Revision`, checksums;
+// * `source/mod.rs` with its children `parse.rs` (the file parser) and `dir.rs` (the
+//   directory loader: which files count, name order, duplicate revisions), so the macro
+//   embeds exactly the files `pelican::source::load_dir` reads at run time;
+// * `graph.rs`: the DAG validation (unknown parents and dependencies, cycles, labels).
+//
+// The modules sit at this crate's root under the names they have in pelican, so the paths
+// they use (`crate::revision::…`, `crate::graph::…`) resolve the same way in both crates, and
+// `crate::RevisionId` resolves through the `use` below as through pelican's re-export. Those
+// files are written for this: they use only `std`, `petgraph`, `sha2`, `thiserror` and each
+// other (each says so at its top), and keep their tests out of the way (`test = false` in this
+// crate's Cargo.toml). Much of their API is unused here, hence the `allow`s.
+//
+// Publishing to crates.io would need the files inside this package: `cargo package` follows
+// symbolic links, so `migrations-macros/shared/` linking to `../src/…` (and these paths pointing
+// there) would do it without a copy. See docs/embedding.md.
+#[allow(dead_code)]
+#[path = "../../src/graph.rs"]
+mod graph;
+#[allow(dead_code)]
+#[path = "../../src/revision.rs"]
+mod revision;
+#[allow(dead_code, unused_imports)]
+#[path = "../../src/source/mod.rs"]
+mod source;
+
+use revision::RevisionId;
+
+mod diagnostics;
+mod embed;
+mod rust_module;
+
+use proc_macro::TokenStream;
+
+/// Embeds every migration of a directory in the binary, at compile time.
+///
+/// ```ignore
+/// static MIGRATIONS: pelican::EmbeddedMigrations = pelican::embed_migrations!("migrations");
+/// ```
+///
+/// The path is relative to the directory of the calling crate's `Cargo.toml`; without an
+/// argument it is `"migrations"`. The macro reads every `<revision>_<slug>.sql` and
+/// `<revision>_<slug>.rs` file directly in the directory, parses their headers, validates
+/// the revision DAG and computes the checksums, and expands to a constant
+/// `pelican::EmbeddedMigrations` holding the result: SQL text split into its sections, and for
+/// each Rust file, the file compiled as a module of the calling crate and a reference to its
+/// `Migration` value. At run time nothing is read from the filesystem or parsed again.
+///
+/// Any problem is a compile error at the macro call naming the file and line: a header that
+/// doesn't parse, a file name that disagrees with its revision, two files declaring one
+/// revision, an unknown parent or dependency, a cycle, a Rust module without a `Migration`
+/// type.
+///
+/// Editing a migration rebuilds the crate; adding or removing one needs a build script line,
+/// `pelican::build::watch("migrations")`, because a macro can't watch a directory. See the
+/// embedding guide (`docs/embedding.md`) and `EmbeddedMigrations::assert_matches_dir`.
+#[proc_macro]
+pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    embed::expand(input.into()).into()
+}

@@ -1,0 +1,52 @@
+//! Broken migration directories are compile errors at the `embed_migrations!` call, naming the
+//! file and line. One trybuild run compiles every case in `tests/ui/` and compares the
+//! compiler's output with the `.stderr` file beside it (`TRYBUILD=overwrite` rewrites them).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::{fs, io};
+
+#[test]
+fn broken_migration_directories_are_compile_errors() {
+    // trybuild compiles the cases in a crate of its own, `<target>/tests/trybuild/pelican`,
+    // and embed_migrations! resolves its path from the calling crate's directory: the
+    // fixtures must be there too.
+    let project = target_dir().join("tests").join("trybuild").join("pelican");
+    let fixtures = Path::new("tests")
+        .join("fixtures")
+        .join("embed")
+        .join("broken");
+    let copy = project.join(&fixtures);
+    let _ = fs::remove_dir_all(&copy);
+    copy_dir(&fixtures, &copy).expect("copy the fixtures into trybuild's crate");
+
+    trybuild::TestCases::new().compile_fail("tests/ui/embed_*.rs");
+}
+
+/// Cargo's target directory, found the way trybuild finds it.
+fn target_dir() -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["metadata", "--format-version=1", "--no-deps", "--offline"])
+        .output()
+        .expect("run cargo metadata");
+    assert!(output.status.success(), "cargo metadata failed: {output:?}");
+    let json = String::from_utf8(output.stdout).expect("cargo metadata prints UTF-8");
+    let key = "\"target_directory\":\"";
+    let start = json.find(key).expect("cargo metadata has target_directory") + key.len();
+    let end = start + json[start..].find('"').expect("a JSON string ends");
+    PathBuf::from(json[start..end].replace("\\\\", "\\"))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()))?;
+        } else {
+            fs::copy(entry.path(), to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,5 @@
+static MIGRATIONS: pelican::EmbeddedMigrations = pelican::embed_migrations!(migrations);
+
+fn main() {
+    let _ = &MIGRATIONS;
+}
