@@ -126,3 +126,23 @@ fn the_blocking_entry_point_runs_its_own_runtime() {
     let status = pelican::cli::run_with_args(app_migrations(), ["myapp", "-q", "heads"]);
     assert_eq!(status, ExitCode::SUCCESS);
 }
+
+/// A set embedded by the macro converts as `pelican::cli::run(&MIGRATIONS)` expects.
+static BILLING: pelican::EmbeddedMigrations =
+    pelican::embed_migrations!("tests/fixtures/embed/billing");
+
+#[tokio::test]
+async fn an_embedded_set_is_run_by_reference() {
+    let (database, client) = fresh_db().await;
+    let url = database.connection_string();
+    let status = pelican::cli::run_async(
+        &BILLING,
+        ["billing", "--database-url", url, "-q", "upgrade"],
+    )
+    .await;
+    assert_eq!(status, ExitCode::SUCCESS);
+    assert_eq!(
+        history(&client, "public").await,
+        ["b1:applied", "b2:applied"]
+    );
+}

@@ -15,11 +15,15 @@
 //!   run too and production needs no migrations directory:
 //!
 //! ```no_run
-//! # fn embedded_migrations() -> pelican::MigrationSet { unimplemented!() }
 //! // src/bin/migrate.rs: `migrate upgrade head`, `migrate current`, ...
+//! # /*
+//! static MIGRATIONS: pelican::EmbeddedMigrations = pelican::embed_migrations!("migrations");
+//! # */
+//! # static MIGRATIONS: pelican::EmbeddedMigrations =
+//! #     pelican::embed_migrations!("tests/fixtures/embed/billing");
+//!
 //! fn main() -> std::process::ExitCode {
-//!     // With pelican::embed_migrations!, pass `&MIGRATIONS`.
-//!     pelican::cli::run(embedded_migrations())
+//!     pelican::cli::run(&MIGRATIONS)
 //! }
 //! ```
 //!
@@ -27,13 +31,14 @@
 //! over the arguments that follow your command:
 //!
 //! ```no_run
-//! # fn embedded_migrations() -> pelican::MigrationSet { unimplemented!() }
+//! # static MIGRATIONS: pelican::EmbeddedMigrations =
+//! #     pelican::embed_migrations!("tests/fixtures/embed/billing");
 //! # fn serve() -> std::process::ExitCode { unimplemented!() }
 //! fn main() -> std::process::ExitCode {
 //!     let args: Vec<String> = std::env::args().collect();
 //!     if args.get(1).map(String::as_str) == Some("migrate") {
 //!         // `args[1..]` is `migrate upgrade head`: "migrate" stands as the program name.
-//!         return pelican::cli::run_with_args(embedded_migrations(), &args[1..]);
+//!         return pelican::cli::run_with_args(&MIGRATIONS, &args[1..]);
 //!     }
 //!     serve()
 //! }
@@ -100,8 +105,9 @@ pub fn run(migrations: impl Into<MigrationSet>) -> ExitCode {
 /// Like [`run`], with explicit arguments; the first one stands for the program name.
 ///
 /// ```no_run
-/// # fn embedded_migrations() -> pelican::MigrationSet { unimplemented!() }
-/// let status = pelican::cli::run_with_args(embedded_migrations(), ["migrate", "current"]);
+/// # static MIGRATIONS: pelican::EmbeddedMigrations =
+/// #     pelican::embed_migrations!("tests/fixtures/embed/billing");
+/// let status = pelican::cli::run_with_args(&MIGRATIONS, ["migrate", "current"]);
 /// ```
 pub fn run_with_args<I, T>(migrations: impl Into<MigrationSet>, args: I) -> ExitCode
 where
