@@ -25,6 +25,9 @@ pub enum Error {
     /// No plan leads from the current state to the target.
     #[error(transparent)]
     Plan(#[from] crate::plan::PlanError),
+    /// A plan can't be rendered as an offline SQL script.
+    #[error(transparent)]
+    Offline(#[from] crate::offline::OfflineError),
     /// A revision id that is not in the migration set.
     #[error("no revision {id} among the known migrations")]
     UnknownRevision {

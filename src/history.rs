@@ -181,6 +181,16 @@ impl History {
         &self.schema
     }
 
+    /// The history table, schema-qualified and quoted.
+    pub(crate) fn revisions_table(&self) -> &str {
+        &self.revisions
+    }
+
+    /// The log table, schema-qualified and quoted.
+    pub(crate) fn log_table(&self) -> &str {
+        &self.log
+    }
+
     /// Reads every row's state; `None` when the table does not exist yet. One round trip.
     pub(crate) async fn read_state(
         &self,
@@ -277,7 +287,32 @@ impl History {
         if !exists {
             sql.push_str(&format!("CREATE SCHEMA {};\n", ident(&self.schema)));
         }
-        sql.push_str(&format!(
+        sql.push_str(&self.create_tables_sql());
+        client.batch_execute(&sql).await
+    }
+
+    /// The schema's creation when it is missing, as one statement that runs without asking
+    /// first (for scripts): the same check as [`create`](Self::create), done by the server.
+    pub(crate) fn create_schema_if_missing_sql(&self) -> String {
+        let check = format!(
+            "IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = {}) THEN CREATE SCHEMA {}; END IF;",
+            literal(&self.schema),
+            ident(&self.schema)
+        );
+        // A dollar-quote tag that the body can't close early, whatever the schema's name.
+        let mut tag = String::from("$pelican$");
+        let mut n = 0;
+        while check.contains(&tag) {
+            n += 1;
+            tag = format!("$pelican{n}$");
+        }
+        format!("DO {tag} BEGIN {check} END {tag};\n")
+    }
+
+    /// `CREATE TABLE IF NOT EXISTS` of both tables, with their comments: the layout (see the
+    /// module documentation). The schema must exist.
+    pub(crate) fn create_tables_sql(&self) -> String {
+        format!(
             "CREATE TABLE IF NOT EXISTS {revisions} (
     revision text PRIMARY KEY,
     parents text[] NOT NULL DEFAULT '{{}}',
@@ -312,8 +347,7 @@ COMMENT ON TABLE {log} IS {log_comment};",
             log_comment = literal(&format!(
                 "pelican: append-only record of every upgrade, downgrade, stamp and repair (layout {LAYOUT_VERSION})"
             )),
-        ));
-        client.batch_execute(&sql).await
+        )
     }
 
     /// `INSERT` of a new row.

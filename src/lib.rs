@@ -11,7 +11,9 @@
 //! * [`source`]: migration files (text → [`Revision`] + up/down bodies) and the directory loader;
 //! * [`graph`]: the validated [`RevisionGraph`] with heads, bases, ancestry, labels and lookups;
 //! * [`target`]: parsing and resolving targets such as `head`, `ae1f@head` or `-2`;
-//! * [`plan`]: the ordered [`Plan`] of up/down steps from an applied set to a target.
+//! * [`plan`]: the ordered [`Plan`] of up/down steps from an applied set to a target;
+//! * [`offline`]: a plan rendered as one SQL script (Alembic's `--sql`);
+//! * [`diagram`]: the DAG drawn for a terminal (like `git log --graph`), Graphviz or Mermaid.
 //!
 //! ```
 //! use pelican::{plan::Planner, Revision, RevisionGraph, Target};
@@ -35,6 +37,7 @@
 pub mod build;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod diagram;
 pub mod embedded;
 pub mod error;
 pub mod graph;
@@ -42,6 +45,7 @@ pub mod history;
 pub mod lock;
 pub mod migration;
 pub mod migrator;
+pub mod offline;
 pub mod plan;
 mod quote;
 pub mod revision;

@@ -21,7 +21,7 @@ use crate::lock::{Database, LockKey};
 use crate::migration::statements::split_statements;
 use crate::migration::{Body, MigrationSet, SetEntry, SqlBody};
 use crate::plan::{Direction, Plan, Planner, StampPlan};
-use crate::revision::RevisionId;
+use crate::revision::{Checksum, Revision, RevisionId};
 use crate::target::Target;
 
 /// How revisions are grouped into transactions.
@@ -157,6 +157,8 @@ pub struct Migrator {
 struct Checked {
     /// Known revisions recorded as applied or stamped.
     applied: Vec<String>,
+    /// Whether every revision of the set is among them.
+    all_applied: bool,
     /// Whether the history table exists.
     table_exists: bool,
 }
@@ -503,6 +505,13 @@ impl Migrator {
             // The common case, at every application start: one query, no lock.
             match self.read_checked(&connection).await {
                 Ok(checked) => {
+                    if self.nothing_to_upgrade(&checked, &target, direction) {
+                        tracing::debug!("nothing to do: every revision is applied");
+                        return Ok(Report {
+                            steps: Vec::new(),
+                            elapsed: started.elapsed(),
+                        });
+                    }
                     let plan = self.plan_for(&checked, &target, direction)?;
                     if plan.is_empty() {
                         tracing::debug!("nothing to do");
@@ -549,6 +558,7 @@ impl Migrator {
         let Some(rows) = rows else {
             return Ok(Checked {
                 applied: Vec::new(),
+                all_applied: self.set.is_empty(),
                 table_exists: false,
             });
         };
@@ -569,12 +579,19 @@ impl Migrator {
         let mut mismatches = Vec::new();
         let mut unknown = Vec::new();
         let mut applied = Vec::with_capacity(rows.len());
+        // Counted by entry, not by row: a history table without its primary key could
+        // record a revision twice.
+        let mut recorded = vec![false; self.set.len()];
+        let mut distinct = 0;
         for row in rows {
-            match self.set.get(&row.revision) {
+            match self.set.position(&row.revision) {
                 None => unknown.push(row.revision),
-                Some(entry) => {
-                    if let Some(m) = mismatch(entry, &row) {
+                Some(position) => {
+                    if let Some(m) = mismatch(&self.set.entries()[position], &row) {
                         mismatches.push(m);
+                    }
+                    if !std::mem::replace(&mut recorded[position], true) {
+                        distinct += 1;
                     }
                     applied.push(row.revision);
                 }
@@ -590,8 +607,24 @@ impl Migrator {
         }
         Ok(Checked {
             applied,
+            all_applied: distinct == self.set.len(),
             table_exists: true,
         })
+    }
+
+    /// Whether upgrading to `head` or `heads` has nothing to do because every revision is
+    /// applied: what the planner would conclude (with its error when `head` is ambiguous),
+    /// without building it. This is the check every application start makes.
+    fn nothing_to_upgrade(&self, checked: &Checked, target: &Target, direction: Direction) -> bool {
+        if direction != Direction::Up || !checked.all_applied {
+            return false;
+        }
+        match target {
+            Target::Heads { branch: None } => true,
+            // With several heads, `head` is an error the planner reports.
+            Target::Head { branch: None } => self.set.graph().head_nodes().len() <= 1,
+            _ => false,
+        }
     }
 
     fn plan_for(
@@ -638,35 +671,8 @@ impl Migrator {
         if stamp.is_empty() {
             return Ok(());
         }
-        let mut sql = String::from("BEGIN;\n");
-        for id in &stamp.remove {
-            sql.push_str(&self.history.delete_sql(id.as_str()));
-            sql.push_str(&self.history.log_sql(
-                id.as_str(),
-                Operation::Unstamp,
-                true,
-                Elapsed::None,
-                None,
-                None,
-            ));
-        }
-        for id in &stamp.add {
-            let entry = self.entry(id);
-            sql.push_str(&self.history.insert_sql(
-                &new_row(entry, RevisionState::Stamped),
-                Elapsed::None,
-                None,
-            ));
-            sql.push_str(&self.history.log_sql(
-                id.as_str(),
-                Operation::Stamp,
-                true,
-                Elapsed::None,
-                Some(entry.revision().checksum()),
-                None,
-            ));
-        }
-        sql.push_str("COMMIT;");
+        let add: Vec<&SetEntry> = stamp.add.iter().map(|id| self.entry(id)).collect();
+        let sql = self.step_sql().stamp(&stamp.remove, &add);
         execute(client, &sql, "recording the stamp").await
     }
 
@@ -747,50 +753,12 @@ impl Migrator {
         Ok(report)
     }
 
-    /// `SET LOCAL` of the timeouts that apply to `entry` (inside its transaction).
-    fn timeouts(&self, entry: &SetEntry, scope: &str) -> String {
-        let mut sql = String::new();
-        let revision = entry.revision();
-        if let Some(t) = revision.lock_timeout().or(self.lock_timeout) {
-            sql.push_str(&format!("SET {scope} lock_timeout = {};\n", t.as_millis()));
-        }
-        if let Some(t) = revision.statement_timeout().or(self.statement_timeout) {
-            sql.push_str(&format!(
-                "SET {scope} statement_timeout = {};\n",
-                t.as_millis()
-            ));
-        }
-        sql
-    }
-
-    /// The history and log statements recording a finished step.
-    fn record_sql(&self, entry: &SetEntry, direction: Direction, elapsed: Elapsed) -> String {
-        let id = entry.revision().id().as_str();
-        let checksum = entry.revision().checksum();
-        match direction {
-            Direction::Up => {
-                self.history
-                    .insert_sql(&new_row(entry, RevisionState::Applied), elapsed, None)
-                    + &self.history.log_sql(
-                        id,
-                        Operation::Upgrade,
-                        true,
-                        elapsed,
-                        Some(checksum),
-                        None,
-                    )
-            }
-            Direction::Down => {
-                self.history.delete_sql(id)
-                    + &self.history.log_sql(
-                        id,
-                        Operation::Downgrade,
-                        true,
-                        elapsed,
-                        Some(checksum),
-                        None,
-                    )
-            }
+    /// The builder of the SQL text each step sends.
+    fn step_sql(&self) -> StepSql<'_> {
+        StepSql {
+            history: &self.history,
+            lock_timeout: self.lock_timeout,
+            statement_timeout: self.statement_timeout,
         }
     }
 
@@ -802,25 +770,17 @@ impl Migrator {
         direction: Direction,
         in_plan_transaction: bool,
     ) -> Result<(), Error> {
-        let (begin, commit) = if in_plan_transaction {
-            ("", "")
-        } else {
-            ("BEGIN;\n", "COMMIT;")
-        };
-        let timeouts = self.timeouts(entry, "LOCAL");
-        let record = self.record_sql(entry, direction, Elapsed::SinceTransactionStart);
+        let steps = self.step_sql();
         match entry.body() {
             Body::Sql { up, down } => {
                 let body = section(entry, direction, up, down.as_ref());
-                let prefix = format!("{begin}{timeouts}");
-                // The body, then a newline and `;` in case it ends in a comment or without `;`.
-                let sql = format!("{prefix}{}\n;\n{record}{commit}", body.sql());
-                if let Err(err) = client.batch_execute(&sql).await {
+                let script = steps.transactional(entry, body, direction, in_plan_transaction);
+                if let Err(err) = client.batch_execute(&script.sql).await {
                     if !in_plan_transaction {
                         let _ = client.batch_execute("ROLLBACK").await;
                     }
                     let line = error_position(&err).and_then(|pos| {
-                        let start = prefix.chars().count();
+                        let start = script.body_start;
                         let end = start + body.sql().chars().count();
                         (pos > start && pos <= end).then(|| body.file_line_of(pos - start))
                     });
@@ -829,6 +789,13 @@ impl Migrator {
                 Ok(())
             }
             Body::Rust(migration) => {
+                let (begin, commit) = if in_plan_transaction {
+                    ("", "")
+                } else {
+                    ("BEGIN;\n", "COMMIT;")
+                };
+                let timeouts = steps.timeouts(entry.revision(), SettingScope::Local);
+                let record = steps.record(entry, direction, Elapsed::SinceTransactionStart);
                 let opening = format!("{begin}{timeouts}");
                 if !opening.is_empty() {
                     execute(client, &opening, "starting the migration's transaction").await?;
@@ -861,25 +828,14 @@ impl Migrator {
     ) -> Result<(), Error> {
         let id = entry.revision().id().as_str();
         let started = Instant::now();
+        let steps = self.step_sql();
         let interrupted = format!(
             "interrupted: the {direction} started at {} did not finish",
             now_utc_hint()
         );
-        let marker = match direction {
-            Direction::Up => self.history.insert_sql(
-                &new_row(entry, RevisionState::Failed),
-                Elapsed::None,
-                Some(&interrupted),
-            ),
-            Direction::Down => self.history.set_state_sql(
-                id,
-                RevisionState::Failed,
-                Elapsed::None,
-                Some(&interrupted),
-            ),
-        };
+        let marker = steps.in_progress_marker(entry, direction, &interrupted);
         execute(client, &marker, "marking the revision as in progress").await?;
-        let timeouts = self.timeouts(entry, "SESSION");
+        let timeouts = steps.timeouts(entry.revision(), SettingScope::Session);
         let mut restore = String::new();
         if !timeouts.is_empty() {
             // Put the session's own values back afterwards: it may be the application's.
@@ -904,24 +860,9 @@ impl Migrator {
         match outcome {
             Ok(()) => {
                 let elapsed = Elapsed::Measured(started.elapsed());
-                let finish = match direction {
-                    Direction::Up => {
-                        self.history
-                            .set_state_sql(id, RevisionState::Applied, elapsed, None)
-                            + &self.history.log_sql(
-                                id,
-                                Operation::Upgrade,
-                                true,
-                                elapsed,
-                                Some(entry.revision().checksum()),
-                                None,
-                            )
-                    }
-                    Direction::Down => self.record_sql(entry, Direction::Down, elapsed),
-                };
                 execute(
                     client,
-                    &format!("BEGIN;\n{finish}COMMIT;"),
+                    &steps.autocommit_finish(entry, direction, elapsed),
                     "recording the migration",
                 )
                 .await
@@ -1030,6 +971,207 @@ async fn execute(client: &Client, sql: &str, context: &'static str) -> Result<()
         .map_err(|e| Error::database(context, e))
 }
 
+/// How long a `SET` lasts: until the end of the transaction, or of the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SettingScope {
+    /// `SET LOCAL`: inside a revision's transaction.
+    Local,
+    /// `SET SESSION`: around a `transaction: false` revision; the migrator restores the session's own values afterwards, offline scripts use [`RESET_TIMEOUTS`].
+    Session,
+}
+
+/// Undoes the session timeouts set around a `transaction: false` revision.
+pub(crate) const RESET_TIMEOUTS: &str = "RESET lock_timeout; RESET statement_timeout";
+
+/// The SQL text of a transactional SQL revision, and where its body starts in it.
+pub(crate) struct TransactionalSql {
+    /// `BEGIN;` (unless in the plan's transaction), the timeouts, the body, the history rows,
+    /// `COMMIT;` (unless in the plan's transaction).
+    pub(crate) sql: String,
+    /// How many characters precede the body, to map PostgreSQL's error positions to lines.
+    pub(crate) body_start: usize,
+}
+
+/// Builds the SQL text each step sends, without any I/O. The migrator sends it and
+/// [`crate::offline`] prints it, so an offline script is what an online run sends, by
+/// construction.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StepSql<'a> {
+    /// The history tables the rows go to.
+    pub(crate) history: &'a History,
+    /// The run's `lock_timeout`, for revisions that don't set their own.
+    pub(crate) lock_timeout: Option<Duration>,
+    /// The run's `statement_timeout`, for revisions that don't set their own.
+    pub(crate) statement_timeout: Option<Duration>,
+}
+
+impl StepSql<'_> {
+    /// The `SET` statements of the timeouts that apply to `revision`; empty when none do.
+    pub(crate) fn timeouts(&self, revision: &Revision, scope: SettingScope) -> String {
+        let scope = match scope {
+            SettingScope::Local => "LOCAL",
+            SettingScope::Session => "SESSION",
+        };
+        let mut sql = String::new();
+        if let Some(t) = revision.lock_timeout().or(self.lock_timeout) {
+            sql.push_str(&format!("SET {scope} lock_timeout = {};\n", t.as_millis()));
+        }
+        if let Some(t) = revision.statement_timeout().or(self.statement_timeout) {
+            sql.push_str(&format!(
+                "SET {scope} statement_timeout = {};\n",
+                t.as_millis()
+            ));
+        }
+        sql
+    }
+
+    /// The history and log statements recording a finished step.
+    pub(crate) fn record(
+        &self,
+        entry: &SetEntry,
+        direction: Direction,
+        elapsed: Elapsed,
+    ) -> String {
+        let id = entry.revision().id().as_str();
+        let checksum = entry.revision().checksum();
+        match direction {
+            Direction::Up => {
+                self.history
+                    .insert_sql(&new_row(entry, RevisionState::Applied), elapsed, None)
+                    + &self.history.log_sql(
+                        id,
+                        Operation::Upgrade,
+                        true,
+                        elapsed,
+                        Some(checksum),
+                        None,
+                    )
+            }
+            Direction::Down => {
+                self.history.delete_sql(id)
+                    + &self.history.log_sql(
+                        id,
+                        Operation::Downgrade,
+                        true,
+                        elapsed,
+                        Some(checksum),
+                        None,
+                    )
+            }
+        }
+    }
+
+    /// A transactional SQL revision, sent as one query: its body and its history rows commit
+    /// together.
+    pub(crate) fn transactional(
+        &self,
+        entry: &SetEntry,
+        body: &SqlBody,
+        direction: Direction,
+        in_plan_transaction: bool,
+    ) -> TransactionalSql {
+        let (begin, commit) = if in_plan_transaction {
+            ("", "")
+        } else {
+            ("BEGIN;\n", "COMMIT;")
+        };
+        let timeouts = self.timeouts(entry.revision(), SettingScope::Local);
+        let record = self.record(entry, direction, Elapsed::SinceTransactionStart);
+        let prefix = format!("{begin}{timeouts}");
+        // The body, then a newline and `;` in case it ends in a comment or without `;`.
+        TransactionalSql {
+            sql: format!("{prefix}{}\n;\n{record}{commit}", body.sql()),
+            body_start: prefix.chars().count(),
+        }
+    }
+
+    /// What a `transaction: false` revision records before its first statement: a row marked
+    /// failed with `detail`, cleared only by [`autocommit_finish`](Self::autocommit_finish),
+    /// so an interruption part-way leaves a record that blocks later runs.
+    pub(crate) fn in_progress_marker(
+        &self,
+        entry: &SetEntry,
+        direction: Direction,
+        detail: &str,
+    ) -> String {
+        match direction {
+            Direction::Up => self.history.insert_sql(
+                &new_row(entry, RevisionState::Failed),
+                Elapsed::None,
+                Some(detail),
+            ),
+            Direction::Down => self.history.set_state_sql(
+                entry.revision().id().as_str(),
+                RevisionState::Failed,
+                Elapsed::None,
+                Some(detail),
+            ),
+        }
+    }
+
+    /// What a `transaction: false` revision records once all its statements succeeded, in a
+    /// transaction of its own.
+    pub(crate) fn autocommit_finish(
+        &self,
+        entry: &SetEntry,
+        direction: Direction,
+        elapsed: Elapsed,
+    ) -> String {
+        let id = entry.revision().id().as_str();
+        let finish = match direction {
+            Direction::Up => {
+                self.history
+                    .set_state_sql(id, RevisionState::Applied, elapsed, None)
+                    + &self.history.log_sql(
+                        id,
+                        Operation::Upgrade,
+                        true,
+                        elapsed,
+                        Some(entry.revision().checksum()),
+                        None,
+                    )
+            }
+            Direction::Down => self.record(entry, Direction::Down, elapsed),
+        };
+        format!("BEGIN;\n{finish}COMMIT;")
+    }
+
+    /// A stamp, in one transaction: the records to delete (in downgrade order), then the
+    /// revisions to record as stamped (in upgrade order).
+    pub(crate) fn stamp(&self, remove: &[RevisionId], add: &[&SetEntry]) -> String {
+        let mut sql = String::from("BEGIN;\n");
+        for id in remove {
+            sql.push_str(&self.history.delete_sql(id.as_str()));
+            sql.push_str(&self.history.log_sql(
+                id.as_str(),
+                Operation::Unstamp,
+                true,
+                Elapsed::None,
+                None,
+                None,
+            ));
+        }
+        for entry in add {
+            let id = entry.revision().id().as_str();
+            sql.push_str(&self.history.insert_sql(
+                &new_row(entry, RevisionState::Stamped),
+                Elapsed::None,
+                None,
+            ));
+            sql.push_str(&self.history.log_sql(
+                id,
+                Operation::Stamp,
+                true,
+                Elapsed::None,
+                Some(entry.revision().checksum()),
+                None,
+            ));
+        }
+        sql.push_str("COMMIT;");
+        sql
+    }
+}
+
 fn new_row(entry: &SetEntry, state: RevisionState) -> NewRow<'_> {
     let revision = entry.revision();
     NewRow {
@@ -1042,7 +1184,7 @@ fn new_row(entry: &SetEntry, state: RevisionState) -> NewRow<'_> {
     }
 }
 
-fn section<'a>(
+pub(crate) fn section<'a>(
     entry: &'a SetEntry,
     direction: Direction,
     up: &'a SqlBody,
@@ -1066,13 +1208,25 @@ fn mismatch(entry: &SetEntry, row: &StateRow) -> Option<ChecksumMismatch> {
     }
     let current = entry.revision().checksum();
     let same =
-        row.checksum_algorithm == current.algorithm().name() && row.checksum == current.to_string();
+        row.checksum_algorithm == current.algorithm().name() && is_hex_of(&row.checksum, current);
     (!same).then(|| ChecksumMismatch {
         revision: entry.revision().id().clone(),
         file: entry.file_name().to_owned(),
         recorded: row.checksum.clone(),
         current: current.to_string(),
     })
+}
+
+/// Whether `text` is exactly what `checksum.to_string()` writes (lowercase hex), without
+/// formatting it: this runs for every applied revision at every start.
+fn is_hex_of(text: &str, checksum: &Checksum) -> bool {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = [0u8; 64];
+    for (pair, byte) in hex.chunks_exact_mut(2).zip(checksum.digest()) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0xf)];
+    }
+    text.as_bytes() == hex
 }
 
 fn error_position(err: &tokio_postgres::Error) -> Option<usize> {
@@ -1152,5 +1306,105 @@ mod tests {
         is_send(migrator.stamp(pool, &["head"], false));
         is_send(migrator.status(pool));
         is_send(migrator.repair(pool));
+    }
+
+    fn entry(id: &str, parents: &[&str]) -> SetEntry {
+        let revision = crate::Revision::new(id.parse().unwrap())
+            .with_parents(parents.iter().map(|p| p.parse().unwrap()).collect());
+        let body = Body::Sql {
+            up: SqlBody::new("SELECT 1;", 1),
+            down: None,
+        };
+        SetEntry::new(revision, format!("{id}.sql"), body)
+    }
+
+    fn applied_row(entry: &SetEntry) -> StateRow {
+        StateRow {
+            revision: entry.revision().id().to_string(),
+            checksum: entry.revision().checksum().to_string(),
+            checksum_algorithm: "sha256".to_owned(),
+            state: RevisionState::Applied,
+            error: None,
+        }
+    }
+
+    /// Upgrading to `head` or `heads` skips the planner when every revision is applied: that
+    /// must be exactly when the planner would find nothing to do.
+    #[test]
+    fn the_shortcut_at_head_agrees_with_the_planner() {
+        let chain = vec![entry("r1", &[]), entry("r2", &["r1"])];
+        let two_heads = vec![entry("r1", &[]), entry("a", &["r1"]), entry("b", &["r1"])];
+        let merged = [two_heads.clone(), vec![entry("m", &["a", "b"])]].concat();
+        // (set, target, whether the shortcut applies with every revision applied)
+        let cases = [
+            (&chain, "head", true),
+            (&chain, "heads", true),
+            (&two_heads, "head", false),
+            (&two_heads, "heads", true),
+            (&merged, "head", true),
+            (&merged, "heads", true),
+            (&chain, "r2", false),
+        ];
+        for (entries, target_text, shortcut) in cases {
+            let migrator = Migrator::new(MigrationSet::new(entries.clone()).unwrap());
+            let target: Target = target_text.parse().unwrap();
+            let all: Vec<StateRow> = entries.iter().map(applied_row).collect();
+            let checked = migrator.check(Some(all.clone())).unwrap();
+            let planned = migrator.plan_for(&checked, &target, Direction::Up);
+            let taken = migrator.nothing_to_upgrade(&checked, &target, Direction::Up);
+            assert_eq!(
+                taken,
+                shortcut,
+                "{target_text} over {} revisions",
+                entries.len()
+            );
+            if taken {
+                assert!(planned.unwrap().is_empty(), "{target_text}");
+            }
+            assert!(!migrator.nothing_to_upgrade(&checked, &target, Direction::Down));
+
+            // One revision missing, hidden or not by a duplicated row: no shortcut.
+            let mut missing = all.clone();
+            let last = missing.pop().unwrap();
+            let checked = migrator.check(Some(missing.clone())).unwrap();
+            assert!(!migrator.nothing_to_upgrade(&checked, &target, Direction::Up));
+            missing.push(missing[0].clone());
+            let checked = migrator.check(Some(missing)).unwrap();
+            assert!(
+                !checked.all_applied,
+                "a duplicated row is not {}",
+                last.revision
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_set_is_at_head_before_the_history_table_exists() {
+        let migrator = Migrator::new(MigrationSet::new(Vec::new()).unwrap());
+        let checked = migrator.check(None).unwrap();
+        for target in ["head", "heads"] {
+            let target: Target = target.parse().unwrap();
+            assert!(migrator.nothing_to_upgrade(&checked, &target, Direction::Up));
+            let plan = migrator.plan_for(&checked, &target, Direction::Up).unwrap();
+            assert!(plan.is_empty());
+        }
+        let one = Migrator::new(MigrationSet::new(vec![entry("r1", &[])]).unwrap());
+        let checked = one.check(None).unwrap();
+        let head: Target = "head".parse().unwrap();
+        assert!(!one.nothing_to_upgrade(&checked, &head, Direction::Up));
+    }
+
+    #[test]
+    fn recorded_checksums_match_only_their_display_form() {
+        for text in ["", "a", "\r\nx"] {
+            let checksum = Checksum::of(text.as_bytes());
+            let shown = checksum.to_string();
+            assert!(is_hex_of(&shown, &checksum));
+            assert!(!is_hex_of(&shown.to_uppercase(), &checksum));
+            assert!(!is_hex_of(&shown[..62], &checksum));
+            assert!(!is_hex_of(&format!("{shown}0"), &checksum));
+            assert!(!is_hex_of(&Checksum::of(b"other").to_string(), &checksum));
+            assert!(!is_hex_of("", &checksum));
+        }
     }
 }

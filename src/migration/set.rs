@@ -1,12 +1,11 @@
 //! The set of migrations a migrator runs: every revision with its body, validated as a DAG.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use super::{Migration, SqlBody};
 use crate::graph::RevisionGraph;
-use crate::revision::{Revision, RevisionId};
+use crate::revision::Revision;
 use crate::source::{load_dir, MigrationFile, MigrationKind};
 
 /// What running a revision executes.
@@ -107,8 +106,10 @@ impl SetEntry {
 /// time ([`MigrationSet::from_dir`]), or from entries made by hand ([`MigrationSet::new`]).
 #[derive(Debug, Clone)]
 pub struct MigrationSet {
+    /// In the order given, which is the graph's node order: entry `i` is node `i`, so the
+    /// graph's id index serves the set too (one map of every id instead of two, at every
+    /// application start).
     entries: Vec<SetEntry>,
-    index: HashMap<RevisionId, usize>,
     graph: RevisionGraph,
 }
 
@@ -116,16 +117,13 @@ impl MigrationSet {
     /// Validates the entries as a DAG.
     pub fn new(entries: Vec<SetEntry>) -> Result<Self, crate::Error> {
         let graph = RevisionGraph::new(entries.iter().map(|e| e.revision.clone()))?;
-        let index = entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.revision.id().clone(), i))
-            .collect();
-        Ok(MigrationSet {
-            entries,
-            index,
-            graph,
-        })
+        Ok(MigrationSet { entries, graph })
+    }
+
+    /// The position of a revision's entry in [`entries`](Self::entries).
+    pub(crate) fn position(&self, id: &str) -> Option<usize> {
+        // The graph numbers its nodes in the order it was given the revisions.
+        self.graph.node(id).map(|node| node as usize)
     }
 
     /// Reads every migration file of `dir` (see [`load_dir`]). Rust migrations found there
@@ -142,7 +140,7 @@ impl MigrationSet {
         id: &str,
         migration: impl Migration + 'static,
     ) -> Result<Self, crate::Error> {
-        let Some(&i) = self.index.get(id) else {
+        let Some(i) = self.position(id) else {
             return Err(crate::Error::UnknownRevision { id: id.to_owned() });
         };
         self.entries[i].body = Body::Rust(Arc::new(migration));
@@ -156,7 +154,7 @@ impl MigrationSet {
 
     /// The entry of a revision.
     pub fn get(&self, id: &str) -> Option<&SetEntry> {
-        self.index.get(id).map(|&i| &self.entries[i])
+        self.position(id).map(|i| &self.entries[i])
     }
 
     /// Every entry, in the order given.
