@@ -1000,3 +1000,159 @@ fn settings_come_from_pelican_toml_and_are_checked() {
         "a1 (head)\n"
     );
 }
+
+#[tokio::test]
+async fn sql_writes_the_script_of_a_run_without_a_database() {
+    let p = Project::with_db("offline").await;
+    let client = p.client().await;
+    p.migration("a1", "");
+    p.migration("a2", "a1");
+
+    // No database given: offline.
+    let run = p.pelican_env(&["upgrade", "--sql"], &[]);
+    let script = run.ok().to_owned();
+    assert_eq!(
+        run.stderr,
+        "Wrote the SQL script of the upgrade from base to head: 2 revisions (offline: nothing \
+         ran). Run it with psql -v ON_ERROR_STOP=1 -X -f FILE.\n"
+    );
+    assert!(
+        script.contains("CREATE TABLE IF NOT EXISTS \"public\".\"pelican_revisions\""),
+        "{script}"
+    );
+    let first = script.find("CREATE TABLE t_a1").expect(&script);
+    let second = script.find("CREATE TABLE t_a2").expect(&script);
+    assert!(first < second, "{script}");
+    assert_eq!(script.matches("\nBEGIN;\n").count(), 2, "{script}");
+    assert!(history(&client, "public").await.is_empty(), "nothing ran");
+
+    // The script does what the online run does.
+    client.batch_execute(&script).await.unwrap();
+    assert!(table_exists(&client, "t_a2").await);
+    assert_eq!(p.pelican(&["current"]).ok(), "a2 (head)\n");
+    p.pelican(&["check"]).ok();
+
+    // FROM:TO, one transaction, another schema.
+    let script = p
+        .pelican_env(
+            &[
+                "--schema",
+                "tenant",
+                "upgrade",
+                "a1:head",
+                "--sql",
+                "--single-transaction",
+            ],
+            &[],
+        )
+        .ok()
+        .to_owned();
+    assert!(!script.contains("CREATE TABLE t_a1"), "{script}");
+    assert!(script.contains("CREATE TABLE t_a2"), "{script}");
+    assert_eq!(script.matches("BEGIN;").count(), 1, "{script}");
+    assert!(
+        script.contains("\"tenant\".\"pelican_revisions\""),
+        "{script}"
+    );
+
+    // A downgrade must say where it starts.
+    assert_eq!(
+        p.pelican_env(&["downgrade", "base", "--sql"], &[]).fails(2),
+        "error: `downgrade --sql` needs FROM:TO, such as head:base: without a database, \
+         pelican can't know where the downgrade starts\n"
+    );
+    assert_eq!(
+        p.pelican_env(&["upgrade", "a1:", "--sql"], &[]).fails(2),
+        "error: 'a1:' has no target after ':'; write FROM:TO, such as base:head\n"
+    );
+    let script = p
+        .pelican_env(&["downgrade", "head:base", "--sql"], &[])
+        .ok()
+        .to_owned();
+    let second = script.find("DROP TABLE IF EXISTS t_a2").expect(&script);
+    let first = script.find("DROP TABLE IF EXISTS t_a1").expect(&script);
+    assert!(second < first, "{script}");
+    client.batch_execute(&script).await.unwrap();
+    assert_eq!(p.pelican(&["current"]).ok(), "");
+    assert!(!table_exists(&client, "t_a1").await);
+
+    // Stamp.
+    let run = p.pelican_env(&["stamp", "a2", "--sql"], &[]);
+    let script = run.ok().to_owned();
+    assert_eq!(
+        run.stderr,
+        "Wrote the SQL script of the stamp from base: records 2 revisions, removes 0 revisions \
+         (offline: nothing ran).\n"
+    );
+    client.batch_execute(&script).await.unwrap();
+    assert_eq!(
+        history(&client, "public").await,
+        ["a1:stamped", "a2:stamped"]
+    );
+    assert_eq!(
+        p.pelican_env(&["stamp", "base:a1", "a2", "--sql"], &[])
+            .fails(2),
+        "error: 'base:a1' is a FROM:TO range, which `stamp --sql` takes alone; give one range, \
+         or targets without FROM\n"
+    );
+}
+
+#[test]
+fn sql_refuses_rust_migrations_naming_them() {
+    let p = Project::new("offline-rust");
+    p.migration("a1", "");
+    p.write(
+        "migrations/b2_backfill.rs",
+        "//! revision: b2\n//! revises: a1\n\npub struct Backfill;\n",
+    );
+    let err = p.pelican(&["upgrade", "--sql"]).fails(1).to_owned();
+    assert!(
+        err.starts_with(
+            "error: revision b2 (migrations/b2_backfill.rs) is a Rust migration, so no SQL \
+             script can upgrade through it"
+        ),
+        "{err}"
+    );
+    p.pelican(&["upgrade", "a1", "--sql"]).ok();
+}
+
+#[tokio::test]
+async fn history_graph_draws_the_dag_with_the_database_state() {
+    let p = Project::with_db("graph").await;
+    branchy(&p);
+    let set = pelican::MigrationSet::from_dir(p.path("migrations")).unwrap();
+    let run = p.pelican_env(&["history", "--graph"], &[]);
+    assert_eq!(
+        run.ok(),
+        pelican::diagram::draw_terminal(set.graph(), &pelican::diagram::Marks::none())
+    );
+    assert_eq!(run.stderr, "", "no database: no marks, no legend");
+
+    p.pelican(&["upgrade", "a1"]).ok();
+    let run = p.pelican(&["history", "--graph"]);
+    let drawing = run.ok();
+    let marks = pelican::diagram::Marks::from_applied(set.graph(), ["r0", "a1"]);
+    assert_eq!(
+        drawing,
+        pelican::diagram::draw_terminal(set.graph(), &marks)
+    );
+    assert!(
+        drawing.contains("\n@ | a1 (current) create a1\n"),
+        "{drawing}"
+    );
+    assert_eq!(run.stderr, format!("{}\n", pelican::diagram::LEGEND));
+    assert_eq!(
+        p.pelican(&["history", "--graph", "-r", "a1:"]).code,
+        2,
+        "--graph draws the whole graph"
+    );
+
+    let dot = p.pelican(&["graph"]).ok().to_owned();
+    assert!(dot.starts_with("digraph revisions {\n"), "{dot}");
+    assert!(dot.contains("\"a1\" -> \"m1\""), "{dot}");
+    let mermaid = p
+        .pelican_env(&["graph", "--format", "mermaid"], &[])
+        .ok()
+        .to_owned();
+    assert!(mermaid.starts_with("flowchart BT\n"), "{mermaid}");
+}

@@ -237,8 +237,8 @@ pub(crate) struct HistoryArgs {
     /// database's state), e.g. base:head, ae10:, current:heads
     #[arg(short = 'r', long, value_name = "RANGE", allow_hyphen_values = true)]
     pub(crate) rev_range: Option<String>,
-    /// Draw the graph, like `git log --graph`
-    #[arg(long, conflicts_with = "json")]
+    /// Draw the whole graph, like `git log --graph`
+    #[arg(long, conflicts_with_all = ["json", "rev_range"])]
     pub(crate) graph: bool,
     /// Print JSON instead of text
     #[arg(long)]

@@ -6,13 +6,16 @@ use serde_json::{json, Value};
 use super::args::{CheckArgs, LockArgs, ResolveArgs, RunArgs, StampArgs};
 use super::describe::{join, short_line};
 use super::error::CliError;
+use super::inspect;
 use super::output::Paint;
 use super::progress::{format_duration, ProgressDisplay};
 use super::Context;
 use crate::migration::MigrationSet;
 use crate::migrator::{Status, TransactionMode};
-use crate::plan::Direction;
+use crate::offline::{self, OfflineOptions};
+use crate::plan::{Direction, Planner};
 use crate::revision::RevisionId;
+use crate::target::Target;
 
 /// The exit status of `check` when a check fails. When several fail, the lowest applies;
 /// `--json` lists them all.
@@ -58,7 +61,7 @@ pub(crate) async fn run(
 ) -> Result<(), CliError> {
     let set = ctx.migrations()?;
     if args.sql {
-        return offline_sql(ctx, &set, direction, target);
+        return offline_sql(ctx, &set, direction, target, args);
     }
     refuse_range(target)?;
     let client = ctx.connect().await?;
@@ -133,7 +136,7 @@ pub(crate) async fn run(
 pub(crate) async fn stamp(ctx: &mut Context, args: &StampArgs) -> Result<(), CliError> {
     let set = ctx.migrations()?;
     if args.sql {
-        return Err(CliError::NotAvailable("`stamp --sql` (offline mode)"));
+        return offline_stamp(ctx, &set, &args.targets);
     }
     for target in &args.targets {
         refuse_range(target)?;
@@ -457,17 +460,117 @@ pub(crate) async fn repair(ctx: &mut Context, args: &LockArgs) -> Result<(), Cli
     Ok(())
 }
 
-/// `--sql`: the offline script.
+/// `upgrade --sql` / `downgrade --sql`: the plan from FROM to TO as one SQL script.
 fn offline_sql(
-    _ctx: &mut Context,
-    _set: &MigrationSet,
+    ctx: &mut Context,
+    set: &MigrationSet,
     direction: Direction,
-    _target: &str,
+    range: &str,
+    args: &RunArgs,
 ) -> Result<(), CliError> {
-    Err(CliError::NotAvailable(match direction {
-        Direction::Up => "`upgrade --sql` (offline mode)",
-        Direction::Down => "`downgrade --sql` (offline mode)",
-    }))
+    let (from, to) = split_range(range, direction)?;
+    let applied = applied_at(set, from)?;
+    let planner = Planner::new(set.graph(), &applied).map_err(crate::Error::from)?;
+    let target: Target = to.parse().map_err(crate::Error::from)?;
+    let plan = match direction {
+        Direction::Up => planner.upgrade(&target),
+        Direction::Down => planner.downgrade(&target),
+    }
+    .map_err(crate::Error::from)?;
+    let mut options = OfflineOptions::new().schema(ctx.settings.schema.clone());
+    if args.single_transaction {
+        options = options.transaction_mode(TransactionMode::WholePlan);
+    }
+    if let Some(timeout) = args.lock_timeout {
+        options = options.lock_timeout(timeout);
+    }
+    if let Some(timeout) = args.statement_timeout {
+        options = options.statement_timeout(timeout);
+    }
+    let script = offline::render(set, &plan, &options)?;
+    ctx.out.print_raw(&script);
+    ctx.out.say(format!(
+        "Wrote the SQL script of the {direction} from {from} to {to}: {} (offline: nothing \
+         ran). Run it with psql -v ON_ERROR_STOP=1 -X -f FILE.",
+        count(plan.steps().len(), "revision")
+    ));
+    Ok(())
+}
+
+/// `stamp --sql`: the stamp from FROM as one SQL script.
+fn offline_stamp(
+    ctx: &mut Context,
+    set: &MigrationSet,
+    targets: &[String],
+) -> Result<(), CliError> {
+    let (from, targets): (&str, Vec<&str>) = match targets {
+        [one] if one.contains(':') => {
+            let (from, to) = split_range(one, Direction::Up)?;
+            (from, vec![to])
+        }
+        several => {
+            if let Some(range) = several.iter().find(|t| t.contains(':')) {
+                return Err(CliError::Usage(format!(
+                    "'{range}' is a FROM:TO range, which `stamp --sql` takes alone; give one \
+                     range, or targets without FROM"
+                )));
+            }
+            ("base", several.iter().map(String::as_str).collect())
+        }
+    };
+    let applied = applied_at(set, from)?;
+    let targets: Vec<Target> = targets
+        .iter()
+        .map(|t| t.parse())
+        .collect::<Result<_, _>>()
+        .map_err(crate::Error::from)?;
+    let stamp = Planner::new(set.graph(), &applied)
+        .and_then(|planner| planner.stamp(&targets, false))
+        .map_err(crate::Error::from)?;
+    let options = OfflineOptions::new().schema(ctx.settings.schema.clone());
+    let script = offline::render_stamp(set, &stamp, &options)?;
+    ctx.out.print_raw(&script);
+    ctx.out.say(format!(
+        "Wrote the SQL script of the stamp from {from}: records {}, removes {} (offline: \
+         nothing ran).",
+        count(stamp.add.len(), "revision"),
+        count(stamp.remove.len(), "revision")
+    ));
+    Ok(())
+}
+
+/// Splits an offline `[FROM:]TO`; FROM defaults to `base`, except for a downgrade, which
+/// can't guess where it starts.
+fn split_range(range: &str, direction: Direction) -> Result<(&str, &str), CliError> {
+    let (from, to) = match range.split_once(':') {
+        Some((from, to)) => (Some(from.trim()).filter(|f| !f.is_empty()), to.trim()),
+        None => (None, range.trim()),
+    };
+    if to.is_empty() {
+        return Err(CliError::Usage(format!(
+            "'{range}' has no target after ':'; write FROM:TO, such as base:head"
+        )));
+    }
+    match (from, direction) {
+        (Some(from), _) => Ok((from, to)),
+        (None, Direction::Up) => Ok(("base", to)),
+        (None, Direction::Down) => Err(CliError::Usage(format!(
+            "`downgrade --sql` needs FROM:TO, such as head:{to}: without a database, pelican \
+             can't know where the downgrade starts"
+        ))),
+    }
+}
+
+/// The applied set a script starts from: FROM and its ancestors (`base`: nothing).
+fn applied_at(set: &MigrationSet, from: &str) -> Result<Vec<RevisionId>, CliError> {
+    let mut applied = Vec::new();
+    for id in inspect::resolve(set, from, None)? {
+        applied.extend(set.graph().ancestors(id.as_str()).into_iter().cloned());
+        applied.push(id);
+    }
+    applied.sort();
+    applied.dedup();
+    Ok(applied)
 }
 
 /// Online, the database says where it is: `FROM:TO` is for `--sql` only.

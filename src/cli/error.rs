@@ -21,6 +21,9 @@ pub(crate) enum CliError {
     /// An error of the library.
     #[error(transparent)]
     Pelican(#[from] crate::Error),
+    /// A plan that can't be written as a SQL script.
+    #[error(transparent)]
+    Offline(#[from] crate::offline::OfflineError),
     /// A command that needs a database, without one.
     #[error(
         "no database given: pass --database-url URL, or set {DATABASE_URL_VAR} \
@@ -146,9 +149,6 @@ pub(crate) enum CliError {
     /// A revision file that would be invalid (a bad label, say).
     #[error("the new revision would be invalid, so nothing was written: {0}")]
     InvalidNewRevision(String),
-    /// A capability that is not built yet.
-    #[error("{0} is not available yet in this version of pelican")]
-    NotAvailable(&'static str),
     /// `check` found problems (the exit status says which, see [`super::CheckStatus`]).
     #[error("{summary}")]
     CheckFailed {

@@ -4,10 +4,14 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::args::{GraphArgs, HeadsArgs, HistoryArgs, ShowArgs};
+use super::args::{GraphArgs, GraphFormat, HeadsArgs, HistoryArgs, ShowArgs};
 use super::describe::{block, history_line, short_line, to_json, DbState};
 use super::error::CliError;
+use super::output::{Paint, Style};
 use super::Context;
+use crate::diagram::{
+    terminal_lines, to_dot, to_mermaid, DiagramLine, Marks, NodeState, Tag, LEGEND,
+};
 use crate::migration::MigrationSet;
 use crate::plan::Planner;
 use crate::revision::RevisionId;
@@ -135,7 +139,15 @@ pub(crate) async fn history(ctx: &mut Context, args: &HistoryArgs) -> Result<(),
         None
     };
     if args.graph {
-        return Err(CliError::NotAvailable("`history --graph`"));
+        let marks = marks(&set, db.as_ref());
+        let style = ctx.out.out_style;
+        for line in terminal_lines(set.graph(), &marks) {
+            ctx.out.print(paint_diagram_line(&line, &style));
+        }
+        if db.is_some() {
+            ctx.out.say(LEGEND);
+        }
+        return Ok(());
     }
     let selected = match range {
         Some((start, end)) => Some(select_range(&set, start, end, db.as_ref())?),
@@ -180,10 +192,59 @@ pub(crate) async fn history(ctx: &mut Context, args: &HistoryArgs) -> Result<(),
     Ok(())
 }
 
-/// `graph --format dot|mermaid`.
-pub(crate) fn graph(ctx: &mut Context, _args: &GraphArgs) -> Result<(), CliError> {
-    let _set = ctx.migrations()?;
-    Err(CliError::NotAvailable("`graph`"))
+/// `graph --format dot|mermaid`, marked with the database's state when a database is given.
+pub(crate) async fn graph(ctx: &mut Context, args: &GraphArgs) -> Result<(), CliError> {
+    let set = ctx.migrations()?;
+    let db = if ctx.has_database() {
+        Some(read_db_state(ctx, &set).await?)
+    } else {
+        None
+    };
+    let marks = marks(&set, db.as_ref());
+    let text = match args.format {
+        GraphFormat::Dot => to_dot(set.graph(), &marks),
+        GraphFormat::Mermaid => to_mermaid(set.graph(), &marks),
+    };
+    ctx.out.print_raw(&text);
+    Ok(())
+}
+
+/// What to mark applied in a drawing.
+fn marks(set: &MigrationSet, db: Option<&DbState>) -> Marks {
+    match db {
+        Some(db) => Marks::from_applied(set.graph(), &db.status.applied),
+        None => Marks::none(),
+    }
+}
+
+/// A line of the terminal drawing, colored when colors are on: the revision's glyph by its
+/// state, its id, and `(current)`.
+fn paint_diagram_line(line: &DiagramLine, style: &Style) -> String {
+    let Some(node) = line.node.as_ref().filter(|_| style.enabled()) else {
+        return line.render_plain();
+    };
+    let (before, glyph_and_after) = line.graph.split_at(node.glyph_index.min(line.graph.len()));
+    let (glyph, after) = glyph_and_after.split_at(glyph_and_after.len().min(1));
+    let glyph = match node.state {
+        NodeState::Current | NodeState::Applied => style.paint(Paint::Good, glyph),
+        NodeState::NotApplied => glyph.to_owned(),
+    };
+    let mut text = format!(
+        "{before}{glyph}{after}{}",
+        style.paint(Paint::Id, node.revision.as_str())
+    );
+    for tag in &node.tags {
+        text.push(' ');
+        match tag {
+            Tag::Current => text.push_str(&style.paint(Paint::Good, tag.to_string())),
+            _ => text.push_str(&tag.to_string()),
+        }
+    }
+    if !node.message.is_empty() {
+        text.push(' ');
+        text.push_str(&node.message);
+    }
+    text
 }
 
 /// Splits `START:END`; either side may be empty.

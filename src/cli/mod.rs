@@ -250,7 +250,7 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), CliError> {
         Command::Heads(args) => inspect::heads(ctx, &args),
         Command::Branches(args) => inspect::branches(ctx, args.json),
         Command::Show(args) => inspect::show(ctx, &args),
-        Command::Graph(args) => inspect::graph(ctx, &args),
+        Command::Graph(args) => inspect::graph(ctx, &args).await,
     }
 }
 
@@ -356,13 +356,21 @@ impl Context {
     /// Prints an error, with a hint where one helps.
     fn report(&self, err: &CliError) {
         self.out.error(err.to_string());
-        if let CliError::Pelican(crate::Error::Source(SourceError::MissingDir { .. })) = err {
-            if self.settings.dir_origin == Origin::Default {
+        match err {
+            CliError::Pelican(crate::Error::Source(SourceError::MissingDir { .. }))
+                if self.settings.dir_origin == Origin::Default =>
+            {
                 self.out.say(format!(
                     "hint: run `{} init` to create it, or give the directory with --dir",
                     self.program
                 ));
             }
+            CliError::Pelican(crate::Error::NotTransactional { .. })
+            | CliError::Offline(crate::offline::OfflineError::NotTransactional { .. }) => {
+                self.out
+                    .say("hint: leave out --single-transaction for this run");
+            }
+            _ => {}
         }
     }
 }

@@ -66,6 +66,11 @@ impl Style {
         Style { colors }
     }
 
+    /// Whether colors are on.
+    pub(crate) fn enabled(&self) -> bool {
+        self.colors
+    }
+
     /// `text` in `paint`, when colors are on.
     pub(crate) fn paint(&self, paint: Paint, text: impl AsRef<str>) -> String {
         let text = text.as_ref();
@@ -117,6 +122,11 @@ impl Output {
     pub(crate) fn print(&mut self, line: impl AsRef<str>) {
         // A closed pipe (`pelican history | head`) is not an error worth reporting.
         let _ = writeln!(self.stdout, "{}", line.as_ref());
+    }
+
+    /// Writes text as it is (a script, a drawing) to stdout.
+    pub(crate) fn print_raw(&mut self, text: &str) {
+        let _ = self.stdout.write_all(text.as_bytes());
     }
 
     /// Writes a JSON document to stdout.
