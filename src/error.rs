@@ -89,7 +89,8 @@ pub enum Error {
         "revision {revision} ({file}) is marked failed in the history table: {error}\n\
          It runs outside a transaction, so part of it may have been applied. Check the \
          database, finish or undo its statements by hand, then record the outcome with \
-         Migrator::mark_applied or Migrator::forget."
+         Migrator::mark_applied or Migrator::forget (at a terminal: \
+         `pelican resolve {revision} --applied` or `pelican resolve {revision} --forget`)."
     )]
     FailedRevision {
         /// The revision.
@@ -103,7 +104,7 @@ pub enum Error {
     #[error(
         "applied migrations were changed after they ran:\n{}\nRestore the files as they were \
          applied; or, if the edit is deliberate and the database already matches it, accept \
-         the new checksums with Migrator::repair.",
+         the new checksums with Migrator::repair (at a terminal: `pelican repair`).",
         render_mismatches(.mismatches)
     )]
     ChecksumMismatch {

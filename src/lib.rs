@@ -35,6 +35,8 @@
 
 #[path = "build_support.rs"]
 pub mod build;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod diagram;
 pub mod embedded;
 pub mod error;
@@ -58,7 +60,7 @@ pub use error::Error;
 pub use graph::{GraphError, RevisionGraph};
 pub use lock::{Connection, Database};
 pub use migration::{Migration, MigrationSet};
-pub use migrator::{Migrator, Report, StampReport, Status, StepReport, TransactionMode};
+pub use migrator::{Migrator, Progress, Report, StampReport, Status, StepReport, TransactionMode};
 /// Embeds a migrations directory in the binary at compile time; see [`embedded`].
 #[doc(inline)]
 pub use pelican_macros::embed_migrations;

@@ -89,6 +89,46 @@ pub struct Status {
     pub current_heads: Vec<RevisionId>,
 }
 
+/// One event of a running plan, given to the callback of [`Migrator::on_progress`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Progress {
+    /// A revision is about to run.
+    Started {
+        /// The revision.
+        revision: RevisionId,
+        /// Up or down.
+        direction: Direction,
+        /// Its position in the plan, from 1.
+        position: usize,
+        /// The number of revisions in the plan.
+        total: usize,
+    },
+    /// A revision ran and was recorded.
+    Finished {
+        /// The revision.
+        revision: RevisionId,
+        /// Up or down.
+        direction: Direction,
+        /// Its position in the plan, from 1.
+        position: usize,
+        /// The number of revisions in the plan.
+        total: usize,
+        /// How long it took, its history row included.
+        duration: Duration,
+    },
+}
+
+/// The callback of [`Migrator::on_progress`].
+#[derive(Clone)]
+struct ProgressCallback(Arc<dyn Fn(&Progress) + Send + Sync>);
+
+impl std::fmt::Debug for ProgressCallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressCallback(..)")
+    }
+}
+
 /// Runs migrations against PostgreSQL.
 ///
 /// ```no_run
@@ -110,6 +150,7 @@ pub struct Migrator {
     transaction_mode: TransactionMode,
     allow_unknown_applied: bool,
     ignore_checksum_mismatches: bool,
+    progress: Option<ProgressCallback>,
 }
 
 /// The checked state of the database.
@@ -138,6 +179,7 @@ impl Migrator {
             transaction_mode: TransactionMode::PerMigration,
             allow_unknown_applied: false,
             ignore_checksum_mismatches: false,
+            progress: None,
         }
     }
 
@@ -189,6 +231,31 @@ impl Migrator {
     pub fn ignore_checksum_mismatches(mut self, ignore: bool) -> Self {
         self.ignore_checksum_mismatches = ignore;
         self
+    }
+
+    /// Calls `callback` before and after each revision of an upgrade or downgrade runs (the
+    /// `pelican` CLI draws its progress bar with it). It runs on the migrating task: keep it
+    /// quick.
+    ///
+    /// ```
+    /// use pelican::{migrator::Progress, MigrationSet, Migrator};
+    /// # let migrations = MigrationSet::new(Vec::new())?;
+    /// let migrator = Migrator::new(migrations).on_progress(|event| {
+    ///     if let Progress::Finished { revision, position, total, .. } = event {
+    ///         eprintln!("[{position}/{total}] {revision}");
+    ///     }
+    /// });
+    /// # Ok::<(), pelican::Error>(())
+    /// ```
+    pub fn on_progress(mut self, callback: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(ProgressCallback(Arc::new(callback)));
+        self
+    }
+
+    fn report_progress(&self, event: Progress) {
+        if let Some(ProgressCallback(callback)) = &self.progress {
+            callback(&event);
+        }
     }
 
     /// The migrations this migrator runs.
@@ -636,8 +703,15 @@ impl Migrator {
             execute(client, "BEGIN", "starting the plan's transaction").await?;
         }
         let mut report = Report::default();
-        for step in plan.steps() {
+        let total = plan.steps().len();
+        for (index, step) in plan.steps().iter().enumerate() {
             let entry = self.entry(&step.revision);
+            self.report_progress(Progress::Started {
+                revision: step.revision.clone(),
+                direction: step.direction,
+                position: index + 1,
+                total,
+            });
             let span = tracing::info_span!("pelican.revision", revision = %step.revision, direction = %step.direction);
             let started = Instant::now();
             let outcome = if entry.revision().is_transactional() {
@@ -663,6 +737,13 @@ impl Migrator {
             report.steps.push(StepReport {
                 revision: step.revision.clone(),
                 direction: step.direction,
+                duration,
+            });
+            self.report_progress(Progress::Finished {
+                revision: step.revision.clone(),
+                direction: step.direction,
+                position: index + 1,
+                total,
                 duration,
             });
         }

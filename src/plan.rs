@@ -247,6 +247,47 @@ impl<'g> Planner<'g> {
         Ok(self.plan(Direction::Down, order))
     }
 
+    /// The revisions `target` points at from this applied set, without their ancestors:
+    /// what `head`, `heads`, `<branch>@head`, an id, a unique prefix, a branch label or a
+    /// relative target (`+1`, `head-2`) names. Empty for `base`.
+    ///
+    /// ```
+    /// use pelican::{plan::Planner, Revision, RevisionGraph};
+    /// let rev = |id: &str, parents: &[&str]| {
+    ///     Revision::new(id.parse().unwrap())
+    ///         .with_parents(parents.iter().map(|p| p.parse().unwrap()).collect())
+    /// };
+    /// let graph = RevisionGraph::new([rev("a1", &[]), rev("b2", &["a1"]), rev("c3", &["b2"])])?;
+    /// let planner = Planner::new(&graph, ["a1"])?;
+    /// assert_eq!(planner.resolve(&"head".parse()?)?, ["c3"]);
+    /// assert_eq!(planner.resolve(&"+1".parse()?)?, ["b2"]);
+    /// assert_eq!(planner.resolve(&"head-2".parse()?)?, ["a1"]);
+    /// assert!(planner.resolve(&"base".parse()?)?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn resolve(&self, target: &Target) -> Result<Vec<&'g RevisionId>, PlanError> {
+        Ok(self
+            .graph
+            .ids_of(self.resolve_nodes(&self.resolver(), target)?))
+    }
+
+    /// The nodes a target points at; negative relative targets walk down.
+    fn resolve_nodes(
+        &self,
+        resolver: &Resolver<'_>,
+        target: &Target,
+    ) -> Result<Vec<u32>, PlanError> {
+        Ok(match target {
+            Target::Relative { steps, .. } if *steps < 0 => {
+                match resolver.downgrade_target(target)?.position {
+                    Position::Base => Vec::new(),
+                    Position::At(node) => vec![node],
+                }
+            }
+            _ => resolver.upgrade_targets(target)?,
+        })
+    }
+
     /// What `stamp <targets>` changes, without running anything.
     ///
     /// Each target replaces the current heads it shares a line with (ancestors or descendants,
@@ -261,15 +302,7 @@ impl<'g> Planner<'g> {
             NodeSet::from_nodes(self.graph.len(), resolver.state_heads())
         };
         for target in targets {
-            let resolved: Vec<u32> = match target {
-                Target::Relative { steps, .. } if *steps < 0 => {
-                    match resolver.downgrade_target(target)?.position {
-                        Position::Base => Vec::new(),
-                        Position::At(node) => vec![node],
-                    }
-                }
-                _ => resolver.upgrade_targets(target)?,
-            };
+            let resolved = self.resolve_nodes(&resolver, target)?;
             if resolved.is_empty() {
                 match target.branch() {
                     None => heads = NodeSet::empty(self.graph.len()),

@@ -203,7 +203,7 @@ async fn an_edited_applied_file_stops_the_run_until_repaired() {
         err.to_string(),
         format!(
             "applied migrations were changed after they ran:\n  r1 (migrations/r1_test.sql): recorded {recorded}, file now {current}\n\
-             Restore the files as they were applied; or, if the edit is deliberate and the database already matches it, accept the new checksums with Migrator::repair."
+             Restore the files as they were applied; or, if the edit is deliberate and the database already matches it, accept the new checksums with Migrator::repair (at a terminal: `pelican repair`)."
         )
     );
     assert!(!table_exists(&client, "three").await, "nothing ran");
@@ -310,7 +310,10 @@ async fn a_failed_non_transactional_revision_blocks_runs_until_resolved() {
     let text = err.to_string();
     assert!(text.starts_with("revision r2 (migrations/r2_test.sql) is marked failed in the history table: revision r2"), "{text}");
     assert!(
-        text.contains("Migrator::mark_applied or Migrator::forget"),
+        text.contains(
+            "Migrator::mark_applied or Migrator::forget (at a terminal: \
+             `pelican resolve r2 --applied` or `pelican resolve r2 --forget`)."
+        ),
         "{text}"
     );
     assert!(!table_exists(&client, "three").await);

@@ -582,7 +582,8 @@ async fn a_process_killed_inside_a_non_transactional_revision_leaves_a_failed_ro
         text.ends_with(
             " did not finish\nIt runs outside a transaction, so part of it may have been \
              applied. Check the database, finish or undo its statements by hand, then record \
-             the outcome with Migrator::mark_applied or Migrator::forget."
+             the outcome with Migrator::mark_applied or Migrator::forget (at a terminal: \
+             `pelican resolve r2 --applied` or `pelican resolve r2 --forget`)."
         ),
         "{text}"
     );

@@ -40,7 +40,7 @@
 mod account;
 mod binaries;
 mod cluster;
-mod conninfo;
+pub(crate) mod conninfo;
 mod database;
 mod error;
 mod template;

@@ -1,0 +1,363 @@
+//! The command line: global options and one subcommand per verb (Alembic's, plus a few).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
+
+/// Alembic's revision DAG for PostgreSQL: create, inspect and run migrations.
+#[derive(Debug, Parser)]
+#[command(
+    name = "pelican",
+    version,
+    propagate_version = true,
+    after_help = "Results go to stdout, everything else to stderr. Exit status: 0 success, 1 \
+                  error, 2 bad command line; `check` has its own (see `check --help`).\n\
+                  The reference is docs/cli.md."
+)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalOptions,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalOptions {
+    /// The migrations directory [default: `dir` in pelican.toml, else ./migrations]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
+    /// The database's connection string [default: $DATABASE_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) database_url: Option<String>,
+    /// The schema of the history tables [default: `schema` in pelican.toml, else public]
+    #[arg(long, global = true, value_name = "SCHEMA")]
+    pub(crate) schema: Option<String>,
+    /// The settings file [default: ./pelican.toml, when it exists]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Say more: details in listings, and how things happen on stderr
+    #[arg(short, long, global = true, action = ArgAction::SetTrue)]
+    pub(crate) verbose: bool,
+    /// Say nothing on stderr but errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+    /// When to use colors (never when NO_COLOR is set, unless `always`)
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create pelican.toml and the migrations directory
+    Init,
+    /// Create a new revision file, revising the current head
+    Revision(RevisionArgs),
+    /// Upgrade the database to a target (default: head)
+    Upgrade(UpgradeArgs),
+    /// Downgrade the database to a target
+    Downgrade(DowngradeArgs),
+    /// Record revisions as applied (or not) without running them
+    Stamp(StampArgs),
+    /// Print the database's current revisions, one per line
+    Current(JsonArgs),
+    /// List the revisions, newest first
+    History(HistoryArgs),
+    /// Print the heads of the revision graph
+    Heads(HeadsArgs),
+    /// Print the branch points of the revision graph
+    Branches(JsonArgs),
+    /// Show one revision
+    Show(ShowArgs),
+    /// Create a revision that merges several heads
+    Merge(MergeArgs),
+    /// Fail when the graph has several heads, or the database is not exactly at head
+    #[command(after_help = CHECK_HELP)]
+    Check(CheckArgs),
+    /// Compare the database with the migrations
+    Status(JsonArgs),
+    /// Export the revision graph for Graphviz or Mermaid
+    Graph(GraphArgs),
+    /// Resolve a revision marked failed: record it as applied, or forget it
+    Resolve(ResolveArgs),
+    /// Accept the current checksums of applied files that were edited
+    Repair(LockArgs),
+}
+
+const CHECK_HELP: &str = "Exit status: 0 all checks pass; 1 an error (no database, ...); \
+     3 several heads; 4 a revision is marked failed; 5 applied files changed; \
+     6 the database has revisions the migrations don't; 7 revisions are pending. \
+     When several checks fail, the lowest of these statuses is returned.";
+
+/// `--json`.
+#[derive(Debug, Args)]
+pub(crate) struct JsonArgs {
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `revision`.
+#[derive(Debug, Args)]
+pub(crate) struct RevisionArgs {
+    /// The revision's message (also gives the file its name)
+    #[arg(short, long)]
+    pub(crate) message: String,
+    /// Write a Rust migration (.rs) instead of a SQL one
+    #[arg(long)]
+    pub(crate) rust: bool,
+    /// The revision to revise: a head, `<label>@head`, or `base` for a new root
+    /// [default: the only head]
+    #[arg(long, value_name = "REV")]
+    pub(crate) head: Option<String>,
+    /// Allow --head to name a revision that is not a head (starting a new branch)
+    #[arg(long, requires = "head")]
+    pub(crate) splice: bool,
+    /// A branch label for the new revision (repeatable)
+    #[arg(long, value_name = "LABEL", value_delimiter = ',')]
+    pub(crate) branch_label: Vec<String>,
+    /// A revision or branch label the new revision depends on (repeatable)
+    #[arg(long, value_name = "REV", value_delimiter = ',')]
+    pub(crate) depends_on: Vec<String>,
+    /// The new revision's id [default: 12 random hex digits]
+    #[arg(long, value_name = "ID")]
+    pub(crate) rev_id: Option<String>,
+}
+
+/// `merge`.
+#[derive(Debug, Args)]
+pub(crate) struct MergeArgs {
+    /// The revisions to merge (heads), or `heads` for all of them
+    #[arg(required = true, value_name = "REV")]
+    pub(crate) revisions: Vec<String>,
+    /// The merge revision's message
+    #[arg(short, long)]
+    pub(crate) message: String,
+    /// A branch label for the merge revision (repeatable)
+    #[arg(long, value_name = "LABEL", value_delimiter = ',')]
+    pub(crate) branch_label: Vec<String>,
+    /// The merge revision's id [default: 12 random hex digits]
+    #[arg(long, value_name = "ID")]
+    pub(crate) rev_id: Option<String>,
+}
+
+/// `upgrade`.
+#[derive(Debug, Args)]
+pub(crate) struct UpgradeArgs {
+    /// Where to go: head, heads, <rev>, <label>@head, +N ...; with --sql, [FROM:]TO
+    #[arg(
+        default_value = "head",
+        value_name = "TARGET",
+        allow_negative_numbers = true
+    )]
+    pub(crate) target: String,
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+}
+
+/// `downgrade`.
+#[derive(Debug, Args)]
+pub(crate) struct DowngradeArgs {
+    /// Where to go: base, <rev>, <label>@base, -N ...; with --sql, FROM:TO
+    #[arg(value_name = "TARGET", allow_negative_numbers = true)]
+    pub(crate) target: String,
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+}
+
+/// Options of `upgrade` and `downgrade`.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Print the SQL script instead of running it (offline: no database needed)
+    #[arg(long)]
+    pub(crate) sql: bool,
+    /// Print what would run, without running it
+    #[arg(long, conflicts_with = "sql")]
+    pub(crate) dry_run: bool,
+    /// Run the whole plan in one transaction (a failure leaves nothing)
+    #[arg(long)]
+    pub(crate) single_transaction: bool,
+    /// PostgreSQL's lock_timeout while migrations run, e.g. 3s
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) lock_timeout: Option<Duration>,
+    /// PostgreSQL's statement_timeout while migrations run, e.g. 10min
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) statement_timeout: Option<Duration>,
+    /// Tolerate applied revisions the migrations don't have
+    #[arg(long)]
+    pub(crate) allow_unknown_applied: bool,
+    #[command(flatten)]
+    pub(crate) lock: LockArgs,
+}
+
+/// `--lock-wait`.
+#[derive(Debug, Args)]
+pub(crate) struct LockArgs {
+    /// How long to wait for another migrator to finish, e.g. 30s
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5min")]
+    pub(crate) lock_wait: Duration,
+}
+
+/// `stamp`.
+#[derive(Debug, Args)]
+pub(crate) struct StampArgs {
+    /// The revisions to record: ids, heads, base, <label>@head ...; with --sql, [FROM:]TO
+    #[arg(required = true, value_name = "TARGET", allow_negative_numbers = true)]
+    pub(crate) targets: Vec<String>,
+    /// Delete every record first, whatever it is
+    #[arg(long)]
+    pub(crate) purge: bool,
+    /// Print the SQL script instead of running it (offline: no database needed)
+    #[arg(long, conflicts_with = "purge")]
+    pub(crate) sql: bool,
+    /// Tolerate applied revisions the migrations don't have
+    #[arg(long)]
+    pub(crate) allow_unknown_applied: bool,
+    #[command(flatten)]
+    pub(crate) lock: LockArgs,
+}
+
+/// `history`.
+#[derive(Debug, Args)]
+pub(crate) struct HistoryArgs {
+    /// The revisions to list, START:END (either side may be empty; `current` is the
+    /// database's state), e.g. base:head, ae10:, current:heads
+    #[arg(short = 'r', long, value_name = "RANGE", allow_hyphen_values = true)]
+    pub(crate) rev_range: Option<String>,
+    /// Draw the whole graph, like `git log --graph`
+    #[arg(long, conflicts_with_all = ["json", "rev_range"])]
+    pub(crate) graph: bool,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `heads`.
+#[derive(Debug, Args)]
+pub(crate) struct HeadsArgs {
+    /// Leave out heads that another revision depends on (the heads `upgrade heads` reaches)
+    #[arg(long)]
+    pub(crate) resolve_dependencies: bool,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `show`.
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The revision: an id, a unique prefix, a branch label, head, <label>@head ...
+    #[arg(value_name = "REV")]
+    pub(crate) revision: String,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `check`.
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Check only the migration files (a single head); no database needed
+    #[arg(long)]
+    pub(crate) files_only: bool,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `graph`.
+#[derive(Debug, Args)]
+pub(crate) struct GraphArgs {
+    /// The output format
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub(crate) format: GraphFormat,
+}
+
+/// `graph --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum GraphFormat {
+    /// Graphviz (`dot -Tsvg`)
+    Dot,
+    /// Mermaid (a flowchart for Markdown)
+    Mermaid,
+}
+
+/// `resolve`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("outcome").required(true).args(["applied", "forget"])))]
+pub(crate) struct ResolveArgs {
+    /// The revision marked failed (its full id)
+    #[arg(value_name = "REV")]
+    pub(crate) revision: String,
+    /// You finished its statements by hand: record it as applied
+    #[arg(long)]
+    pub(crate) applied: bool,
+    /// You undid its statements by hand (or it is unknown): delete its record
+    #[arg(long)]
+    pub(crate) forget: bool,
+    #[command(flatten)]
+    pub(crate) lock: LockArgs,
+}
+
+/// Parses `<whole number><unit>` with unit `ms`, `s`, `min` or `h`, as in migration headers.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let invalid = || {
+        format!("'{text}' is not a duration; write a whole number and a unit: 500ms, 5s, 2min, 1h")
+    };
+    let number: u64 = number.parse().map_err(|_| invalid())?;
+    let millis = match unit {
+        "ms" => Some(number),
+        "s" => number.checked_mul(1000),
+        "min" => number.checked_mul(60_000),
+        "h" => number.checked_mul(3_600_000),
+        _ => None,
+    }
+    .ok_or_else(invalid)?;
+    Ok(Duration::from_millis(millis))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_take_postgres_units() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("3s"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("2min"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(
+            parse_duration("3"),
+            Err(
+                "'3' is not a duration; write a whole number and a unit: 500ms, 5s, 2min, 1h"
+                    .to_owned()
+            )
+        );
+        assert!(parse_duration("1.5s").is_err());
+        assert!(parse_duration("s").is_err());
+    }
+}

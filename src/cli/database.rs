@@ -1,0 +1,607 @@
+//! The commands that change or compare the database: `upgrade`, `downgrade`, `stamp`,
+//! `status`, `check`, `resolve`, `repair`.
+
+use serde_json::{json, Value};
+
+use super::args::{CheckArgs, LockArgs, ResolveArgs, RunArgs, StampArgs};
+use super::describe::{join, short_line};
+use super::error::CliError;
+use super::inspect;
+use super::output::Paint;
+use super::progress::{format_duration, ProgressDisplay};
+use super::Context;
+use crate::migration::MigrationSet;
+use crate::migrator::{Status, TransactionMode};
+use crate::offline::{self, OfflineOptions};
+use crate::plan::{Direction, Planner};
+use crate::revision::RevisionId;
+use crate::target::Target;
+
+/// The exit status of `check` when a check fails. When several fail, the lowest applies;
+/// `--json` lists them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum CheckStatus {
+    /// 3: the revision graph has several heads (merge them, or they can't all be `head`).
+    SeveralHeads = 3,
+    /// 4: a revision is marked failed in the history table (see `pelican resolve`).
+    FailedRevision = 4,
+    /// 5: applied migration files changed since they ran (see `pelican repair`).
+    ChangedFiles = 5,
+    /// 6: the database records revisions these migrations don't have.
+    UnknownApplied = 6,
+    /// 7: revisions are pending: the database is not at its heads.
+    Pending = 7,
+}
+
+impl CheckStatus {
+    /// The exit status.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The check's name in `--json` output.
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckStatus::SeveralHeads => "heads",
+            CheckStatus::FailedRevision => "failed",
+            CheckStatus::ChangedFiles => "checksums",
+            CheckStatus::UnknownApplied => "unknown",
+            CheckStatus::Pending => "pending",
+        }
+    }
+}
+
+/// `upgrade` and `downgrade`.
+pub(crate) async fn run(
+    ctx: &mut Context,
+    direction: Direction,
+    target: &str,
+    args: &RunArgs,
+) -> Result<(), CliError> {
+    let set = ctx.migrations()?;
+    if args.sql {
+        return offline_sql(ctx, &set, direction, target, args);
+    }
+    refuse_range(target)?;
+    let client = ctx.connect().await?;
+    let mut migrator = ctx
+        .migrator(set.clone())
+        .lock_wait(args.lock.lock_wait)
+        .allow_unknown_applied(args.allow_unknown_applied);
+    if let Some(timeout) = args.lock_timeout {
+        migrator = migrator.lock_timeout(timeout);
+    }
+    if let Some(timeout) = args.statement_timeout {
+        migrator = migrator.statement_timeout(timeout);
+    }
+    if args.single_transaction {
+        migrator = migrator.transaction_mode(TransactionMode::WholePlan);
+    }
+
+    if args.dry_run {
+        let plan = migrator.plan(&client, target, direction).await?;
+        for step in plan.steps() {
+            let message = set
+                .get(step.revision.as_str())
+                .map(|e| e.revision().message())
+                .unwrap_or_default();
+            ctx.out
+                .print(format!("{} {message}", step.revision).trim_end());
+        }
+        ctx.out.say(match plan.steps().len() {
+            0 => format!("Nothing to {direction}: the database is already at {target}."),
+            n => format!(
+                "Would {direction} {} (--dry-run: nothing ran).",
+                count(n, "revision")
+            ),
+        });
+        return Ok(());
+    }
+
+    let messages = set
+        .entries()
+        .iter()
+        .map(|e| (e.revision().id().clone(), e.revision().message().to_owned()))
+        .collect();
+    let display = ProgressDisplay::new(&ctx.out, messages);
+    let migrator = migrator.on_progress(display.callback());
+    let result = match direction {
+        Direction::Up => migrator.upgrade(&client, target).await,
+        Direction::Down => migrator.downgrade(&client, target).await,
+    };
+    display.finish();
+    let report = result?;
+    if report.is_empty() {
+        ctx.out.say(format!(
+            "Nothing to {direction}: the database is already at {target}."
+        ));
+        return Ok(());
+    }
+    let current = migrator.current(&client).await?;
+    let verb = match direction {
+        Direction::Up => "Upgraded",
+        Direction::Down => "Downgraded",
+    };
+    ctx.out.say(format!(
+        "{verb} {} in {}; {}.",
+        count(report.steps.len(), "revision"),
+        format_duration(report.elapsed),
+        describe_current(&set, &current, ctx)
+    ));
+    Ok(())
+}
+
+/// `stamp`.
+pub(crate) async fn stamp(ctx: &mut Context, args: &StampArgs) -> Result<(), CliError> {
+    let set = ctx.migrations()?;
+    if args.sql {
+        return offline_stamp(ctx, &set, &args.targets);
+    }
+    for target in &args.targets {
+        refuse_range(target)?;
+    }
+    let client = ctx.connect().await?;
+    let migrator = ctx
+        .migrator(set.clone())
+        .lock_wait(args.lock.lock_wait)
+        .allow_unknown_applied(args.allow_unknown_applied);
+    let targets: Vec<&str> = args.targets.iter().map(String::as_str).collect();
+    let report = migrator.stamp(&client, &targets, args.purge).await?;
+    if report.added.is_empty() && report.removed.is_empty() {
+        ctx.out.say(format!(
+            "Nothing to stamp: the database already records {}.",
+            targets.join(" ")
+        ));
+        return Ok(());
+    }
+    let mut changes = Vec::new();
+    if !report.added.is_empty() {
+        changes.push(format!("recorded {}", join(&report.added)));
+    }
+    if !report.removed.is_empty() {
+        changes.push(format!("removed {}", join(&report.removed)));
+    }
+    let current = migrator.current(&client).await?;
+    ctx.out.say(format!(
+        "Stamped (nothing ran): {}; {}.",
+        changes.join("; "),
+        describe_current(&set, &current, ctx)
+    ));
+    Ok(())
+}
+
+/// `status`.
+pub(crate) async fn status(ctx: &mut Context, as_json: bool) -> Result<(), CliError> {
+    let set = ctx.migrations()?;
+    let client = ctx.connect().await?;
+    let status = ctx.migrator(set.clone()).status(&client).await?;
+    let heads: Vec<RevisionId> = set.graph().heads().into_iter().cloned().collect();
+    if as_json {
+        ctx.out.print_json(&status_json(&status, &heads));
+        return Ok(());
+    }
+    let style = ctx.out.out_style;
+    let ids = |ids: &[RevisionId]| -> String {
+        ids.iter()
+            .map(|id| style.paint(Paint::Id, id.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let current = if status.current_heads.is_empty() {
+        "none (no revision is applied)".to_owned()
+    } else {
+        status
+            .current_heads
+            .iter()
+            .map(|id| short_line(&set, id.as_str(), &style))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    ctx.out.print(format!("Current: {current}"));
+    ctx.out.print(format!(
+        "Applied: {}",
+        count(status.applied.len(), "revision")
+    ));
+    if status.pending.is_empty() {
+        ctx.out.print(format!(
+            "Pending: {}",
+            style.paint(Paint::Good, "none, the database is at its heads")
+        ));
+    } else {
+        ctx.out.print(format!(
+            "Pending: {} {}",
+            style.paint(
+                Paint::Warn,
+                format!("{}:", count(status.pending.len(), "revision"))
+            ),
+            ids(&status.pending)
+        ));
+    }
+    for (revision, error) in &status.failed {
+        ctx.out.print(format!(
+            "Failed: {} {error}",
+            style.paint(Paint::Bad, revision)
+        ));
+    }
+    for mismatch in &status.checksum_mismatches {
+        ctx.out.print(format!(
+            "Changed since applied: {} ({}): recorded {}, file now {}",
+            style.paint(Paint::Bad, mismatch.revision.as_str()),
+            mismatch.file,
+            mismatch.recorded,
+            mismatch.current
+        ));
+    }
+    if !status.unknown.is_empty() {
+        ctx.out.print(format!(
+            "Unknown to these migrations: {}",
+            style.paint(Paint::Bad, status.unknown.join(", "))
+        ));
+    }
+    ctx.out
+        .print(format!("Heads of the migrations: {}", ids(&heads)));
+    Ok(())
+}
+
+fn status_json(status: &Status, heads: &[RevisionId]) -> Value {
+    fn ids(ids: &[RevisionId]) -> Vec<&str> {
+        ids.iter().map(RevisionId::as_str).collect()
+    }
+    json!({
+        "current": ids(&status.current_heads),
+        "applied": ids(&status.applied),
+        "pending": ids(&status.pending),
+        "failed": status.failed.iter().map(|(revision, error)| json!({
+            "revision": revision,
+            "error": error,
+        })).collect::<Vec<_>>(),
+        "changed": status.checksum_mismatches.iter().map(|m| json!({
+            "revision": m.revision.as_str(),
+            "file": m.file,
+            "recorded": m.recorded,
+            "current": m.current,
+        })).collect::<Vec<_>>(),
+        "unknown": status.unknown,
+        "heads": ids(heads),
+    })
+}
+
+/// One check of `check`.
+struct CheckResult {
+    status: CheckStatus,
+    failed: bool,
+    message: String,
+    revisions: Vec<String>,
+}
+
+/// `check`.
+pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), CliError> {
+    let set = ctx.migrations()?;
+    let program = ctx.program.clone();
+    let mut results = Vec::new();
+
+    let heads: Vec<String> = set.graph().heads().iter().map(|h| h.to_string()).collect();
+    results.push(CheckResult {
+        status: CheckStatus::SeveralHeads,
+        failed: heads.len() > 1,
+        message: match heads.len() {
+            0 => "no revisions yet".to_owned(),
+            1 => format!("a single head: {}", heads[0]),
+            _ => format!(
+                "several heads: {} (merge them with `{program} merge heads -m MESSAGE`)",
+                heads.join(", ")
+            ),
+        },
+        revisions: heads,
+    });
+
+    if !args.files_only {
+        let client = ctx.connect().await?;
+        let status = ctx.migrator(set.clone()).status(&client).await?;
+        let failed: Vec<String> = status.failed.iter().map(|(r, _)| r.clone()).collect();
+        results.push(CheckResult {
+            status: CheckStatus::FailedRevision,
+            failed: !failed.is_empty(),
+            message: if failed.is_empty() {
+                "no revision is marked failed".to_owned()
+            } else {
+                format!(
+                    "marked failed: {} (finish or undo it by hand, then `{program} resolve REV \
+                     --applied` or `--forget`)",
+                    failed.join(", ")
+                )
+            },
+            revisions: failed,
+        });
+        let changed: Vec<String> = status
+            .checksum_mismatches
+            .iter()
+            .map(|m| m.revision.to_string())
+            .collect();
+        results.push(CheckResult {
+            status: CheckStatus::ChangedFiles,
+            failed: !changed.is_empty(),
+            message: if changed.is_empty() {
+                "applied files are unchanged".to_owned()
+            } else {
+                format!(
+                    "applied files changed since they ran: {} (restore them, or accept them \
+                     with `{program} repair`)",
+                    status
+                        .checksum_mismatches
+                        .iter()
+                        .map(|m| format!("{} ({})", m.revision, m.file))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+            revisions: changed,
+        });
+        results.push(CheckResult {
+            status: CheckStatus::UnknownApplied,
+            failed: !status.unknown.is_empty(),
+            message: if status.unknown.is_empty() {
+                "every applied revision is known".to_owned()
+            } else {
+                format!(
+                    "the database has revisions these migrations don't: {}",
+                    status.unknown.join(", ")
+                )
+            },
+            revisions: status.unknown.clone(),
+        });
+        let pending: Vec<String> = status.pending.iter().map(|p| p.to_string()).collect();
+        results.push(CheckResult {
+            status: CheckStatus::Pending,
+            failed: !pending.is_empty(),
+            message: if pending.is_empty() {
+                "nothing pending: the database is at its heads".to_owned()
+            } else {
+                format!(
+                    "{} pending: {} (run `{program} upgrade heads`)",
+                    count(pending.len(), "revision"),
+                    pending.join(", ")
+                )
+            },
+            revisions: pending,
+        });
+    }
+
+    let worst = results.iter().filter(|r| r.failed).map(|r| r.status).min();
+    if args.json {
+        ctx.out.print_json(&json!({
+            "ok": worst.is_none(),
+            "exit_status": worst.map_or(0, CheckStatus::code),
+            "checks": results.iter().map(|r| json!({
+                "name": r.status.name(),
+                "ok": !r.failed,
+                "exit_status": r.status.code(),
+                "message": r.message,
+                "revisions": r.revisions,
+            })).collect::<Vec<_>>(),
+        }));
+    } else {
+        let style = ctx.out.out_style;
+        for result in &results {
+            let mark = if result.failed {
+                style.paint(Paint::Bad, "FAIL")
+            } else {
+                style.paint(Paint::Good, "ok  ")
+            };
+            ctx.out.print(format!("{mark} {}", result.message));
+        }
+    }
+    match worst {
+        None => Ok(()),
+        Some(status) => {
+            let failed: Vec<&str> = results
+                .iter()
+                .filter(|r| r.failed)
+                .map(|r| r.status.name())
+                .collect();
+            Err(CliError::CheckFailed {
+                summary: format!(
+                    "{} failed: {}",
+                    count(failed.len(), "check"),
+                    failed.join(", ")
+                ),
+                status: status.code(),
+            })
+        }
+    }
+}
+
+/// `resolve`.
+pub(crate) async fn resolve(ctx: &mut Context, args: &ResolveArgs) -> Result<(), CliError> {
+    let set = ctx.migrations()?;
+    let client = ctx.connect().await?;
+    let migrator = ctx.migrator(set.clone()).lock_wait(args.lock.lock_wait);
+    let revision = args.revision.as_str();
+    if args.applied {
+        migrator.mark_applied(&client, revision).await?;
+        ctx.out
+            .say(format!("Recorded {revision} as applied; runs can go on."));
+    } else {
+        migrator.forget(&client, revision).await?;
+        if set.get(revision).is_some() {
+            ctx.out.say(format!(
+                "Forgot {revision}: its record is deleted, and the next upgrade runs it again."
+            ));
+        } else {
+            ctx.out
+                .say(format!("Forgot {revision}: its record is deleted."));
+        }
+    }
+    Ok(())
+}
+
+/// `repair`.
+pub(crate) async fn repair(ctx: &mut Context, args: &LockArgs) -> Result<(), CliError> {
+    let set = ctx.migrations()?;
+    let client = ctx.connect().await?;
+    let repaired = ctx
+        .migrator(set)
+        .lock_wait(args.lock_wait)
+        .repair(&client)
+        .await?;
+    for id in &repaired {
+        ctx.out.print(id.as_str());
+    }
+    ctx.out.say(if repaired.is_empty() {
+        "Nothing to repair: every applied file matches its recorded checksum.".to_owned()
+    } else {
+        format!(
+            "Accepted the current checksums of {}: {}.",
+            count(repaired.len(), "revision"),
+            join(&repaired)
+        )
+    });
+    Ok(())
+}
+
+/// `upgrade --sql` / `downgrade --sql`: the plan from FROM to TO as one SQL script.
+fn offline_sql(
+    ctx: &mut Context,
+    set: &MigrationSet,
+    direction: Direction,
+    range: &str,
+    args: &RunArgs,
+) -> Result<(), CliError> {
+    let (from, to) = split_range(range, direction)?;
+    let applied = applied_at(set, from)?;
+    let planner = Planner::new(set.graph(), &applied).map_err(crate::Error::from)?;
+    let target: Target = to.parse().map_err(crate::Error::from)?;
+    let plan = match direction {
+        Direction::Up => planner.upgrade(&target),
+        Direction::Down => planner.downgrade(&target),
+    }
+    .map_err(crate::Error::from)?;
+    let mut options = OfflineOptions::new().schema(ctx.settings.schema.clone());
+    if args.single_transaction {
+        options = options.transaction_mode(TransactionMode::WholePlan);
+    }
+    if let Some(timeout) = args.lock_timeout {
+        options = options.lock_timeout(timeout);
+    }
+    if let Some(timeout) = args.statement_timeout {
+        options = options.statement_timeout(timeout);
+    }
+    let script = offline::render(set, &plan, &options)?;
+    ctx.out.print_raw(&script);
+    ctx.out.say(format!(
+        "Wrote the SQL script of the {direction} from {from} to {to}: {} (offline: nothing \
+         ran). Run it with psql -v ON_ERROR_STOP=1 -X -f FILE.",
+        count(plan.steps().len(), "revision")
+    ));
+    Ok(())
+}
+
+/// `stamp --sql`: the stamp from FROM as one SQL script.
+fn offline_stamp(
+    ctx: &mut Context,
+    set: &MigrationSet,
+    targets: &[String],
+) -> Result<(), CliError> {
+    let (from, targets): (&str, Vec<&str>) = match targets {
+        [one] if one.contains(':') => {
+            let (from, to) = split_range(one, Direction::Up)?;
+            (from, vec![to])
+        }
+        several => {
+            if let Some(range) = several.iter().find(|t| t.contains(':')) {
+                return Err(CliError::Usage(format!(
+                    "'{range}' is a FROM:TO range, which `stamp --sql` takes alone; give one \
+                     range, or targets without FROM"
+                )));
+            }
+            ("base", several.iter().map(String::as_str).collect())
+        }
+    };
+    let applied = applied_at(set, from)?;
+    let targets: Vec<Target> = targets
+        .iter()
+        .map(|t| t.parse())
+        .collect::<Result<_, _>>()
+        .map_err(crate::Error::from)?;
+    let stamp = Planner::new(set.graph(), &applied)
+        .and_then(|planner| planner.stamp(&targets, false))
+        .map_err(crate::Error::from)?;
+    let options = OfflineOptions::new().schema(ctx.settings.schema.clone());
+    let script = offline::render_stamp(set, &stamp, &options)?;
+    ctx.out.print_raw(&script);
+    ctx.out.say(format!(
+        "Wrote the SQL script of the stamp from {from}: records {}, removes {} (offline: \
+         nothing ran).",
+        count(stamp.add.len(), "revision"),
+        count(stamp.remove.len(), "revision")
+    ));
+    Ok(())
+}
+
+/// Splits an offline `[FROM:]TO`; FROM defaults to `base`, except for a downgrade, which
+/// can't guess where it starts.
+fn split_range(range: &str, direction: Direction) -> Result<(&str, &str), CliError> {
+    let (from, to) = match range.split_once(':') {
+        Some((from, to)) => (Some(from.trim()).filter(|f| !f.is_empty()), to.trim()),
+        None => (None, range.trim()),
+    };
+    if to.is_empty() {
+        return Err(CliError::Usage(format!(
+            "'{range}' has no target after ':'; write FROM:TO, such as base:head"
+        )));
+    }
+    match (from, direction) {
+        (Some(from), _) => Ok((from, to)),
+        (None, Direction::Up) => Ok(("base", to)),
+        (None, Direction::Down) => Err(CliError::Usage(format!(
+            "`downgrade --sql` needs FROM:TO, such as head:{to}: without a database, pelican \
+             can't know where the downgrade starts"
+        ))),
+    }
+}
+
+/// The applied set a script starts from: FROM and its ancestors (`base`: nothing).
+fn applied_at(set: &MigrationSet, from: &str) -> Result<Vec<RevisionId>, CliError> {
+    let mut applied = Vec::new();
+    for id in inspect::resolve(set, from, None)? {
+        applied.extend(set.graph().ancestors(id.as_str()).into_iter().cloned());
+        applied.push(id);
+    }
+    applied.sort();
+    applied.dedup();
+    Ok(applied)
+}
+
+/// Online, the database says where it is: `FROM:TO` is for `--sql` only.
+fn refuse_range(target: &str) -> Result<(), CliError> {
+    if target.contains(':') {
+        return Err(CliError::Usage(format!(
+            "'{target}' is a FROM:TO range, which only --sql (offline mode) takes; online, \
+             the database says where it is: give just the target"
+        )));
+    }
+    Ok(())
+}
+
+/// "the database is now at a3 (head)".
+fn describe_current(set: &MigrationSet, current: &[RevisionId], ctx: &Context) -> String {
+    if current.is_empty() {
+        return "no revision is applied now".to_owned();
+    }
+    let style = ctx.out.err_style;
+    let heads: Vec<String> = current
+        .iter()
+        .map(|id| short_line(set, id.as_str(), &style))
+        .collect();
+    format!("the database is now at {}", heads.join(", "))
+}
+
+/// "1 revision", "3 revisions".
+pub(crate) fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

@@ -1,0 +1,203 @@
+//! What can go wrong in a CLI command, and the exit status each failure gives.
+
+use std::io;
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use super::settings::{Origin, DATABASE_URL_VAR};
+use crate::revision::RevisionId;
+
+/// The exit status of a successful command.
+pub const EXIT_OK: u8 = 0;
+/// The exit status of a failed command.
+pub const EXIT_ERROR: u8 = 1;
+/// The exit status of a command line that could not be understood.
+pub const EXIT_USAGE: u8 = 2;
+
+/// A failed CLI command. Each message names what to look at.
+#[derive(Debug, Error)]
+pub(crate) enum CliError {
+    /// An error of the library.
+    #[error(transparent)]
+    Pelican(#[from] crate::Error),
+    /// A plan that can't be written as a SQL script.
+    #[error(transparent)]
+    Offline(#[from] crate::offline::OfflineError),
+    /// A command that needs a database, without one.
+    #[error(
+        "no database given: pass --database-url URL, or set {DATABASE_URL_VAR} \
+         (for example postgresql://user@localhost/mydb)"
+    )]
+    NoDatabase,
+    /// A connection string that does not parse.
+    #[error("the database URL ({origin}) is not a valid connection string: {reason}")]
+    InvalidDatabaseUrl {
+        /// Where it came from.
+        origin: Origin,
+        /// Why (from the driver).
+        reason: String,
+    },
+    /// The server could not be reached or refused the connection.
+    #[error("could not connect to the database {shown}: {reason}")]
+    Connect {
+        /// The connection string with its password hidden.
+        shown: String,
+        /// Why.
+        reason: String,
+    },
+    /// `--config FILE` names no file.
+    #[error("settings file '{}' does not exist (given with --config)", .path.display())]
+    MissingConfig {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// A settings file that can't be used.
+    #[error("{}: {message}", .path.display())]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// An empty `--schema`.
+    #[error("the history schema ({origin}) is empty; give a schema name such as 'public'")]
+    EmptySchema {
+        /// Where it came from.
+        origin: Origin,
+    },
+    /// A file operation failed.
+    #[error("can't {action} '{}': {error}", .path.display())]
+    Io {
+        /// What pelican was doing (`read`, `create`, ...).
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's error.
+        error: io::Error,
+    },
+    /// A command line the parser accepts but that makes no sense (exit status 2).
+    #[error("{0}")]
+    Usage(String),
+    /// `init` where a settings file already exists.
+    #[error("'{}' already exists; edit it, or remove it and run init again", .path.display())]
+    ConfigExists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A file-writing command inside an application's binary, without a directory.
+    #[error(
+        "this program runs the migrations compiled into it, so `{command}` has no directory \
+         to write to; give the migrations directory with --dir (or a dir in {}), for example \
+         --dir migrations",
+        super::settings::CONFIG_FILE
+    )]
+    NeedsDirectory {
+        /// The command.
+        command: &'static str,
+    },
+    /// `revision` with several heads and nothing saying which to build on.
+    #[error(
+        "there are several heads ({}); pass --head REV to choose the revision the new one \
+         revises, or merge them first with `{program} merge heads -m MESSAGE`",
+        join(.heads)
+    )]
+    MultipleHeads {
+        /// The heads.
+        heads: Vec<RevisionId>,
+        /// The program name, for the suggestion.
+        program: String,
+    },
+    /// A target meant to name one revision that names several.
+    #[error("'{target}' names several revisions ({}); name one of them", join(.revisions))]
+    SeveralRevisions {
+        /// The target as written.
+        target: String,
+        /// What it names.
+        revisions: Vec<RevisionId>,
+    },
+    /// A target meant to name one revision that names none (`base`).
+    #[error("'{target}' names no revision; name one revision")]
+    NoRevision {
+        /// The target as written.
+        target: String,
+    },
+    /// `--head` or `merge` on a revision that has children.
+    #[error(
+        "revision {revision} is not a head (it is revised by {}); {hint}",
+        join(.children)
+    )]
+    NotAHead {
+        /// The revision.
+        revision: RevisionId,
+        /// Its children.
+        children: Vec<RevisionId>,
+        /// What to do instead.
+        hint: &'static str,
+    },
+    /// `merge` given fewer than two revisions.
+    #[error("{0}")]
+    NothingToMerge(String),
+    /// `--rev-id` naming an existing revision.
+    #[error("revision {id} already exists ({file}); choose another id, or leave out --rev-id")]
+    RevisionExists {
+        /// The id.
+        id: String,
+        /// Its file.
+        file: String,
+    },
+    /// A revision file that would be invalid (a bad label, say).
+    #[error("the new revision would be invalid, so nothing was written: {0}")]
+    InvalidNewRevision(String),
+    /// `check` found problems (the exit status says which, see [`super::CheckStatus`]).
+    #[error("{summary}")]
+    CheckFailed {
+        /// One line per failed check.
+        summary: String,
+        /// The exit status.
+        status: u8,
+    },
+}
+
+impl CliError {
+    /// The process exit status for this error.
+    pub(crate) fn exit_status(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => EXIT_USAGE,
+            CliError::CheckFailed { status, .. } => *status,
+            _ => EXIT_ERROR,
+        }
+    }
+}
+
+fn join(ids: &[RevisionId]) -> String {
+    ids.iter()
+        .map(RevisionId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_runs_say_how_to_write_files() {
+        let err = CliError::NeedsDirectory {
+            command: "revision",
+        };
+        assert_eq!(
+            err.to_string(),
+            "this program runs the migrations compiled into it, so `revision` has no directory \
+             to write to; give the migrations directory with --dir (or a dir in pelican.toml), \
+             for example --dir migrations"
+        );
+        assert_eq!(err.exit_status(), EXIT_ERROR);
+        assert_eq!(CliError::Usage("x".into()).exit_status(), EXIT_USAGE);
+        let failed = CliError::CheckFailed {
+            summary: "1 check failed: pending".into(),
+            status: 7,
+        };
+        assert_eq!(failed.exit_status(), 7);
+    }
+}

@@ -1,0 +1,291 @@
+//! Where the migrations, the database and the history tables are: command-line options,
+//! then `pelican.toml`, then the environment and defaults.
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::args::GlobalOptions;
+use super::error::CliError;
+
+/// The settings file `init` writes and every command reads from the current directory.
+pub(crate) const CONFIG_FILE: &str = "pelican.toml";
+/// The environment variable holding the database's connection string.
+pub(crate) const DATABASE_URL_VAR: &str = "DATABASE_URL";
+/// The migrations directory when nothing names one.
+pub(crate) const DEFAULT_DIR: &str = "migrations";
+/// The history tables' schema when nothing names one.
+pub(crate) const DEFAULT_SCHEMA: &str = "public";
+
+/// Where a setting came from, for `-v` and for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// A command-line option.
+    Option(&'static str),
+    /// The settings file.
+    File(PathBuf),
+    /// An environment variable.
+    Env(&'static str),
+    /// The built-in default.
+    Default,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Option(name) => write!(f, "from {name}"),
+            Origin::File(path) => write!(f, "from {}", path.display()),
+            Origin::Env(name) => write!(f, "from {name}"),
+            Origin::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// The resolved settings of one invocation.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    /// The migrations directory.
+    pub(crate) dir: PathBuf,
+    pub(crate) dir_origin: Origin,
+    /// The database's connection string, if any was given.
+    pub(crate) database_url: Option<(String, Origin)>,
+    /// The schema of the history tables.
+    pub(crate) schema: String,
+    pub(crate) schema_origin: Origin,
+    /// The settings file that was read, if any.
+    pub(crate) config_file: Option<PathBuf>,
+    /// Where `init` writes the settings file.
+    pub(crate) config_target: PathBuf,
+}
+
+/// What `pelican.toml` may set.
+#[derive(Debug, Default)]
+struct FileSettings {
+    dir: Option<PathBuf>,
+    schema: Option<String>,
+}
+
+impl Settings {
+    /// Resolves the settings: options win over `pelican.toml`, which wins over the
+    /// environment and the defaults. `DATABASE_URL` is read from `env`.
+    pub(crate) fn resolve(
+        options: &GlobalOptions,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, CliError> {
+        let (config_file, file) = match &options.config {
+            Some(path) => match read_settings_file(path)? {
+                Some(file) => (Some(path.clone()), file),
+                None => {
+                    return Err(CliError::MissingConfig { path: path.clone() });
+                }
+            },
+            None => {
+                let path = PathBuf::from(CONFIG_FILE);
+                match read_settings_file(&path)? {
+                    Some(file) => (Some(path), file),
+                    None => (None, FileSettings::default()),
+                }
+            }
+        };
+        let config_target = options
+            .config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(CONFIG_FILE));
+
+        let (dir, dir_origin) = match (&options.dir, &file.dir, &config_file) {
+            (Some(dir), _, _) => (dir.clone(), Origin::Option("--dir")),
+            (None, Some(dir), Some(path)) => (
+                relative_to_file(path, dir),
+                Origin::File(path.to_path_buf()),
+            ),
+            _ => (PathBuf::from(DEFAULT_DIR), Origin::Default),
+        };
+        let database_url = match &options.database_url {
+            Some(url) => Some((url.clone(), Origin::Option("--database-url"))),
+            None => env(DATABASE_URL_VAR)
+                .filter(|url| !url.trim().is_empty())
+                .map(|url| (url, Origin::Env(DATABASE_URL_VAR))),
+        };
+        let (schema, schema_origin) = match (&options.schema, &file.schema, &config_file) {
+            (Some(schema), _, _) => (schema.clone(), Origin::Option("--schema")),
+            (None, Some(schema), Some(path)) => (schema.clone(), Origin::File(path.clone())),
+            _ => (DEFAULT_SCHEMA.to_owned(), Origin::Default),
+        };
+        if schema.is_empty() {
+            return Err(CliError::EmptySchema {
+                origin: schema_origin,
+            });
+        }
+        Ok(Settings {
+            dir,
+            dir_origin,
+            database_url,
+            schema,
+            schema_origin,
+            config_file,
+            config_target,
+        })
+    }
+}
+
+/// A path from the settings file, relative to the file's directory.
+fn relative_to_file(file: &Path, path: &Path) -> PathBuf {
+    match file.parent() {
+        Some(parent) if path.is_relative() && !parent.as_os_str().is_empty() => parent.join(path),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Reads a settings file; `None` when it does not exist.
+fn read_settings_file(path: &Path) -> Result<Option<FileSettings>, CliError> {
+    let text = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => {
+            return Err(CliError::Io {
+                action: "read",
+                path: path.to_path_buf(),
+                error,
+            })
+        }
+    };
+    parse_settings(path, &text).map(Some)
+}
+
+fn parse_settings(path: &Path, text: &str) -> Result<FileSettings, CliError> {
+    let invalid = |message: String| CliError::Config {
+        path: path.to_path_buf(),
+        message,
+    };
+    let table: toml::Table = text
+        .parse()
+        .map_err(|err: toml::de::Error| invalid(describe_toml_error(text, &err)))?;
+    let mut settings = FileSettings::default();
+    for (key, value) in table {
+        match key.as_str() {
+            "dir" => match value {
+                toml::Value::String(dir) if !dir.is_empty() => {
+                    settings.dir = Some(PathBuf::from(dir))
+                }
+                _ => {
+                    return Err(invalid(
+                        "'dir' must be a non-empty string: the migrations directory, \
+                         relative to this file"
+                            .to_owned(),
+                    ))
+                }
+            },
+            "schema" => match value {
+                toml::Value::String(schema) if !schema.is_empty() => settings.schema = Some(schema),
+                _ => {
+                    return Err(invalid(
+                        "'schema' must be a non-empty string: the schema of the history tables"
+                            .to_owned(),
+                    ))
+                }
+            },
+            other
+                if other.to_ascii_lowercase().contains("database")
+                    || other.to_ascii_lowercase().contains("url") =>
+            {
+                return Err(invalid(format!(
+                    "unknown key '{other}': the database is never read from this file, so \
+                     that no password lands in version control; pass --database-url or set \
+                     {DATABASE_URL_VAR}"
+                )))
+            }
+            other => {
+                return Err(invalid(format!(
+                    "unknown key '{other}'; the keys are 'dir' and 'schema'"
+                )))
+            }
+        }
+    }
+    Ok(settings)
+}
+
+/// A TOML error as `line N: message`.
+fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
+    let message = err.message().trim_end();
+    match err.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}: {message}")
+        }
+        None => message.to_owned(),
+    }
+}
+
+/// The text of a new `pelican.toml` pointing at `dir`.
+pub(crate) fn settings_file_text(dir: &str) -> String {
+    let escaped = dir.replace('\\', "\\\\").replace('"', "\\\"");
+    format!(
+        "# pelican's settings for this project: read by every `pelican` command run in this\n\
+         # directory. Command-line options win over them.\n\
+         \n\
+         # The migrations directory, relative to this file.\n\
+         dir = \"{escaped}\"\n\
+         \n\
+         # The schema of the history tables pelican_revisions and pelican_log.\n\
+         # schema = \"{DEFAULT_SCHEMA}\"\n\
+         \n\
+         # The database is never set here, so that no password lands in version control:\n\
+         # pass --database-url, or set {DATABASE_URL_VAR}.\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<FileSettings, String> {
+        parse_settings(Path::new("pelican.toml"), text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_written_file_reads_back() {
+        let settings = parse(&settings_file_text("db/migrations")).unwrap();
+        assert_eq!(settings.dir, Some(PathBuf::from("db/migrations")));
+        assert_eq!(settings.schema, None);
+        let settings = parse(&settings_file_text("odd \"dir\\\"")).unwrap();
+        assert_eq!(settings.dir, Some(PathBuf::from("odd \"dir\\\"")));
+    }
+
+    #[test]
+    fn bad_files_are_reported_with_the_file_and_what_to_do() {
+        assert_eq!(
+            parse("dir = \"m\"\nschema = \"app\"\ndirectory = \"x\"\n").unwrap_err(),
+            "pelican.toml: unknown key 'directory'; the keys are 'dir' and 'schema'"
+        );
+        assert_eq!(
+            parse("database_url = \"postgresql://a:b@c/d\"\n").unwrap_err(),
+            "pelican.toml: unknown key 'database_url': the database is never read from this \
+             file, so that no password lands in version control; pass --database-url or set \
+             DATABASE_URL"
+        );
+        assert_eq!(
+            parse("dir = 3\n").unwrap_err(),
+            "pelican.toml: 'dir' must be a non-empty string: the migrations directory, \
+             relative to this file"
+        );
+        let err = parse("dir = \"m\"\nschema = \n").unwrap_err();
+        assert!(err.starts_with("pelican.toml: line 2: "), "{err}");
+    }
+
+    #[test]
+    fn relative_dirs_are_relative_to_the_file() {
+        assert_eq!(
+            relative_to_file(Path::new("conf/pelican.toml"), Path::new("migrations")),
+            PathBuf::from("conf/migrations")
+        );
+        assert_eq!(
+            relative_to_file(Path::new("pelican.toml"), Path::new("migrations")),
+            PathBuf::from("migrations")
+        );
+        assert_eq!(
+            relative_to_file(Path::new("conf/pelican.toml"), Path::new("/abs")),
+            PathBuf::from("/abs")
+        );
+    }
+}
