@@ -39,6 +39,7 @@
 
 mod account;
 mod binaries;
+pub mod checks;
 mod cluster;
 pub(crate) mod conninfo;
 mod database;
@@ -52,6 +53,7 @@ use std::sync::OnceLock;
 
 use tokio_postgres::{Client, Config};
 
+pub use checks::*;
 pub use database::{TestDatabase, DATABASE_PREFIX};
 pub use error::TestingError;
 

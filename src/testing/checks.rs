@@ -1,0 +1,780 @@
+//! Migration checks: built-in assertions about a set of migrations, each one call from a
+//! test, each failing with a message that names the revision and what is wrong.
+//!
+//! * [`assert_single_head`]: the migrations have one head, so `upgrade head` works (no
+//!   database needed);
+//! * [`assert_round_trip`] (the "stairway"): every revision, in upgrade order, is upgraded,
+//!   downgraded and upgraded again, and its downgrade must restore the schema exactly as it
+//!   was before its upgrade;
+//! * [`assert_upgrade_from_empty`]: `upgrade heads` from an empty database applies every
+//!   revision;
+//! * [`assert_downgrade_to_base`]: `upgrade heads` then `downgrade base` leaves the schema as
+//!   it was before.
+//!
+//! The checks return a [`CheckError`] rather than panic, so they compose (`?` in a test that
+//! returns a `Result`, or `.unwrap()`); its `Debug` output is the same readable message as its
+//! `Display`, so either way the test prints the message as it is.
+//!
+//! The database checks run on whatever [`Database`] the migrator runs on (a
+//! `tokio_postgres::Client` or a `deadpool_postgres::Pool`) and take their schema snapshots
+//! through it, so they see what the migrations see (the same `search_path`). They change the
+//! database: give them a fresh one, such as [`TestServer::create_database`] makes.
+//!
+//! [`TestServer::create_database`]: super::TestServer::create_database
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+use crate::lock::Database;
+use crate::migration::SetEntry;
+use crate::migrator::{Migrator, Report, Status};
+use crate::plan::Planner;
+use crate::revision::RevisionId;
+use crate::schema::{SchemaDiff, Snapshot, SnapshotOptions};
+use crate::target::Target;
+
+/// A revision as the checks' messages name it: id, file and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionRef {
+    /// The revision id.
+    pub id: RevisionId,
+    /// Its file, as the migration set names it.
+    pub file: String,
+    /// Its message (may be empty).
+    pub message: String,
+}
+
+impl RevisionRef {
+    fn of(entry: &SetEntry) -> Self {
+        RevisionRef {
+            id: entry.revision().id().clone(),
+            file: entry.file_name().to_owned(),
+            message: entry.revision().message().to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for RevisionRef {
+    /// `3f2a9c1d7b4e (migrations/3f2a9c1d7b4e_add_email.sql, "add email")`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.message.is_empty() {
+            write!(f, "{} ({})", self.id, self.file)
+        } else {
+            write!(f, "{} ({}, {:?})", self.id, self.file, self.message)
+        }
+    }
+}
+
+/// A revision declared `irreversible`: [`assert_round_trip`] applies it and reports it
+/// without downgrading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IrreversibleRevision {
+    /// The revision.
+    pub revision: RevisionRef,
+    /// The reason its header gives.
+    pub reason: String,
+}
+
+impl fmt::Display for IrreversibleRevision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: irreversible ({})", self.revision, self.reason)
+    }
+}
+
+/// What [`assert_round_trip`] checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RoundTripReport {
+    /// The revisions that were upgraded, downgraded and upgraded again, in that order.
+    pub round_tripped: Vec<RevisionId>,
+    /// The revisions declared irreversible: upgraded only, not downgraded.
+    pub irreversible: Vec<IrreversibleRevision>,
+    /// How long the whole walk took.
+    pub elapsed: Duration,
+}
+
+impl fmt::Display for RoundTripReport {
+    /// `3 revisions round-trip: a1, a2, a3`, then a line per irreversible revision.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.round_tripped.len();
+        write!(
+            f,
+            "{count} revision{} round-trip{}",
+            if count == 1 { "" } else { "s" },
+            if count == 1 { "s" } else { "" }
+        )?;
+        if count > 0 {
+            write!(f, ": {}", join(&self.round_tripped))?;
+        }
+        if !self.irreversible.is_empty() {
+            write!(f, "\nnot downgraded, declared irreversible:")?;
+            for revision in &self.irreversible {
+                write!(f, "\n  {revision}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A check that failed. `Display` (and `Debug`, which prints the same text) is the whole
+/// message: the check, the revision, the file, and the difference or the error.
+#[derive(thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckError {
+    /// The migrations have several heads, so `upgrade head` fails.
+    #[error(
+        "the migrations have {} heads, so `upgrade head` (Migrator::migrate_to_head) fails:\n{}\n\
+         Merge them into one: `pelican merge -m \"merge heads\" heads`",
+        .heads.len(),
+        lines(.heads)
+    )]
+    SeveralHeads {
+        /// The heads, in the graph's order.
+        heads: Vec<RevisionRef>,
+    },
+    /// A revision whose downgrade does not restore the schema its upgrade started from.
+    #[error(
+        "revision {revision} does not round-trip: after upgrade then downgrade, the schema \
+         differs from before the upgrade:\n{}\n{DIFF_LEGEND}",
+        indented(.differences)
+    )]
+    NotReversible {
+        /// The revision.
+        revision: RevisionRef,
+        /// The differences, one line each, as [`SchemaDiff::lines`] prints them (from the
+        /// schema before the upgrade to the schema after the downgrade).
+        differences: Vec<String>,
+    },
+    /// After `upgrade heads` then `downgrade base`, the schema differs from before.
+    #[error(
+        "{check}: after upgrade heads then downgrade base, the schema differs from before the \
+         upgrade:\n{}\n{DIFF_LEGEND}; assert_round_trip names the revision responsible",
+        indented(.differences)
+    )]
+    Leftovers {
+        /// The check that failed.
+        check: &'static str,
+        /// The differences, one line each (from before the upgrade to after the downgrade).
+        differences: Vec<String>,
+    },
+    /// A step of a check failed: a migration's SQL, a planning error, the connection.
+    #[error("{check}: {action} failed: {source}")]
+    StepFailed {
+        /// The check that failed.
+        check: &'static str,
+        /// What it was doing: `downgrading revision a2 (...) right after its upgrade`.
+        action: String,
+        /// The error, which names the revision, file and line of a failed migration.
+        #[source]
+        source: Box<Error>,
+    },
+    /// The check needs a database where no migration ran.
+    #[error(
+        "{check} needs a database where no migration has run, and this one records {}: {}; \
+         use a fresh database (TestServer::shared()?.create_database())",
+        count(.recorded.len(), "revision"),
+        .recorded.join(", ")
+    )]
+    NotEmpty {
+        /// The check that refused.
+        check: &'static str,
+        /// The revisions recorded in the history table.
+        recorded: Vec<String>,
+    },
+    /// After `upgrade heads`, some revision is not applied.
+    #[error(
+        "{check}: after upgrade heads, the database is not at heads:{}{}{}",
+        section("still pending", .pending),
+        section("recorded as failed", .failed),
+        section("not applied", .missing)
+    )]
+    Incomplete {
+        /// The check that failed.
+        check: &'static str,
+        /// Revisions `upgrade heads` would still run.
+        pending: Vec<String>,
+        /// Revisions recorded as failed, with their errors.
+        failed: Vec<String>,
+        /// Revisions of the set that are not recorded as applied.
+        missing: Vec<String>,
+    },
+    /// A downgrade to base is impossible by design: some revisions are irreversible.
+    #[error(
+        "{check}: the migrations can't be downgraded to base, by design:\n{}\n\
+         assert_round_trip checks the downgrade of every other revision",
+        lines(.revisions)
+    )]
+    Irreversible {
+        /// The check that refused.
+        check: &'static str,
+        /// The irreversible revisions.
+        revisions: Vec<IrreversibleRevision>,
+    },
+    /// No downgrade target removes just this revision: it can't be stepped down alone.
+    #[error(
+        "{check}: no downgrade target removes revision {revision} alone (every one tried, {}, \
+         would remove other revisions too), so its downgrade can't be checked by itself",
+        .tried.join(", ")
+    )]
+    NoSingleStep {
+        /// The check that failed.
+        check: &'static str,
+        /// The revision.
+        revision: RevisionRef,
+        /// The targets tried.
+        tried: Vec<String>,
+    },
+}
+
+impl fmt::Debug for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// How to read a diff in a failure message.
+const DIFF_LEGEND: &str =
+    "(+ is left behind by the downgrade, - is missing after it, ~ differs: before -> after)";
+
+fn lines<T: fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(|item| format!("  {item}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn indented(differences: &[String]) -> String {
+    lines(differences)
+}
+
+fn section(title: &str, items: &[String]) -> String {
+    if items.is_empty() {
+        String::new()
+    } else {
+        format!("\n  {title}: {}", items.join(", "))
+    }
+}
+
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+fn join(ids: &[RevisionId]) -> String {
+    ids.iter()
+        .map(RevisionId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+const SINGLE_HEAD: &str = "assert_single_head";
+const ROUND_TRIP: &str = "assert_round_trip";
+const UPGRADE_FROM_EMPTY: &str = "assert_upgrade_from_empty";
+const DOWNGRADE_TO_BASE: &str = "assert_downgrade_to_base";
+
+/// Checks that the migrations have one head, so that `upgrade head`
+/// ([`Migrator::migrate_to_head`]) works. Needs no database; an empty set passes.
+///
+/// ```
+/// use pelican::testing::assert_single_head;
+/// # use pelican::{migration::{Body, SetEntry, SqlBody}, MigrationSet, Migrator, Revision};
+/// # fn entry(id: &str, parents: &[&str]) -> SetEntry {
+/// #     let parents = parents.iter().map(|p| p.parse().unwrap()).collect();
+/// #     let revision = Revision::new(id.parse().unwrap()).with_parents(parents);
+/// #     let body = Body::Sql { up: SqlBody::new("SELECT 1;", 1), down: None };
+/// #     SetEntry::new(revision, format!("migrations/{id}.sql"), body)
+/// # }
+/// // a1 <- b1, a1 <- c1: two branches that were never merged.
+/// let migrator = Migrator::new(MigrationSet::new(vec![
+///     entry("a1", &[]),
+///     entry("b1", &["a1"]),
+///     entry("c1", &["a1"]),
+/// ])?);
+/// let error = assert_single_head(&migrator).unwrap_err();
+/// assert!(error.to_string().starts_with("the migrations have 2 heads"));
+/// # Ok::<(), pelican::Error>(())
+/// ```
+pub fn assert_single_head(migrator: &Migrator) -> Result<(), CheckError> {
+    let set = migrator.migrations();
+    let heads = set.graph().heads();
+    if heads.len() <= 1 {
+        return Ok(());
+    }
+    let heads = heads
+        .into_iter()
+        .filter_map(|id| set.get(id.as_str()))
+        .map(RevisionRef::of)
+        .collect();
+    tracing::debug!(check = SINGLE_HEAD, "several heads");
+    Err(CheckError::SeveralHeads { heads })
+}
+
+/// The stairway: for every revision not yet applied, in the order `upgrade heads` applies
+/// them, upgrade that one revision, take a schema snapshot, downgrade that one revision,
+/// compare the schema with the snapshot taken before its upgrade, and upgrade it again.
+///
+/// The snapshots cover every schema but PostgreSQL's own, without pelican's history tables
+/// (see [`assert_round_trip_with`] to choose the schemas). On a fresh database, every
+/// revision is checked; on one where some revisions are applied, the others are.
+///
+/// Branches and merges are walked in the planner's order: each step upgrades exactly one
+/// revision and downgrades exactly that one again, whatever else is applied beside it (a
+/// plain `-1` would be ambiguous with several branches applied). Revisions declared
+/// `irreversible` are upgraded and listed in the report, not downgraded, and the walk goes on.
+///
+/// Fails with [`CheckError::NotReversible`] (the revision and the schema differences) when a
+/// downgrade does not restore the schema, and with [`CheckError::StepFailed`] (the revision
+/// and the SQL error) when an upgrade or downgrade fails. It stops at the first failure,
+/// leaving the database where it stopped. Data is not compared, only the schema.
+pub async fn assert_round_trip(
+    migrator: &Migrator,
+    db: &impl Database,
+) -> Result<RoundTripReport, CheckError> {
+    assert_round_trip_with(migrator, db, &SnapshotOptions::new()).await
+}
+
+/// [`assert_round_trip`], comparing snapshots taken with `snapshots`: for instance only the
+/// schema of a test's own, when other tests share the database.
+///
+/// ```no_run
+/// # async fn example(
+/// #     migrator: &pelican::Migrator,
+/// #     client: &tokio_postgres::Client,
+/// # ) -> Result<(), pelican::testing::CheckError> {
+/// use pelican::schema::SnapshotOptions;
+/// use pelican::testing::assert_round_trip_with;
+///
+/// let only_app = SnapshotOptions::new().schemas(["app"]);
+/// assert_round_trip_with(migrator, client, &only_app).await?;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn assert_round_trip_with(
+    migrator: &Migrator,
+    db: &impl Database,
+    snapshots: &SnapshotOptions,
+) -> Result<RoundTripReport, CheckError> {
+    let started = Instant::now();
+    let check = ROUND_TRIP;
+    let set = migrator.migrations();
+    let status = read_status(check, migrator, db).await?;
+    create_history_tables(check, migrator, db, &status).await?;
+    let mut applied: Vec<RevisionId> = status.applied.clone();
+    let mut report = RoundTripReport::default();
+    let mut before = take_snapshot(check, db, snapshots).await?;
+    let total = status.pending.len();
+    for (index, id) in status.pending.iter().enumerate() {
+        let Some(entry) = set.get(id.as_str()) else {
+            continue;
+        };
+        let revision = RevisionRef::of(entry);
+        let step = format!("(step {} of {total})", index + 1);
+        tracing::debug!(check, revision = %id, "{step}");
+        run(
+            check,
+            || format!("upgrading revision {revision} {step}"),
+            migrator.upgrade(db, id.as_str()),
+        )
+        .await?;
+        applied.push(id.clone());
+        let after_upgrade = take_snapshot(check, db, snapshots).await?;
+
+        if let Some(reason) = entry.revision().irreversible() {
+            tracing::info!(check, revision = %id, reason, "irreversible: not downgraded");
+            report.irreversible.push(IrreversibleRevision {
+                revision,
+                reason: reason.to_owned(),
+            });
+            before = after_upgrade;
+            continue;
+        }
+
+        applied.pop();
+        let target = single_step_target(check, migrator, &applied, entry)?;
+        run(
+            check,
+            || format!("downgrading revision {revision} right after its upgrade"),
+            migrator.downgrade(db, &target),
+        )
+        .await?;
+        let after_downgrade = take_snapshot(check, db, snapshots).await?;
+        let diff = before.diff(&after_downgrade);
+        if !diff.is_empty() {
+            return Err(CheckError::NotReversible {
+                revision,
+                differences: diff.lines(),
+            });
+        }
+
+        run(
+            check,
+            || format!("upgrading revision {revision} again after its downgrade"),
+            migrator.upgrade(db, id.as_str()),
+        )
+        .await?;
+        applied.push(id.clone());
+        report.round_tripped.push(id.clone());
+        // Upgrading again ran the same SQL on the same schema: the snapshot after the first
+        // upgrade stands for it.
+        before = after_upgrade;
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Checks that `upgrade heads` from a database where no migration has run applies every
+/// revision: it succeeds, and afterwards nothing is pending or failed. Returns what the
+/// upgrade ran.
+///
+/// Refuses ([`CheckError::NotEmpty`]) a database whose history table records any revision.
+pub async fn assert_upgrade_from_empty(
+    migrator: &Migrator,
+    db: &impl Database,
+) -> Result<Report, CheckError> {
+    let check = UPGRADE_FROM_EMPTY;
+    let status = read_status(check, migrator, db).await?;
+    refuse_recorded(check, &status)?;
+    let report = run(
+        check,
+        || "upgrade heads".to_owned(),
+        migrator.upgrade(db, "heads"),
+    )
+    .await?;
+    let after = read_status(check, migrator, db).await?;
+    let missing: Vec<String> = migrator
+        .migrations()
+        .entries()
+        .iter()
+        .map(|entry| entry.revision().id())
+        .filter(|id| !after.applied.contains(id))
+        .map(ToString::to_string)
+        .collect();
+    if !after.pending.is_empty() || !after.failed.is_empty() || !missing.is_empty() {
+        return Err(CheckError::Incomplete {
+            check,
+            pending: after.pending.iter().map(ToString::to_string).collect(),
+            failed: after
+                .failed
+                .iter()
+                .map(|(id, error)| format!("{id} ({error})"))
+                .collect(),
+            missing,
+        });
+    }
+    Ok(report)
+}
+
+/// Checks that `upgrade heads` then `downgrade base`, from a database where no migration has
+/// run, leaves the schema exactly as it was before: no object left behind, none missing.
+/// Returns what the downgrade ran.
+///
+/// The snapshots cover every schema but PostgreSQL's own, without pelican's history tables
+/// (see [`assert_downgrade_to_base_with`]). Refuses a database whose history table records
+/// any revision ([`CheckError::NotEmpty`]), and migrations with an irreversible revision
+/// ([`CheckError::Irreversible`]), since those can't be downgraded to base at all; both before
+/// anything runs.
+pub async fn assert_downgrade_to_base(
+    migrator: &Migrator,
+    db: &impl Database,
+) -> Result<Report, CheckError> {
+    assert_downgrade_to_base_with(migrator, db, &SnapshotOptions::new()).await
+}
+
+/// [`assert_downgrade_to_base`], comparing snapshots taken with `snapshots`.
+pub async fn assert_downgrade_to_base_with(
+    migrator: &Migrator,
+    db: &impl Database,
+    snapshots: &SnapshotOptions,
+) -> Result<Report, CheckError> {
+    let check = DOWNGRADE_TO_BASE;
+    let set = migrator.migrations();
+    let irreversible: Vec<IrreversibleRevision> = set
+        .graph()
+        .topological_order()
+        .into_iter()
+        .filter_map(|id| set.get(id.as_str()))
+        .filter_map(|entry| {
+            entry
+                .revision()
+                .irreversible()
+                .map(|reason| IrreversibleRevision {
+                    revision: RevisionRef::of(entry),
+                    reason: reason.to_owned(),
+                })
+        })
+        .collect();
+    if !irreversible.is_empty() {
+        return Err(CheckError::Irreversible {
+            check,
+            revisions: irreversible,
+        });
+    }
+    let status = read_status(check, migrator, db).await?;
+    refuse_recorded(check, &status)?;
+    create_history_tables(check, migrator, db, &status).await?;
+    let empty = take_snapshot(check, db, snapshots).await?;
+    run(
+        check,
+        || "upgrade heads".to_owned(),
+        migrator.upgrade(db, "heads"),
+    )
+    .await?;
+    let report = run(
+        check,
+        || "downgrade base (after upgrade heads)".to_owned(),
+        migrator.downgrade(db, "base"),
+    )
+    .await?;
+    let after = take_snapshot(check, db, snapshots).await?;
+    let diff: SchemaDiff = empty.diff(&after);
+    if !diff.is_empty() {
+        return Err(CheckError::Leftovers {
+            check,
+            differences: diff.lines(),
+        });
+    }
+    Ok(report)
+}
+
+/// Runs one migrator operation, naming what it was on failure.
+async fn run<T>(
+    check: &'static str,
+    action: impl FnOnce() -> String,
+    operation: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, CheckError> {
+    operation.await.map_err(|source| CheckError::StepFailed {
+        check,
+        action: action(),
+        source: Box::new(source),
+    })
+}
+
+async fn read_status(
+    check: &'static str,
+    migrator: &Migrator,
+    db: &impl Database,
+) -> Result<Status, CheckError> {
+    run(
+        check,
+        || "reading the history table".to_owned(),
+        migrator.status(db),
+    )
+    .await
+}
+
+async fn take_snapshot(
+    check: &'static str,
+    db: &impl Database,
+    snapshots: &SnapshotOptions,
+) -> Result<Snapshot, CheckError> {
+    let snapshot = async {
+        // A connection per snapshot, returned at once: a pool of one must stay usable by the
+        // migrator.
+        let connection = db.connection().await?;
+        snapshots.snapshot(&connection).await
+    };
+    run(check, || "taking a schema snapshot".to_owned(), snapshot).await
+}
+
+/// Makes the migrator create its history tables (and their schema) now, when no revision is
+/// recorded: otherwise the first upgrade would create them, and a new history schema would
+/// show in the first comparison as if a migration had left it behind. A stamp of no targets
+/// over an empty history records nothing.
+async fn create_history_tables(
+    check: &'static str,
+    migrator: &Migrator,
+    db: &impl Database,
+    status: &Status,
+) -> Result<(), CheckError> {
+    if !recorded(status).is_empty() {
+        return Ok(());
+    }
+    run(
+        check,
+        || "creating the history tables".to_owned(),
+        migrator.stamp(db, &[], false),
+    )
+    .await
+    .map(drop)
+}
+
+/// Every revision the history table records, whatever its state.
+fn recorded(status: &Status) -> Vec<String> {
+    let mut recorded: Vec<String> = status
+        .applied
+        .iter()
+        .map(ToString::to_string)
+        .chain(status.failed.iter().map(|(id, _)| id.clone()))
+        .chain(status.unknown.iter().cloned())
+        .collect();
+    recorded.sort();
+    recorded
+}
+
+fn refuse_recorded(check: &'static str, status: &Status) -> Result<(), CheckError> {
+    let recorded = recorded(status);
+    if recorded.is_empty() {
+        Ok(())
+    } else {
+        Err(CheckError::NotEmpty { check, recorded })
+    }
+}
+
+/// A downgrade target that, with `applied` plus `entry` applied, removes exactly `entry`.
+///
+/// `entry` was just upgraded in topological order, so nothing above it is applied; what
+/// remains is to keep the downgrade off its siblings on other branches. `<entry>@<parent>`
+/// restricts the downgrade to the entry's own line (`<entry>@base` for a base); the plain
+/// parent and `base` are tried after. The choice is verified with the planner.
+fn single_step_target(
+    check: &'static str,
+    migrator: &Migrator,
+    applied: &[RevisionId],
+    entry: &SetEntry,
+) -> Result<String, CheckError> {
+    let graph = migrator.migrations().graph();
+    let revision = entry.revision();
+    let id = revision.id();
+    let mut candidates = Vec::new();
+    if revision.parents().is_empty() {
+        candidates.push(format!("{id}@base"));
+        candidates.push("base".to_owned());
+    }
+    for parent in revision.parents() {
+        candidates.push(format!("{id}@{parent}"));
+    }
+    for parent in revision.parents() {
+        candidates.push(parent.to_string());
+    }
+    let with_entry = applied.iter().chain(std::iter::once(id));
+    let planner = Planner::new(graph, with_entry.map(RevisionId::as_str)).map_err(|error| {
+        CheckError::StepFailed {
+            check,
+            action: format!("planning the downgrade of {}", RevisionRef::of(entry)),
+            source: Box::new(error.into()),
+        }
+    })?;
+    for candidate in &candidates {
+        let Ok(target) = candidate.parse::<Target>() else {
+            continue;
+        };
+        if let Ok(plan) = planner.downgrade(&target) {
+            if plan.revisions().eq(std::iter::once(id)) {
+                return Ok(candidate.clone());
+            }
+        }
+    }
+    Err(CheckError::NoSingleStep {
+        check,
+        revision: RevisionRef::of(entry),
+        tried: candidates,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migration::{Body, MigrationSet, SqlBody};
+    use crate::Revision;
+
+    fn entry(id: &str, parents: &[&str]) -> SetEntry {
+        let revision = Revision::new(id.parse().unwrap())
+            .with_parents(parents.iter().map(|p| p.parse().unwrap()).collect())
+            .with_message(format!("make {id}"));
+        let body = Body::Sql {
+            up: SqlBody::new("SELECT 1;", 1),
+            down: None,
+        };
+        SetEntry::new(revision, format!("migrations/{id}.sql"), body)
+    }
+
+    fn migrator(entries: Vec<SetEntry>) -> Migrator {
+        Migrator::new(MigrationSet::new(entries).unwrap())
+    }
+
+    fn ids(names: &[&str]) -> Vec<RevisionId> {
+        names.iter().map(|n| n.parse().unwrap()).collect()
+    }
+
+    /// Tests spawn checks on multi-threaded runtimes: the futures must be `Send`.
+    #[allow(dead_code)]
+    fn checks_are_send(migrator: &Migrator, pool: &deadpool_postgres::Pool) {
+        fn is_send<T: Send>(_: T) {}
+        is_send(assert_round_trip(migrator, pool));
+        is_send(assert_upgrade_from_empty(migrator, pool));
+        is_send(assert_downgrade_to_base(migrator, pool));
+    }
+
+    /// Walking every revision in topological order, each step finds a target that removes
+    /// that revision alone, on branches, merges and several bases.
+    #[test]
+    fn every_revision_of_a_dag_has_a_single_step_downgrade() {
+        let dag = migrator(vec![
+            entry("root", &[]),
+            entry("a1", &["root"]),
+            entry("b1", &["root"]),
+            entry("a2", &["a1"]),
+            entry("m", &["a2", "b1"]),
+            entry("other", &[]),
+            entry("after", &["m", "other"]),
+        ]);
+        let graph = dag.migrations().graph();
+        let mut applied = Vec::new();
+        for id in graph.topological_order() {
+            let entry = dag.migrations().get(id.as_str()).unwrap();
+            let target = single_step_target(ROUND_TRIP, &dag, &applied, entry)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let planner =
+                Planner::new(graph, applied.iter().chain([id]).map(|r| r.as_str())).unwrap();
+            let plan = planner.downgrade(&target.parse().unwrap()).unwrap();
+            assert_eq!(plan.revisions().collect::<Vec<_>>(), [id], "{target}");
+            applied.push(id.clone());
+        }
+        assert_eq!(applied.len(), 7);
+    }
+
+    #[test]
+    fn one_head_passes_and_several_are_listed_with_a_way_out() {
+        assert!(assert_single_head(&migrator(vec![])).is_ok());
+        assert!(assert_single_head(&migrator(vec![entry("a", &[]), entry("b", &["a"])])).is_ok());
+        let error = assert_single_head(&migrator(vec![
+            entry("a", &[]),
+            entry("b", &["a"]),
+            entry("c", &["a"]),
+        ]))
+        .unwrap_err();
+        let expected = "the migrations have 2 heads, so `upgrade head` \
+                        (Migrator::migrate_to_head) fails:\n  \
+                        b (migrations/b.sql, \"make b\")\n  \
+                        c (migrations/c.sql, \"make c\")\n\
+                        Merge them into one: `pelican merge -m \"merge heads\" heads`";
+        assert_eq!(error.to_string(), expected);
+        assert_eq!(format!("{error:?}"), expected);
+    }
+
+    #[test]
+    fn the_report_says_what_was_checked() {
+        let report = RoundTripReport {
+            round_tripped: ids(&["a1", "a2"]),
+            irreversible: vec![IrreversibleRevision {
+                revision: RevisionRef::of(&entry("a3", &["a2"])),
+                reason: "drops data".into(),
+            }],
+            elapsed: Duration::ZERO,
+        };
+        assert_eq!(
+            report.to_string(),
+            "2 revisions round-trip: a1, a2\nnot downgraded, declared irreversible:\n  \
+             a3 (migrations/a3.sql, \"make a3\"): irreversible (drops data)"
+        );
+        let one = RoundTripReport {
+            round_tripped: ids(&["a1"]),
+            ..RoundTripReport::default()
+        };
+        assert_eq!(one.to_string(), "1 revision round-trips: a1");
+        assert_eq!(
+            RoundTripReport::default().to_string(),
+            "0 revisions round-trip"
+        );
+    }
+}
