@@ -282,6 +282,32 @@ async fn an_up_that_fails_again_after_its_down_is_caught() {
 }
 
 #[tokio::test]
+async fn an_up_that_builds_another_schema_the_second_time_is_caught() {
+    // The down keeps the row the up inserted, and the up creates a table only when it finds
+    // one: the schema after the downgrade is right, the second upgrade's is not.
+    let (_db, client) = fresh_db().await;
+    let migrator = Migrator::new(set(&[
+        migration("a1", "", "runs", "CREATE TABLE runs (at timestamptz DEFAULT now());", "DROP TABLE runs;"),
+        migration(
+            "b2",
+            "a1",
+            "count runs",
+            "DO $$ BEGIN IF EXISTS (SELECT FROM runs) THEN CREATE TABLE rerun (); END IF; END $$; INSERT INTO runs DEFAULT VALUES;",
+            "DROP TABLE IF EXISTS rerun;",
+        ),
+    ]));
+    let error = assert_round_trip(&migrator, &client).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "revision b2 (migrations/b2_count_runs.sql, \"count runs\") does not round-trip: upgraded \
+         again after its downgrade, it gives another schema than its first upgrade:\n  \
+         + table public.rerun\n\
+         (+ is only after the second upgrade, - only after the first, ~ differs: first -> \
+         second); its downgrade leaves something behind that the upgrade depends on, such as rows"
+    );
+}
+
+#[tokio::test]
 async fn an_irreversible_revision_is_reported_and_the_walk_goes_on() {
     let (_db, client) = fresh_db().await;
     let migrator = Migrator::new(set(&[

@@ -145,6 +145,22 @@ pub enum CheckError {
         /// schema before the upgrade to the schema after the downgrade).
         differences: Vec<String>,
     },
+    /// A revision whose second upgrade, after its downgrade, gives another schema than its
+    /// first: its downgrade left something (data, usually) that its upgrade depends on.
+    #[error(
+        "revision {revision} does not round-trip: upgraded again after its downgrade, it gives \
+         another schema than its first upgrade:\n{}\n(+ is only after the second upgrade, - \
+         only after the first, ~ differs: first -> second); its downgrade leaves something \
+         behind that the upgrade depends on, such as rows",
+        indented(.differences)
+    )]
+    NotRepeatable {
+        /// The revision.
+        revision: RevisionRef,
+        /// The differences, one line each (from the schema after the first upgrade to the
+        /// schema after the second).
+        differences: Vec<String>,
+    },
     /// After `upgrade heads` then `downgrade base`, the schema differs from before.
     #[error(
         "{check}: after upgrade heads then downgrade base, the schema differs from before the \
@@ -311,7 +327,8 @@ pub fn assert_single_head(migrator: &Migrator) -> Result<(), CheckError> {
 
 /// The stairway: for every revision not yet applied, in the order `upgrade heads` applies
 /// them, upgrade that one revision, take a schema snapshot, downgrade that one revision,
-/// compare the schema with the snapshot taken before its upgrade, and upgrade it again.
+/// compare the schema with the snapshot taken before its upgrade, upgrade it again and
+/// compare with the snapshot of its first upgrade.
 ///
 /// The snapshots cover every schema but PostgreSQL's own, without pelican's history tables
 /// (see [`assert_round_trip_with`] to choose the schemas). On a fresh database, every
@@ -323,7 +340,8 @@ pub fn assert_single_head(migrator: &Migrator) -> Result<(), CheckError> {
 /// `irreversible` are upgraded and listed in the report, not downgraded, and the walk goes on.
 ///
 /// Fails with [`CheckError::NotReversible`] (the revision and the schema differences) when a
-/// downgrade does not restore the schema, and with [`CheckError::StepFailed`] (the revision
+/// downgrade does not restore the schema, with [`CheckError::NotRepeatable`] when the second
+/// upgrade gives another schema than the first, and with [`CheckError::StepFailed`] (the revision
 /// and the SQL error) when an upgrade or downgrade fails. It stops at the first failure,
 /// leaving the database where it stopped. Data is not compared, only the schema.
 pub async fn assert_round_trip(
@@ -413,10 +431,16 @@ pub async fn assert_round_trip_with(
         )
         .await?;
         applied.push(id.clone());
+        let again = take_snapshot(check, db, snapshots).await?;
+        let diff = after_upgrade.diff(&again);
+        if !diff.is_empty() {
+            return Err(CheckError::NotRepeatable {
+                revision,
+                differences: diff.lines(),
+            });
+        }
         report.round_tripped.push(id.clone());
-        // Upgrading again ran the same SQL on the same schema: the snapshot after the first
-        // upgrade stands for it.
-        before = after_upgrade;
+        before = again;
     }
     report.elapsed = started.elapsed();
     Ok(report)
