@@ -801,6 +801,380 @@ $$",
         .await;
 }
 
+/// Whether `extension` can be installed at both versions, and so updated from one to the
+/// other.
+async fn has_versions(client: &Client, extension: &str, versions: [&str; 2]) -> bool {
+    let count: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_available_extension_versions
+             WHERE name = $1 AND version = ANY ($2)",
+            &[&extension, &&versions[..]],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    count == 2
+}
+
+/// What the test above leaves out: removals, additions and the attributes it does not
+/// change, and a direct change of each kind's comment (a comment is an object's attribute
+/// like any other, and the one most easily forgotten by a down migration).
+#[tokio::test]
+async fn removals_additions_and_every_comment_show_in_the_diff() {
+    let (_db, client) = fresh_db().await;
+    load_fixture(&client, FIXTURE).await;
+    let trigram_updates = has_versions(&client, "pg_trgm", ["1.3", "1.4"]).await;
+    let mut steps = Steps::new(client).await;
+
+    // Schemas.
+    steps
+        .check("CREATE SCHEMA reports", &["+ schema reports"])
+        .await;
+    steps
+        .check("DROP SCHEMA reports", &["- schema reports"])
+        .await;
+
+    // Extensions: plpgsql is always installed.
+    steps
+        .check(
+            "COMMENT ON EXTENSION plpgsql IS 'procedures'",
+            &["~ extension plpgsql: comment 'PL/pgSQL procedural language' -> 'procedures'"],
+        )
+        .await;
+    if trigram_updates {
+        steps
+            .check(
+                "CREATE EXTENSION pg_trgm VERSION '1.3'",
+                &["+ extension pg_trgm version 1.3, schema public"],
+            )
+            .await;
+        steps
+            .check(
+                "ALTER EXTENSION pg_trgm UPDATE TO '1.4'",
+                &["~ extension pg_trgm: version 1.3 -> 1.4"],
+            )
+            .await;
+        steps
+            .check(
+                "DROP EXTENSION pg_trgm",
+                &["- extension pg_trgm version 1.4, schema public"],
+            )
+            .await;
+    } else {
+        println!(
+            "note: pg_trgm 1.3 and 1.4 are not both available; extension versions not checked"
+        );
+    }
+
+    // Enums.
+    steps
+        .check(
+            "ALTER TYPE app.task_state RENAME VALUE 'doing' TO 'busy'",
+            &["~ enum app.task_state: labels 'todo', 'doing', 'done' -> 'todo', 'busy', 'done'"],
+        )
+        .await;
+    steps
+        .check(
+            "COMMENT ON TYPE app.task_state IS 'progress'",
+            &["~ enum app.task_state: comment 'where a task stands' -> 'progress'"],
+        )
+        .await;
+    steps
+        .check(
+            "CREATE TYPE app.mood AS ENUM ('ok')",
+            &["+ enum app.mood ('ok')"],
+        )
+        .await;
+    steps
+        .check("DROP TYPE app.mood", &["- enum app.mood ('ok')"])
+        .await;
+
+    // Domains.
+    steps
+        .check(
+            "ALTER DOMAIN app.priority DROP NOT NULL",
+            &["~ domain app.priority: nullability not null -> null"],
+        )
+        .await;
+    steps
+        .check(
+            "ALTER DOMAIN app.priority DROP CONSTRAINT priority_range",
+            &["~ domain app.priority: constraint priority_range CHECK (VALUE >= 0 AND VALUE <= 9) -> none"],
+        )
+        .await;
+    steps
+        .check(
+            "COMMENT ON DOMAIN app.priority IS 'urgency'",
+            &["~ domain app.priority: comment '0 (low) to 9 (urgent)' -> 'urgency'"],
+        )
+        .await;
+    steps
+        .check(
+            "CREATE DOMAIN app.code AS text COLLATE \"C\"",
+            &["+ domain app.code text collate \"C\""],
+        )
+        .await;
+    steps
+        .check(
+            "DROP DOMAIN app.code; CREATE DOMAIN app.code AS varchar(8)",
+            &[
+                "~ domain app.code: type text -> character varying(8)",
+                "~ domain app.code: collation \"C\" -> none",
+            ],
+        )
+        .await;
+    steps
+        .check(
+            "DROP DOMAIN app.code",
+            &["- domain app.code character varying(8)"],
+        )
+        .await;
+
+    // Sequences: every option, the type, the owner, the comment, removal.
+    steps
+        .check(
+            "ALTER SEQUENCE app.ticket_seq AS integer MINVALUE 5 MAXVALUE 100000 START 5 CACHE 20",
+            &[
+                "~ sequence app.ticket_seq: type bigint -> integer",
+                "~ sequence app.ticket_seq: start 1000 -> 5",
+                "~ sequence app.ticket_seq: minvalue 1 -> 5",
+                "~ sequence app.ticket_seq: maxvalue 9223372036854775807 -> 100000",
+                "~ sequence app.ticket_seq: cache 1 -> 20",
+            ],
+        )
+        .await;
+    steps
+        .check(
+            "ALTER SEQUENCE app.ticket_seq OWNED BY app.tasks.ticket",
+            &["~ sequence app.ticket_seq: owned by none -> app.tasks.ticket"],
+        )
+        .await;
+    steps
+        .check(
+            "COMMENT ON SEQUENCE app.ticket_seq IS 'tickets'",
+            &["~ sequence app.ticket_seq: comment 'ticket numbers' -> 'tickets'"],
+        )
+        .await;
+    steps
+        .check(
+            "DROP SEQUENCE app.ticket_seq CASCADE",
+            &[
+                "- sequence app.ticket_seq integer",
+                "~ column app.tasks.ticket: default nextval('app.ticket_seq'::regclass) -> none",
+            ],
+        )
+        .await;
+
+    // Tables: inheritance, options reset, persistence back to logged.
+    steps
+        .check(
+            "CREATE TABLE app.base_log (at timestamptz); CREATE TABLE app.audit (who text)",
+            &["+ table app.audit", "+ table app.base_log"],
+        )
+        .await;
+    steps
+        .check(
+            "ALTER TABLE app.audit ADD COLUMN at timestamptz, INHERIT app.base_log",
+            &[
+                "~ table app.audit: parents none -> app.base_log",
+                "+ column app.audit.at timestamp with time zone",
+            ],
+        )
+        .await;
+    steps
+        .check(
+            "ALTER TABLE app.notes RESET (fillfactor)",
+            &["~ table app.notes: options fillfactor=70 -> none"],
+        )
+        .await;
+    steps
+        .check(
+            "ALTER TABLE app.scratch SET LOGGED",
+            &["~ table app.scratch: persistence unlogged -> logged"],
+        )
+        .await;
+
+    // Columns: identity added and dropped, default and not null dropped, a generated column
+    // added.
+    steps
+        .check(
+            "CREATE TABLE app.counters (id bigint NOT NULL, n int)",
+            &["+ table app.counters"],
+        )
+        .await;
+    steps
+        .check(
+            "ALTER TABLE app.counters ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY",
+            &["~ column app.counters.id: identity none -> generated by default as identity"],
+        )
+        .await;
+    steps
+        .check(
+            "ALTER TABLE app.counters ALTER COLUMN id DROP IDENTITY",
+            &["~ column app.counters.id: identity generated by default as identity -> none"],
+        )
+        .await;
+    steps
+        .check(
+            "ALTER TABLE app.tasks ALTER COLUMN title DROP DEFAULT",
+            &["~ column app.tasks.title: default ''::text -> none"],
+        )
+        .await;
+    steps
+        .check(
+            "ALTER TABLE app.tasks ALTER COLUMN updated_at DROP NOT NULL",
+            &["~ column app.tasks.updated_at: nullability not null -> null"],
+        )
+        .await;
+    steps
+        .check(
+            "ALTER TABLE app.counters ADD COLUMN twice int GENERATED ALWAYS AS (n * 2) STORED",
+            &["+ column app.counters.twice integer generated always as (n * 2) stored"],
+        )
+        .await;
+
+    // Constraints: each kind added, a comment, a unique constraint removed.
+    steps
+        .check(
+            "ALTER TABLE app.counters ADD PRIMARY KEY (id)",
+            &["+ constraint app.counters.counters_pkey PRIMARY KEY (id)"],
+        )
+        .await;
+    steps
+        .check(
+            "ALTER TABLE app.counters ADD CONSTRAINT counters_n_check CHECK (n > 0)",
+            &["+ constraint app.counters.counters_n_check CHECK (n > 0)"],
+        )
+        .await;
+    steps
+        .check(
+            "ALTER TABLE app.counters ADD COLUMN owner_id bigint REFERENCES app.users (id)",
+            &[
+                "+ column app.counters.owner_id bigint",
+                "+ constraint app.counters.counters_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES app.users(id)",
+            ],
+        )
+        .await;
+    steps
+        .check(
+            "ALTER TABLE app.counters ADD COLUMN span int4range,
+                 ADD CONSTRAINT counters_span_excl EXCLUDE USING gist (span WITH &&)",
+            &[
+                "+ column app.counters.span int4range",
+                "+ constraint app.counters.counters_span_excl EXCLUDE USING gist (span WITH &&)",
+            ],
+        )
+        .await;
+    steps
+        .check(
+            "COMMENT ON CONSTRAINT users_email_key ON app.users IS 'one account per address'",
+            &["~ constraint app.users.users_email_key: comment none -> 'one account per address'"],
+        )
+        .await;
+    steps
+        .check(
+            "ALTER TABLE app.users DROP CONSTRAINT users_email_key",
+            &["- constraint app.users.users_email_key UNIQUE (email)"],
+        )
+        .await;
+
+    // Indexes: a comment, a partial index added.
+    steps
+        .check(
+            "COMMENT ON INDEX app.tasks_title_lower_idx IS 'by title'",
+            &["~ index app.tasks_title_lower_idx: comment none -> 'by title'"],
+        )
+        .await;
+    steps
+        .check(
+            "CREATE INDEX counters_big_idx ON app.counters (n) WHERE n > 100",
+            &["+ index app.counters_big_idx CREATE INDEX counters_big_idx ON app.counters USING btree (n) WHERE n > 100"],
+        )
+        .await;
+
+    // Views and materialized views: comments, options, addition and removal.
+    steps
+        .check(
+            "COMMENT ON VIEW app.open_tasks IS 'to do'",
+            &["~ view app.open_tasks: comment 'tasks not done' -> 'to do'"],
+        )
+        .await;
+    steps
+        .check(
+            "ALTER VIEW app.open_tasks SET (security_barrier = true)",
+            &["~ view app.open_tasks: options none -> security_barrier=true"],
+        )
+        .await;
+    steps
+        .check("DROP VIEW app.open_tasks", &["- view app.open_tasks"])
+        .await;
+    steps
+        .check(
+            "COMMENT ON MATERIALIZED VIEW app.task_counts IS 'per state'",
+            &["~ materialized view app.task_counts: comment 'tasks per state' -> 'per state'"],
+        )
+        .await;
+    steps
+        .check(
+            "CREATE MATERIALIZED VIEW app.user_count AS SELECT count(*) AS n FROM app.users",
+            &["+ materialized view app.user_count"],
+        )
+        .await;
+    steps
+        .check(
+            "DROP MATERIALIZED VIEW app.user_count",
+            &["- materialized view app.user_count"],
+        )
+        .await;
+
+    // Functions: a comment, a function removed, an aggregate added.
+    steps
+        .check(
+            "COMMENT ON FUNCTION app.touch() IS 'stamps updated_at'",
+            &["~ function app.touch(): comment 'sets updated_at' -> 'stamps updated_at'"],
+        )
+        .await;
+    steps
+        .check(
+            "DROP FUNCTION app.count_in(app.task_state)",
+            &["- function app.count_in(state app.task_state)"],
+        )
+        .await;
+    steps
+        .check(
+            "CREATE AGGREGATE app.total(int) (SFUNC = int4pl, STYPE = int)",
+            &["+ aggregate app.total(integer)"],
+        )
+        .await;
+
+    // Triggers: a comment, one added, its firing, one removed.
+    steps
+        .check(
+            "COMMENT ON TRIGGER tasks_touch ON app.tasks IS 'stamps'",
+            &["~ trigger app.tasks.tasks_touch: comment 'keeps updated_at current' -> 'stamps'"],
+        )
+        .await;
+    steps
+        .check(
+            "CREATE TRIGGER counters_touch BEFORE INSERT ON app.counters
+                 FOR EACH ROW EXECUTE FUNCTION app.touch()",
+            &["+ trigger app.counters.counters_touch CREATE TRIGGER counters_touch BEFORE INSERT ON app.counters FOR EACH ROW EXECUTE FUNCTION app.touch()"],
+        )
+        .await;
+    steps
+        .check(
+            "ALTER TABLE app.counters ENABLE ALWAYS TRIGGER counters_touch",
+            &["~ trigger app.counters.counters_touch: firing enabled -> enabled always"],
+        )
+        .await;
+    steps
+        .check(
+            "DROP TRIGGER tasks_touch ON app.tasks",
+            &["- trigger app.tasks.tasks_touch CREATE TRIGGER tasks_touch BEFORE UPDATE ON app.tasks FOR EACH ROW EXECUTE FUNCTION app.touch()"],
+        )
+        .await;
+}
+
 #[tokio::test]
 async fn the_history_tables_are_left_out_unless_asked_for() {
     let (_db, client) = fresh_db().await;
