@@ -802,3 +802,8 @@ mod tests {
         );
     }
 }
+
+/// The examples of `docs/testing.md`, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/testing.md")]
+pub struct TestingGuide;
