@@ -136,7 +136,7 @@ pub enum CheckError {
     #[error(
         "revision {revision} does not round-trip: after upgrade then downgrade, the schema \
          differs from before the upgrade:\n{}\n{DIFF_LEGEND}",
-        indented(.differences)
+        lines(.differences)
     )]
     NotReversible {
         /// The revision.
@@ -152,7 +152,7 @@ pub enum CheckError {
          another schema than its first upgrade:\n{}\n(+ is only after the second upgrade, - \
          only after the first, ~ differs: first -> second); its downgrade leaves something \
          behind that the upgrade depends on, such as rows",
-        indented(.differences)
+        lines(.differences)
     )]
     NotRepeatable {
         /// The revision.
@@ -165,7 +165,7 @@ pub enum CheckError {
     #[error(
         "{check}: after upgrade heads then downgrade base, the schema differs from before the \
          upgrade:\n{}\n{DIFF_LEGEND}; assert_round_trip names the revision responsible",
-        indented(.differences)
+        lines(.differences)
     )]
     Leftovers {
         /// The check that failed.
@@ -258,10 +258,6 @@ fn lines<T: fmt::Display>(items: &[T]) -> String {
         .map(|item| format!("  {item}"))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-fn indented(differences: &[String]) -> String {
-    lines(differences)
 }
 
 fn section(title: &str, items: &[String]) -> String {
@@ -712,6 +708,15 @@ mod tests {
         SetEntry::new(revision, format!("migrations/{id}.sql"), body)
     }
 
+    fn depending(id: &str, parents: &[&str], depends_on: &[&str]) -> SetEntry {
+        let plain = entry(id, parents);
+        let revision = plain
+            .revision()
+            .clone()
+            .with_depends_on(depends_on.iter().map(|d| d.to_string()).collect());
+        SetEntry::new(revision, plain.file_name(), plain.body().clone())
+    }
+
     fn migrator(entries: Vec<SetEntry>) -> Migrator {
         Migrator::new(MigrationSet::new(entries).unwrap())
     }
@@ -730,7 +735,7 @@ mod tests {
     }
 
     /// Walking every revision in topological order, each step finds a target that removes
-    /// that revision alone, on branches, merges and several bases.
+    /// that revision alone, on branches, merges, several bases and `depends-on`.
     #[test]
     fn every_revision_of_a_dag_has_a_single_step_downgrade() {
         let dag = migrator(vec![
@@ -741,6 +746,8 @@ mod tests {
             entry("m", &["a2", "b1"]),
             entry("other", &[]),
             entry("after", &["m", "other"]),
+            depending("side", &[], &["a1"]),
+            depending("side2", &["side"], &["other"]),
         ]);
         let graph = dag.migrations().graph();
         let mut applied = Vec::new();
@@ -754,7 +761,7 @@ mod tests {
             assert_eq!(plan.revisions().collect::<Vec<_>>(), [id], "{target}");
             applied.push(id.clone());
         }
-        assert_eq!(applied.len(), 7);
+        assert_eq!(applied.len(), 9);
     }
 
     #[test]
