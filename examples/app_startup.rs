@@ -16,6 +16,15 @@ use std::process::ExitCode;
 use pelican::testing::TestServer;
 use pelican::{EmbeddedMigrations, Migrator, Progress};
 
+/// `println!` that doesn't panic when stdout is gone (`... | head -3`): the output is only
+/// lost, the migration still runs.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 /// The application's migrations, compiled into the binary (here, the quickstart's).
 static MIGRATIONS: EmbeddedMigrations =
     pelican::embed_migrations!("examples/quickstart/migrations");
@@ -30,12 +39,15 @@ fn main() -> ExitCode {
     let server = match TestServer::start() {
         Ok(server) => server,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!(
+                "error: {error}\nSet DATABASE_URL to a database you may write to, or install \
+                 PostgreSQL's server programs for a throwaway one."
+            );
             return ExitCode::FAILURE;
         }
     };
     if server.is_throwaway() {
-        println!("DATABASE_URL is not set: using a throwaway PostgreSQL server.");
+        say!("DATABASE_URL is not set: using a throwaway PostgreSQL server.");
     }
     let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
     match runtime.block_on(start_replicas(server.connection_string())) {
@@ -79,14 +91,14 @@ async fn start_replica(replica: usize, database_url: String) -> Result<(), BoxEr
         } = event
         {
             let ms = duration.as_secs_f64() * 1000.0;
-            println!("replica {replica}: [{position}/{total}] applied {revision} in {ms:.1} ms");
+            say!("replica {replica}: [{position}/{total}] applied {revision} in {ms:.1} ms");
         }
     });
     let report = migrator.migrate_to_head(&pool).await?;
     if report.is_empty() {
-        println!("replica {replica}: the database is at head, nothing to do");
+        say!("replica {replica}: the database is at head, nothing to do");
     } else {
-        println!(
+        say!(
             "replica {replica}: applied {} migrations in {} ms",
             report.steps.len(),
             report.elapsed.as_millis()
@@ -99,7 +111,7 @@ async fn start_replica(replica: usize, database_url: String) -> Result<(), BoxEr
         .query_one("SELECT count(*) FROM tasks", &[])
         .await?
         .get(0);
-    println!("replica {replica}: serving; {tasks} tasks in the database");
+    say!("replica {replica}: serving; {tasks} tasks in the database");
     Ok(())
 }
 

@@ -17,6 +17,23 @@ use pelican::diagram::{self, Marks};
 use pelican::testing::TestServer;
 use pelican::{EmbeddedMigrations, Migrator};
 
+/// `println!` that doesn't panic when stdout is gone (`... | head -3`): the output is only
+/// lost, the migration still runs.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `print!` that doesn't panic when stdout is gone.
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 /// Every migration of the directory, read when this program compiles.
 static MIGRATIONS: EmbeddedMigrations =
     pelican::embed_migrations!("examples/quickstart/migrations");
@@ -36,14 +53,20 @@ fn quickstart() -> Result<(), Box<dyn Error>> {
     // when it is unset, a throwaway PostgreSQL server of our own, deleted when this
     // program ends. A real application connects to its own database (see
     // examples/app_startup.rs).
-    let server = TestServer::start()?;
+    let server = TestServer::start().map_err(|error| {
+        format!(
+            "{error}\nThe quickstart needs a database: set DATABASE_URL to one you may write \
+             to, or install PostgreSQL's server programs (13 or newer; Debian and Ubuntu: \
+             apt-get install postgresql) for a throwaway one."
+        )
+    })?;
     if server.is_throwaway() {
-        println!(
+        say!(
             "DATABASE_URL is not set, so this runs on a throwaway PostgreSQL server, deleted \
              when the program ends."
         );
     } else {
-        println!(
+        say!(
             "Migrating the database DATABASE_URL names: {}.",
             describe(&server)
         );
@@ -72,9 +95,9 @@ async fn migrate_and_draw(server: &TestServer) -> Result<(), Box<dyn Error>> {
     let report = migrator.migrate_to_head(&client).await?;
 
     if report.is_empty() {
-        println!("\nNothing to do: the database is already at head.");
+        say!("\nNothing to do: the database is already at head.");
     } else {
-        println!(
+        say!(
             "\nApplied {} migrations in {} ms:",
             report.steps.len(),
             report.elapsed.as_millis()
@@ -83,7 +106,7 @@ async fn migrate_and_draw(server: &TestServer) -> Result<(), Box<dyn Error>> {
             let message = MIGRATIONS
                 .get(step.revision.as_str())
                 .map_or("", |migration| migration.message());
-            println!("  {}  {message}", step.revision);
+            say!("  {}  {message}", step.revision);
         }
     }
 
@@ -91,22 +114,22 @@ async fn migrate_and_draw(server: &TestServer) -> Result<(), Box<dyn Error>> {
     let status = migrator.status(&client).await?;
     let graph = migrator.migrations().graph();
     let marks = Marks::from_applied(graph, &status.applied);
-    println!("\nThe revision graph ({}):\n", diagram::LEGEND);
-    print!("{}", diagram::draw_terminal(graph, &marks));
+    say!("\nThe revision graph ({}):\n", diagram::LEGEND);
+    say_raw!("{}", diagram::draw_terminal(graph, &marks));
 
     let tasks = client
         .query_one("SELECT count(*) FROM tasks", &[])
         .await?
         .get::<_, i64>(0);
-    println!("\nThe tasks table has {tasks} rows.");
+    say!("\nThe tasks table has {tasks} rows.");
     if server.is_throwaway() {
-        println!(
+        say!(
             "\nThe throwaway server goes away now. Set DATABASE_URL to keep the result, run \
              this again (nothing to do the second time) and look at it with the pelican CLI: \
              README.md, \"A 5-minute tour\"."
         );
     } else {
-        println!(
+        say!(
             "\nRun this again: nothing to do. Look at the database with the CLI:\n  \
              cargo run --features cli --bin pelican -- --dir examples/quickstart/migrations history --graph"
         );
