@@ -114,9 +114,10 @@ pub enum Error {
     /// The database records revisions that are not among the known migrations.
     #[error(
         "the database has applied revisions that this application does not know: {}\nThey \
-         probably come from a newer version of the application. Deploy that version, or allow \
-         them with Migrator::allow_unknown_applied(true) (for example while rolling back a \
-         deploy).",
+         come from a newer version of the application, or from another project that shares \
+         this history schema (give each project a schema of its own). Deploy the version that \
+         has them, or allow them with Migrator::allow_unknown_applied(true) (at a terminal: \
+         `--allow-unknown-applied`), for example while rolling back a deploy.",
         .revisions.join(", ")
     )]
     UnknownApplied {

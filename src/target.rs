@@ -199,7 +199,7 @@ pub enum TargetError {
         branch: String,
     },
     /// `head` (or an equivalent) where several heads exist.
-    #[error("'{argument}' is ambiguous: there are several heads ({}); name one of them, use <branch>@head, or 'heads' for all", join(.heads))]
+    #[error("'{argument}' is ambiguous: there are several heads ({}); name one of them, use <branch>@head, or 'heads' for all; or merge them into one (`pelican merge -m MESSAGE heads`)", join(.heads))]
     MultipleHeads {
         /// The target as written.
         argument: String,

@@ -336,7 +336,8 @@ async fn upgrade_head_with_several_heads_fails_naming_them() {
     assert_eq!(
         p.pelican(&["upgrade", "head"]).fails(1),
         "error: 'head' is ambiguous: there are several heads (a1, b1); name one of them, use \
-         <branch>@head, or 'heads' for all\n"
+         <branch>@head, or 'heads' for all; or merge them into one (`pelican merge -m MESSAGE \
+         heads`)\n"
     );
     assert!(history(&p.client().await, "public").await.is_empty());
     p.pelican(&["upgrade", "heads"]).ok();

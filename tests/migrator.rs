@@ -416,7 +416,7 @@ async fn head_with_several_heads_is_an_error_and_heads_runs_them_all() {
     let err = migrator.migrate_to_head(&client).await.unwrap_err();
     assert_eq!(
         err.to_string(),
-        "'head' is ambiguous: there are several heads (a, b); name one of them, use <branch>@head, or 'heads' for all"
+        "'head' is ambiguous: there are several heads (a, b); name one of them, use <branch>@head, or 'heads' for all; or merge them into one (`pelican merge -m MESSAGE heads`)"
     );
     assert!(
         history(&client, "public").await.is_empty(),

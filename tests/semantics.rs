@@ -55,7 +55,7 @@ fn downgrade_to_a_revision_above_the_current_state_is_an_error() {
 #[test]
 fn head_with_two_heads_is_an_error_naming_them() {
     let g = two_heads();
-    let expected = "'head' is ambiguous: there are several heads (a2, b1); name one of them, use <branch>@head, or 'heads' for all";
+    let expected = "'head' is ambiguous: there are several heads (a2, b1); name one of them, use <branch>@head, or 'heads' for all; or merge them into one (`pelican merge -m MESSAGE heads`)";
     assert_eq!(up(&g, &[], "head"), Err(expected.into()));
     assert_eq!(
         down(&g, &["root", "a1", "a2", "b1"], "head"),
@@ -196,7 +196,7 @@ fn effective_heads_ignore_heads_consumed_by_depends_on() {
     assert_eq!(g.effective_heads(), ["f"]);
     assert_eq!(
         up(&g, &[], "head"),
-        Err("'head' is ambiguous: there are several heads (f, x); name one of them, use <branch>@head, or 'heads' for all".into())
+        Err("'head' is ambiguous: there are several heads (f, x); name one of them, use <branch>@head, or 'heads' for all; or merge them into one (`pelican merge -m MESSAGE heads`)".into())
     );
     assert_eq!(up(&g, &[], "heads"), ids(&["a", "x", "f"]));
 }
