@@ -43,6 +43,15 @@ mod cluster;
 pub(crate) mod conninfo;
 mod database;
 mod error;
+mod teardown;
+mod temp_database;
+mod temp_janitor;
+mod temp_names;
+mod temp_schema;
+mod temp_setup;
+mod temp_template;
+#[doc(hidden)]
+pub mod temp_test;
 mod template;
 mod watchdog;
 
@@ -54,6 +63,11 @@ use tokio_postgres::{Client, Config};
 
 pub use database::{TestDatabase, DATABASE_PREFIX};
 pub use error::TestingError;
+pub use temp_database::TempDatabase;
+pub use temp_janitor::{sweep_leftovers, Swept, LEFTOVER_AGE};
+pub use temp_names::{TEMPLATE_PREFIX, TEMP_PREFIX};
+pub use temp_schema::TempSchema;
+pub use temp_setup::{TempSetup, Throwaway, DEFAULT_TARGET};
 
 use cluster::Cluster;
 
