@@ -229,13 +229,18 @@ pub(crate) async fn drop_template(client: &Client, name: &str) -> Result<(), Str
     if !exists {
         return Ok(());
     }
-    client
-        .batch_execute(&format!(
-            "ALTER DATABASE \"{name}\" WITH IS_TEMPLATE false; \
-             DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-        ))
-        .await
-        .map_err(|error| describe_postgres_error(&error))
+    // Two queries: one query of several statements is a transaction, and DROP DATABASE
+    // refuses to run in one.
+    for statement in [
+        format!("ALTER DATABASE \"{name}\" WITH IS_TEMPLATE false"),
+        format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+    ] {
+        client
+            .batch_execute(&statement)
+            .await
+            .map_err(|error| describe_postgres_error(&error))?;
+    }
+    Ok(())
 }
 
 /// Ends the sessions connected to `name` and waits (at most 2 s) until they are gone.
