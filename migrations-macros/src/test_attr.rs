@@ -78,12 +78,14 @@ impl Parse for Options {
                         .map_err(|error| syn::Error::new(error.span(), "expected the fixture files as string literals, such as fixtures(\"tests/fixtures/users.sql\")"))?;
                     options.fixtures.extend(files);
                 }
-                other => return Err(syn::Error::new(
-                    name.span(),
-                    format!(
+                other => {
+                    return Err(syn::Error::new(
+                        name.span(),
+                        format!(
                         "unknown option `{other}` of #[pelican::test]; the options are {OPTIONS}"
                     ),
-                )),
+                    ))
+                }
             }
             if !input.is_empty() {
                 input.parse::<Token![,]>()?;

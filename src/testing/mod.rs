@@ -49,6 +49,7 @@ mod temp_janitor;
 mod temp_names;
 mod temp_schema;
 mod temp_setup;
+mod temp_spare;
 mod temp_template;
 #[doc(hidden)]
 pub mod temp_test;

@@ -10,7 +10,7 @@ use super::database::connect;
 use super::error::describe_postgres_error;
 use super::temp_names::unique_temp_name;
 use super::temp_setup::ServerRef;
-use super::{temp_janitor, temp_template, TempSetup, TestDatabase, TestingError};
+use super::{temp_janitor, temp_spare, temp_template, TempSetup, TestDatabase, TestingError};
 use crate::{MigrationSet, Migrator};
 
 /// How long a clone waits for sessions to leave the template before giving up.
@@ -61,48 +61,12 @@ impl TempDatabase {
     pub(crate) async fn create(setup: &TempSetup) -> Result<TempDatabase, TestingError> {
         let server = setup.resolve_server()?;
         temp_janitor::sweep_once(&server).await;
-        let admin = connect(&server.config, &server.shown).await?;
-        let mut template = temp_template::ensure(&server, setup).await?;
-        let name = unique_temp_name();
-        let started = Instant::now();
-        let mut rebuilt = false;
-        loop {
-            let created = admin
-                .batch_execute(&format!(
-                    "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"{}",
-                    server.create_options()
-                ))
-                .await;
-            let Err(error) = created else { break };
-            match error.code() {
-                // Someone is still connected to the template (its builder, leaving).
-                Some(&SqlState::OBJECT_IN_USE) if started.elapsed() < CLONE_WAIT => {
-                    temp_template::end_sessions(&admin, &template).await;
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                }
-                // The janitor of another run dropped the template: build it again, once.
-                Some(&SqlState::UNDEFINED_DATABASE) if !rebuilt => {
-                    rebuilt = true;
-                    temp_template::forget(&server, &template);
-                    template = temp_template::ensure(&server, setup).await?;
-                }
-                _ => {
-                    let mut reason = describe_postgres_error(&error);
-                    if error.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) {
-                        reason.push_str(
-                            "; a TempDatabase is a database of its own, so the role needs the \
-                             CREATEDB privilege (ALTER ROLE <role> CREATEDB), or use a TempSchema",
-                        );
-                    }
-                    return Err(TestingError::Statement {
-                        action: format!("create database {name} from template {template}"),
-                        target: server.shown.clone(),
-                        reason,
-                    });
-                }
-            }
-        }
-        drop(admin);
+        let template = temp_template::ensure(&server, setup).await?;
+        let (name, template) = match temp_spare::take(&server, &template) {
+            Some(spare) => spare,
+            None => clone_template(&server, setup, template).await?,
+        };
+        temp_spare::prepare(&server, setup, &template);
         let database = TempDatabase {
             database: TestDatabase::adopt(
                 name,
@@ -113,10 +77,12 @@ impl TempDatabase {
             template,
             setup: setup.clone(),
         };
-        let client = database.connect().await?;
-        setup
-            .run_fixtures(&client, &database.place(&server))
-            .await?;
+        if setup.has_fixtures() {
+            let client = database.connect().await?;
+            setup
+                .run_fixtures(&client, &database.place(&server))
+                .await?;
+        }
         Ok(database)
     }
 
@@ -179,5 +145,56 @@ impl fmt::Debug for TempDatabase {
             .field("database", &self.database)
             .field("template", &self.template)
             .finish()
+    }
+}
+
+/// Creates a database from the template: `(database, template)`. Waits for sessions still
+/// leaving the template, and builds the template again if another run's janitor dropped it.
+pub(crate) async fn clone_template(
+    server: &ServerRef,
+    setup: &TempSetup,
+    mut template: String,
+) -> Result<(String, String), TestingError> {
+    let admin = connect(&server.config, &server.shown).await?;
+    let name = unique_temp_name();
+    let started = Instant::now();
+    let mut rebuilt = false;
+    loop {
+        let created = admin
+            .batch_execute(&format!(
+                "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"{}",
+                server.create_options()
+            ))
+            .await;
+        let Err(error) = created else {
+            return Ok((name, template));
+        };
+        match error.code() {
+            // Someone is still connected to the template (its builder, leaving).
+            Some(&SqlState::OBJECT_IN_USE) if started.elapsed() < CLONE_WAIT => {
+                temp_template::end_sessions(&admin, &template).await;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            // The janitor of another run dropped the template: build it again, once.
+            Some(&SqlState::UNDEFINED_DATABASE) if !rebuilt => {
+                rebuilt = true;
+                temp_template::forget(server, &template);
+                template = temp_template::ensure(server, setup).await?;
+            }
+            _ => {
+                let mut reason = describe_postgres_error(&error);
+                if error.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) {
+                    reason.push_str(
+                        "; a TempDatabase is a database of its own, so the role needs the \
+                         CREATEDB privilege (ALTER ROLE <role> CREATEDB), or use a TempSchema",
+                    );
+                }
+                return Err(TestingError::Statement {
+                    action: format!("create database {name} from template {template}"),
+                    target: server.shown.clone(),
+                    reason,
+                });
+            }
+        }
     }
 }

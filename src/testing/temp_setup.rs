@@ -163,6 +163,10 @@ impl TempSetup {
             })
     }
 
+    pub(crate) fn has_fixtures(&self) -> bool {
+        !self.fixtures.is_empty()
+    }
+
     /// Runs the fixtures, in order, through `client`.
     pub(crate) async fn run_fixtures(
         &self,
@@ -215,6 +219,8 @@ pub(crate) struct ServerRef {
     pub(crate) shown: String,
     /// Whether `CREATE DATABASE` should copy files (see `TestServer::create_database`).
     pub(crate) file_copy: bool,
+    /// Whether the harness started the server (and so nothing on it outlives the process).
+    pub(crate) throwaway: bool,
 }
 
 impl ServerRef {
@@ -227,6 +233,7 @@ impl ServerRef {
                 .cluster
                 .as_ref()
                 .is_some_and(|cluster| cluster.major_version() >= 15),
+            throwaway: server.cluster.is_some(),
         }
     }
 
