@@ -96,9 +96,13 @@ impl Parse for Options {
 }
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
-    match expand_checked(attr, item) {
+    match expand_checked(attr, item.clone()) {
         Ok(tokens) => tokens,
-        Err(error) => error.to_compile_error(),
+        // The function stays, so that the error is the only one (no "unused import").
+        Err(error) => {
+            let error = error.to_compile_error();
+            quote!(#error #[allow(dead_code)] #item)
+        }
     }
 }
 
@@ -149,7 +153,18 @@ fn expand_checked(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStre
     let visibility = &function.vis;
     let body = &function.block;
     let run = quote_spanned!(argument_type.span()=> ::pelican::__private::run_test::<#argument_type, _, _>);
+    // Outside test builds the test function is compiled out, and with it the call that
+    // needs `Throwaway`: this says the same then (`cargo check`, and trybuild's cases).
+    let check = quote_spanned! {argument_type.span()=>
+        #[cfg(not(test))]
+        const _: fn() = || {
+            fn takes_a_throwaway<T: ::pelican::testing::Throwaway>() {}
+            takes_a_throwaway::<#argument_type>();
+        };
+    };
     Ok(quote! {
+        #check
+
         #[::core::prelude::v1::test]
         #(#attributes)*
         #visibility fn #name() #output {
