@@ -18,11 +18,14 @@ use super::{TempSetup, TestingError};
 
 type Made = Result<(String, String), TestingError>;
 
+/// Spare copies by server (connection string) and template.
+type Spares = HashMap<(String, String), JoinHandle<Made>>;
+
 /// Set to `0` to make every copy when it is asked for.
 pub(crate) const SPARE_VAR: &str = "PELICAN_TEST_SPARE";
 
 /// The copy being made for each server and template.
-static SPARES: Mutex<Option<HashMap<(String, String), JoinHandle<Made>>>> = Mutex::new(None);
+static SPARES: Mutex<Option<Spares>> = Mutex::new(None);
 
 /// The spare copy of `template`, if one was started: `(database, template)`, once it is made.
 pub(crate) fn take(server: &ServerRef, template: &str) -> Option<(String, String)> {
@@ -69,7 +72,7 @@ pub(crate) fn prepare(server: &ServerRef, setup: &TempSetup, template: &str) {
     });
 }
 
-fn spares<T>(f: impl FnOnce(&mut HashMap<(String, String), JoinHandle<Made>>) -> T) -> T {
+fn spares<T>(f: impl FnOnce(&mut Spares) -> T) -> T {
     let mut guard = SPARES
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
