@@ -314,6 +314,76 @@ async fn a_changed_set_or_target_gets_a_template_of_its_own() -> TestResult {
     Ok(())
 }
 
+/// Four tests ask for the template of a set nobody has built yet, at the same moment: the
+/// build lock makes one build it, and all four get copies of that one (their history rows
+/// carry the same timestamps). Test processes meet the same lock, on the server.
+#[test]
+fn a_new_template_is_built_once_by_tests_asking_at_once() {
+    let unique = format!(
+        "SELECT {} AS run",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let mut entries = MigrationSet::from(&MIGRATIONS).entries().to_vec();
+    entries.push(SetEntry::new(
+        Revision::new("t4".parse().unwrap()).with_parents(vec!["t3".parse().unwrap()]),
+        "t4_unique.sql",
+        Body::Sql {
+            up: SqlBody::new(unique, 1),
+            down: None,
+        },
+    ));
+    let set = MigrationSet::new(entries).unwrap();
+    let barrier = std::sync::Barrier::new(4);
+    let made: Vec<(String, Vec<(String, String)>)> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    barrier.wait();
+                    runtime.block_on(async {
+                        let database = TempDatabase::new(set.clone()).await.unwrap();
+                        (database.template().to_owned(), history(&database).await)
+                    })
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert_eq!(made[0].1.len(), 4);
+    for other in &made[1..] {
+        assert_eq!(other, &made[0]);
+    }
+}
+
+#[tokio::test]
+async fn a_setup_can_name_a_server_of_its_own() -> TestResult {
+    let private = TestServer::start_throwaway()?;
+    let setup = TempSetup::new(&MIGRATIONS).server(&private);
+    let schema = setup.schema().await?;
+    let database = setup.database().await?;
+    let on_private = private.connect().await?;
+    let found: i64 = on_private
+        .query_one(
+            "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname = $1) \
+                  + (SELECT count(*) FROM pg_database WHERE datname = $2)",
+            &[&schema.name(), &database.name()],
+        )
+        .await?
+        .get(0);
+    assert_eq!(found, 2, "both are on the private server");
+    assert!(
+        !database_exists(database.name()).await,
+        "not on the shared one"
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn the_janitor_removes_old_leftovers_and_keeps_fresh_ones() -> TestResult {
     let server = TestServer::shared()?;
