@@ -359,6 +359,21 @@ fn a_new_template_is_built_once_by_tests_asking_at_once() {
     for other in &made[1..] {
         assert_eq!(other, &made[0]);
     }
+    // A template of this run only: don't leave it on a DATABASE_URL server.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = admin().await;
+        let template = &made[0].0;
+        for statement in [
+            format!("ALTER DATABASE \"{template}\" IS_TEMPLATE false"),
+            format!("DROP DATABASE \"{template}\""),
+        ] {
+            client.batch_execute(&statement).await.unwrap();
+        }
+    });
 }
 
 #[tokio::test]

@@ -4,7 +4,8 @@
 //! A test that panics drops its schema or database (`Drop` runs during unwinding); one killed
 //! with `SIGKILL`, or a process that aborts, can't. On a throwaway server that doesn't matter
 //! (the server goes with the process), but a `DATABASE_URL` server keeps them: so the first
-//! throwaway schema or database a process makes on a server sweeps the server first.
+//! throwaway schema or database a process makes on a server it did not start sweeps the
+//! server first.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -38,9 +39,9 @@ pub struct Swept {
 /// Removes, from `server`, the throwaway schemas (of its own database) and databases made more
 /// than `older_than` ago, and the templates unused for that long; returns what it removed.
 ///
-/// Every process runs it once per server with [`LEFTOVER_AGE`] before its first
-/// [`TempSchema`](super::TempSchema) or [`TempDatabase`](super::TempDatabase), so you don't
-/// need to; it is public for a CI job that cleans a shared server. Objects it can't remove
+/// Every process runs it with [`LEFTOVER_AGE`] once per server it did not start, before its
+/// first [`TempSchema`](super::TempSchema) or [`TempDatabase`](super::TempDatabase), so you
+/// don't need to; it is public for a CI job that cleans a shared server. Objects it can't remove
 /// (another role's, say) are left and logged. A template being built or copied is never
 /// removed: the sweep takes the template's build lock, and dropping waits for copies to end.
 ///
@@ -60,8 +61,11 @@ pub async fn sweep_leftovers(
     sweep(&ServerRef::of(server), older_than).await
 }
 
-/// Sweeps `server` unless this process already did.
+/// Sweeps `server` unless this process already did, or started it.
 pub(crate) async fn sweep_once(server: &ServerRef) {
+    if server.throwaway {
+        return; // started by this process: nothing on it is older than the process
+    }
     static SWEPT: Mutex<Option<HashSet<String>>> = Mutex::new(None);
     let first = {
         let mut swept = SWEPT

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config};
 
 use super::database::connect;
@@ -72,10 +73,20 @@ impl TempSchema {
         admin
             .batch_execute(&format!("CREATE SCHEMA \"{name}\""))
             .await
-            .map_err(|error| TestingError::Statement {
-                action: format!("create schema {name}"),
-                target: server.shown.clone(),
-                reason: describe_postgres_error(&error),
+            .map_err(|error| {
+                let mut reason = describe_postgres_error(&error);
+                if error.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) {
+                    reason.push_str(
+                        "; a TempSchema is made in the database the connection string names, \
+                         so the role needs CREATE on it (GRANT CREATE ON DATABASE <database> \
+                         TO <role>)",
+                    );
+                }
+                TestingError::Statement {
+                    action: format!("create schema {name}"),
+                    target: server.shown.clone(),
+                    reason,
+                }
             })?;
         drop(admin);
 

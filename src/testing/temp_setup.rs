@@ -113,7 +113,7 @@ impl TempSetup {
     }
 
     /// The target migrated to.
-    pub fn target_revision(&self) -> &str {
+    pub fn migration_target(&self) -> &str {
         &self.target
     }
 

@@ -75,7 +75,7 @@ pub(crate) fn template_key(set: &MigrationSet, target: &str) -> String {
 pub(crate) fn template_name(setup: &TempSetup) -> String {
     format!(
         "{TEMPLATE_PREFIX}{}",
-        template_key(setup.migrations(), setup.target_revision())
+        template_key(setup.migrations(), setup.migration_target())
     )
 }
 
