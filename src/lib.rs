@@ -64,6 +64,15 @@ pub use migrator::{Migrator, Progress, Report, StampReport, Status, StepReport, 
 /// Embeds a migrations directory in the binary at compile time; see [`embedded`].
 #[doc(inline)]
 pub use pelican_macros::embed_migrations;
+/// Runs an async test with a migrated, throwaway schema or database; see [`testing`].
+#[doc(inline)]
+pub use pelican_macros::test;
 pub use plan::{Direction, Plan, PlanError, Planner, StampPlan, Step};
 pub use revision::{Checksum, ChecksumAlgorithm, Revision, RevisionId};
 pub use target::{Target, TargetError};
+
+/// What macro expansions refer to; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::testing::temp_test::run_test;
+}

@@ -20,7 +20,16 @@ fn broken_migration_directories_are_compile_errors() {
     let _ = fs::remove_dir_all(&copy);
     copy_dir(&fixtures, &copy).expect("copy the fixtures into trybuild's crate");
 
-    trybuild::TestCases::new().compile_fail("tests/ui/embed_*.rs");
+    // The #[pelican::test] cases embed the migrations of tests/temp.rs.
+    let temp = Path::new("tests").join("fixtures").join("temp");
+    let _ = fs::remove_dir_all(project.join(&temp));
+    copy_dir(&temp, &project.join(&temp)).expect("copy the fixtures into trybuild's crate");
+
+    let cases = trybuild::TestCases::new();
+    cases.compile_fail("tests/ui/embed_*.rs");
+    // Misused #[pelican::test]: an unknown option, a function that isn't async or has no
+    // argument, an argument that is neither a TempSchema nor a TempDatabase.
+    cases.compile_fail("tests/ui/test_*.rs");
 }
 
 /// Cargo's target directory, found the way trybuild finds it.

@@ -43,6 +43,7 @@ use revision::RevisionId;
 mod diagnostics;
 mod embed;
 mod rust_module;
+mod test_attr;
 
 use proc_macro::TokenStream;
 
@@ -71,4 +72,45 @@ use proc_macro::TokenStream;
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
     embed::expand(input.into()).into()
+}
+
+/// Runs an async test with a migrated, throwaway schema or database of its own.
+///
+/// ```ignore
+/// use pelican::testing::{TempDatabase, TempSchema};
+///
+/// static MIGRATIONS: pelican::EmbeddedMigrations = pelican::embed_migrations!();
+///
+/// #[pelican::test(migrations = MIGRATIONS)]
+/// async fn tasks_start_empty(schema: TempSchema) {
+///     let client = schema.connect().await.unwrap();
+///     // ...
+/// }
+///
+/// #[pelican::test(migrations = MIGRATIONS, target = "b2", fixtures("tests/fixtures/users.sql"))]
+/// async fn with_users(database: TempDatabase) -> Result<(), Box<dyn std::error::Error>> {
+///     // ...
+///     Ok(())
+/// }
+/// ```
+///
+/// The function is `async` and takes one argument; its type picks what it gets: a
+/// `pelican::testing::TempSchema` (a schema, migrated from scratch) or a
+/// `pelican::testing::TempDatabase` (a database copied from a template migrated once). It may
+/// return `()` or a `Result`, and carry other attributes (`#[should_panic]`, `#[ignore]`).
+///
+/// Options, all optional:
+///
+/// * `migrations = EXPR`: the migrations, an `EmbeddedMigrations` (`&EXPR` is passed to
+///   `TempSetup::new`); `migrations = "dir"` embeds that directory; without the option, the
+///   crate's `migrations` directory is embedded;
+/// * `target = "revision"`: migrate to that target instead of every head;
+/// * `fixtures("a.sql", "b.sql")`: SQL files run in order after migrating, relative to the
+///   crate's directory and read at compile time.
+///
+/// The test runs on a `current_thread` tokio runtime of its own, against the shared test
+/// server (`DATABASE_URL`, or one throwaway cluster per test binary).
+#[proc_macro_attribute]
+pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
+    test_attr::expand(attr.into(), item.into()).into()
 }

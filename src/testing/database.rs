@@ -10,6 +10,7 @@ use tokio_postgres::{Client, Config, NoTls};
 
 use super::conninfo;
 use super::error::describe_postgres_error;
+use super::teardown;
 use super::TestingError;
 
 /// Prefix of every database the harness creates, so that leftovers on a shared server (from
@@ -95,6 +96,25 @@ impl TestDatabase {
         })
     }
 
+    /// Takes charge of a database the harness created under its own name (a clone of a
+    /// template): it is dropped with the returned value, like one from [`create`](Self::create).
+    pub(crate) fn adopt(
+        name: String,
+        maintenance: &Config,
+        server_connection_string: &str,
+        server_shown: &str,
+    ) -> TestDatabase {
+        let mut config = maintenance.clone();
+        config.dbname(&name);
+        TestDatabase {
+            connection_string: conninfo::with_dbname(server_connection_string, &name),
+            name,
+            config,
+            maintenance: maintenance.clone(),
+            server_shown: server_shown.to_owned(),
+        }
+    }
+
     /// The database's name: `pelican_test_` followed by the process id, a counter and a
     /// random part.
     pub fn name(&self) -> &str {
@@ -122,21 +142,13 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        // `Drop` can't await, and blocking on the test's own runtime would panic: the drop
-        // runs on a thread of its own with a runtime of its own, and is waited for so the
-        // database is gone when `drop` returns.
         let maintenance = self.maintenance.clone();
         let name = self.name.clone();
         let shown = self.server_shown.clone();
-        let dropper = std::thread::Builder::new()
-            .name("pelican-drop-database".into())
-            .spawn(move || drop_database(&maintenance, &name, &shown));
-        let outcome = match dropper {
-            Ok(thread) => thread
-                .join()
-                .unwrap_or_else(|_| Err("the drop thread panicked".into())),
-            Err(error) => Err(format!("could not start the drop thread: {error}")),
-        };
+        let outcome =
+            teardown::run_aside("pelican-drop-database", DROP_TIMEOUT, move || async move {
+                drop_database(&maintenance, &name, &shown).await
+            });
         if let Err(reason) = outcome {
             tracing::warn!(database = %self.name, server = %self.server_shown, "could not drop test database: {reason}");
         }
@@ -155,26 +167,15 @@ impl fmt::Debug for TestDatabase {
     }
 }
 
-fn drop_database(maintenance: &Config, name: &str, shown: &str) -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| format!("could not start a runtime: {error}"))?;
-    runtime.block_on(async {
-        let work = async {
-            let client = connect(maintenance, shown)
-                .await
-                .map_err(|e| e.to_string())?;
-            end_sessions(&client, name).await;
-            client
-                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .await
-                .map_err(|error| describe_postgres_error(&error))
-        };
-        tokio::time::timeout(DROP_TIMEOUT, work)
-            .await
-            .unwrap_or_else(|_| Err(format!("timed out after {}s", DROP_TIMEOUT.as_secs())))
-    })
+async fn drop_database(maintenance: &Config, name: &str, shown: &str) -> Result<(), String> {
+    let client = connect(maintenance, shown)
+        .await
+        .map_err(|e| e.to_string())?;
+    end_sessions(&client, name).await;
+    client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await
+        .map_err(|error| describe_postgres_error(&error))
 }
 
 /// Ends the sessions still connected to `name` and waits (briefly) until they are gone.

@@ -183,6 +183,29 @@ pub enum TestingError {
         reason: String,
     },
 
+    /// Migrating a throwaway schema or database, or the template databases are cloned from,
+    /// failed.
+    #[error("could not migrate {place} to `{target}`: {reason}")]
+    Migrate {
+        /// What was migrated ("test schema pelican_tmp_… in postgresql://…").
+        place: String,
+        /// The target it was migrated to.
+        target: String,
+        /// The migrator's error.
+        reason: String,
+    },
+
+    /// A fixture (SQL run after migrating) failed.
+    #[error("fixture {fixture} failed in {place}: {reason}")]
+    Fixture {
+        /// The fixture's file, as given.
+        fixture: String,
+        /// Where it ran ("test schema pelican_tmp_… in postgresql://…").
+        place: String,
+        /// PostgreSQL's message.
+        reason: String,
+    },
+
     /// The operation needs a server the harness started itself.
     #[error(
         "cannot {operation} the server at {target}: it comes from DATABASE_URL (or from_url), not \

@@ -36,6 +36,39 @@
 //! Tests that stop or restart the server take a private one with
 //! [`TestServer::start_throwaway`], so that the tests sharing the shared server are not
 //! disturbed.
+//!
+//! Tests of an application want its tables: [`TempSchema`] and [`TempDatabase`] are a schema
+//! or a database of the test's own, migrated (to a target, with fixtures: see [`TempSetup`])
+//! and dropped with the value, also when the test panics. A `TempDatabase` is a copy of a
+//! template database migrated once per migration set, so a test pays for a file copy rather
+//! than for every migration. The [`test`](crate::test) attribute gives an async test either,
+//! by the type of its argument:
+//!
+//! ```no_run
+//! use pelican::testing::{TempDatabase, TempSchema};
+//!
+//! static MIGRATIONS: pelican::EmbeddedMigrations =
+//!     pelican::embed_migrations!("tests/fixtures/temp/migrations");
+//!
+//! #[pelican::test(migrations = MIGRATIONS)]
+//! async fn tasks_start_empty(schema: TempSchema) {
+//!     let client = schema.connect().await.unwrap();
+//!     let row = client.query_one("SELECT count(*) FROM tasks", &[]).await.unwrap();
+//!     assert_eq!(row.get::<_, i64>(0), 0);
+//! }
+//!
+//! #[pelican::test(migrations = MIGRATIONS, target = "t2", fixtures("tests/fixtures/temp/tasks.sql"))]
+//! async fn fixtures_are_loaded(database: TempDatabase) -> Result<(), Box<dyn std::error::Error>> {
+//!     let client = database.connect().await?;
+//!     let row = client.query_one("SELECT count(*) FROM tasks", &[]).await?;
+//!     assert_eq!(row.get::<_, i64>(0), 2);
+//!     Ok(())
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! Leftovers of crashed runs (older than an hour) are removed by the first use in a process;
+//! see [`sweep_leftovers`]. The guide is `docs/testing.md`.
 
 mod account;
 mod binaries;
@@ -44,6 +77,16 @@ mod cluster;
 pub(crate) mod conninfo;
 mod database;
 mod error;
+mod teardown;
+mod temp_database;
+mod temp_janitor;
+mod temp_names;
+mod temp_schema;
+mod temp_setup;
+mod temp_spare;
+mod temp_template;
+#[doc(hidden)]
+pub mod temp_test;
 mod template;
 mod watchdog;
 
@@ -56,6 +99,11 @@ use tokio_postgres::{Client, Config};
 pub use checks::*;
 pub use database::{TestDatabase, DATABASE_PREFIX};
 pub use error::TestingError;
+pub use temp_database::TempDatabase;
+pub use temp_janitor::{sweep_leftovers, Swept, LEFTOVER_AGE};
+pub use temp_names::{TEMPLATE_PREFIX, TEMP_PREFIX};
+pub use temp_schema::TempSchema;
+pub use temp_setup::{TempSetup, Throwaway, DEFAULT_TARGET};
 
 use cluster::Cluster;
 
