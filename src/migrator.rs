@@ -1,8 +1,11 @@
 //! [`Migrator`]: configuration and the public operations; it executes [`Plan`]s against
 //! PostgreSQL.
 //!
-//! Every operation first reads the history table (one query). When there is nothing to do,
-//! that is all it costs: no lock, no second round trip. Otherwise it takes the advisory lock
+//! Upgrading to `head` or `heads` first reads `pelican_state`, the one-row digest of the
+//! history table that PostgreSQL keeps up to date (see [`crate::history`]): when it is the
+//! digest of every revision of the set applied with its current checksum, there is nothing to
+//! do, and that is all a start at head costs: one query, no lock, nothing built. Otherwise,
+//! and for every other operation, the history table is read and checked (one query). Otherwise it takes the advisory lock
 //! (see [`crate::lock`]), reads the state again (another migrator may have done the work
 //! meanwhile), plans, and runs each revision: a SQL revision's statements, its history row and
 //! its log row go to the server as one query, in one transaction.
@@ -15,11 +18,12 @@ use tracing::Instrument;
 
 use crate::error::{describe_db_error, ChecksumMismatch, Error};
 use crate::history::{
-    Elapsed, History, HistoryRow, NewRow, Operation, RevisionState, StateRow, REVISIONS_TABLE,
+    Elapsed, History, HistoryRow, NewRow, Operation, RevisionState, StateRow, StoredDigest,
+    LAYOUT_VERSION, REVISIONS_TABLE,
 };
 use crate::lock::{Database, LockKey};
 use crate::migration::statements::split_statements;
-use crate::migration::{Body, MigrationSet, SetEntry, SqlBody};
+use crate::migration::{AtHead, Body, MigrationSet, SetEntry, SqlBody};
 use crate::plan::{Direction, Plan, Planner, StampPlan};
 use crate::revision::{Checksum, Revision, RevisionId};
 use crate::target::Target;
@@ -302,6 +306,7 @@ impl Migrator {
     /// Compares the database with the migrations, reporting every problem instead of failing
     /// on the first.
     pub async fn status(&self, db: &impl Database) -> Result<Status, Error> {
+        self.set.try_built()?;
         let connection = db.connection().await?;
         let rows = self
             .history
@@ -502,10 +507,30 @@ impl Migrator {
         async {
             let target: Target = target.parse()?;
             let connection = db.connection().await?;
-            // The common case, at every application start: one query, no lock.
+            // The common case, at every application start: one query reading one row, no
+            // lock, and the set's entries and graph not even built.
+            let mut layout_missing = false;
+            if let Some(at_head) = self.head_shortcut(&target, direction)? {
+                let stored = self
+                    .history
+                    .read_digest(&connection)
+                    .await
+                    .map_err(|e| Error::database("reading the history's digest", e))?;
+                if stored.is(&at_head.digest) {
+                    tracing::debug!("nothing to do: the history's digest is the set's at head");
+                    return Ok(Report {
+                        steps: Vec::new(),
+                        elapsed: started.elapsed(),
+                    });
+                }
+                layout_missing = stored == StoredDigest::Missing;
+            }
             match self.read_checked(&connection).await {
                 Ok(checked) => {
-                    if self.nothing_to_upgrade(&checked, &target, direction) {
+                    // A history of layout 1 (or whose digest can't be trusted) is brought up
+                    // to date under the lock, so that the next start takes the shortcut.
+                    let layout_work = layout_missing && checked.table_exists;
+                    if !layout_work && self.nothing_to_upgrade(&checked, &target, direction) {
                         tracing::debug!("nothing to do: every revision is applied");
                         return Ok(Report {
                             steps: Vec::new(),
@@ -513,7 +538,7 @@ impl Migrator {
                         });
                     }
                     let plan = self.plan_for(&checked, &target, direction)?;
-                    if plan.is_empty() {
+                    if !layout_work && plan.is_empty() {
                         tracing::debug!("nothing to do");
                         return Ok(Report {
                             steps: Vec::new(),
@@ -544,6 +569,27 @@ impl Migrator {
         .await
     }
 
+    /// What the history's digest must be for `upgrade(target)` to have nothing to do, when
+    /// that can be decided from the digest alone: `head` (with one head) or `heads`, upward.
+    fn head_shortcut(
+        &self,
+        target: &Target,
+        direction: Direction,
+    ) -> Result<Option<AtHead>, Error> {
+        if direction != Direction::Up {
+            return Ok(None);
+        }
+        let at_head = match target {
+            Target::Heads { branch: None } | Target::Head { branch: None } => {
+                self.set.at_head()?
+            }
+            _ => return Ok(None),
+        };
+        // With several heads, `head` is an error the planner reports.
+        let ambiguous = matches!(target, Target::Head { .. }) && at_head.heads > 1;
+        Ok((!ambiguous).then_some(at_head))
+    }
+
     /// Reads and checks the state: failed rows, changed files and unknown revisions stop here.
     async fn read_checked(&self, client: &Client) -> Result<Checked, Error> {
         let rows = self
@@ -555,6 +601,7 @@ impl Migrator {
     }
 
     fn check(&self, rows: Option<Vec<StateRow>>) -> Result<Checked, Error> {
+        self.set.try_built()?;
         let Some(rows) = rows else {
             return Ok(Checked {
                 applied: Vec::new(),
@@ -641,10 +688,26 @@ impl Migrator {
         Ok(plan)
     }
 
-    /// Under the lock: creates the tables when missing and reads the state again.
+    /// Under the lock: creates the tables when missing (or brings them to the current
+    /// layout) and reads the state again.
     async fn prepare_locked(&self, client: &Client) -> Result<Checked, Error> {
         let checked = self.read_checked(client).await?;
         if checked.table_exists {
+            let stored = self
+                .history
+                .read_digest(client)
+                .await
+                .map_err(|e| Error::database("reading the history's digest", e))?;
+            if stored == StoredDigest::Missing {
+                tracing::info!(
+                    schema = self.history.schema(),
+                    "bringing the history tables to layout {LAYOUT_VERSION}: adding the digest"
+                );
+                self.history
+                    .create(client)
+                    .await
+                    .map_err(|e| Error::database("updating the history tables' layout", e))?;
+            }
             return Ok(checked);
         }
         self.history
@@ -655,6 +718,7 @@ impl Migrator {
     }
 
     async fn read_rows_locked(&self, client: &Client) -> Result<Vec<StateRow>, Error> {
+        self.set.try_built()?;
         self.history
             .create(client)
             .await

@@ -16,7 +16,9 @@
 // * `source/mod.rs` with its children `parse.rs` (the file parser) and `dir.rs` (the
 //   directory loader: which files count, name order, duplicate revisions), so the macro
 //   embeds exactly the files `pelican::source::load_dir` reads at run time;
-// * `graph.rs`: the DAG validation (unknown parents and dependencies, cycles, labels).
+// * `graph.rs`: the DAG validation (unknown parents and dependencies, cycles, labels);
+// * `history/digest.rs`: the digest of the history table when every revision is applied,
+//   which the expansion carries so that a start at head compares it with one row.
 //
 // The modules sit at this crate's root under the names they have in pelican, so the paths
 // they use (`crate::revision::…`, `crate::graph::…`) resolve the same way in both crates, and
@@ -37,6 +39,9 @@ mod revision;
 #[allow(dead_code, unused_imports)]
 #[path = "../../src/source/mod.rs"]
 mod source;
+#[allow(dead_code)]
+#[path = "../../src/history/digest.rs"]
+mod history_digest;
 
 use revision::RevisionId;
 
