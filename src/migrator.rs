@@ -580,9 +580,7 @@ impl Migrator {
             return Ok(None);
         }
         let at_head = match target {
-            Target::Heads { branch: None } | Target::Head { branch: None } => {
-                self.set.at_head()?
-            }
+            Target::Heads { branch: None } | Target::Head { branch: None } => self.set.at_head()?,
             _ => return Ok(None),
         };
         // With several heads, `head` is an error the planner reports.
