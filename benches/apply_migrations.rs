@@ -35,8 +35,8 @@ fn main() {
         std::process::exit(code);
     }
     if !support::benchmarking() {
-        let set = synthetic::migration_set(MIGRATIONS);
-        assert_eq!(set.len(), MIGRATIONS);
+        let set = pelican::MigrationSet::from(&synthetic::migrations(MIGRATIONS));
+        assert_eq!(set.entries().len(), MIGRATIONS);
         println!("apply_migrations: not benchmarking (run `cargo bench --bench apply_migrations`)");
         return;
     }
