@@ -181,8 +181,10 @@ pub(crate) struct History {
     revisions: String,
     log: String,
     state: String,
-    /// `SELECT` of the state row and of whether the triggers are on: built once.
+    /// `SELECT` of the state row: built once.
     read_digest_sql: String,
+    /// The same, and whether the triggers are on.
+    read_digest_and_triggers_sql: String,
 }
 
 /// The values a new row records.
@@ -222,7 +224,10 @@ impl History {
     pub(crate) fn new(schema: &str) -> Self {
         let revisions = format!("{}.{}", ident(schema), ident(REVISIONS_TABLE));
         let state = format!("{}.{}", ident(schema), ident(STATE_TABLE));
-        let read_digest_sql = format!(
+        // The start at head's query: one small table, no index, no catalog lookup, so that a
+        // new server process answers it almost as fast as `SELECT 1`.
+        let read_digest_sql = format!("SELECT layout, digest, revisions FROM {state}");
+        let read_digest_and_triggers_sql = format!(
             "SELECT layout, digest, revisions, (SELECT count(*) FROM pg_catalog.pg_trigger \
              WHERE tgrelid = {}::regclass AND tgname IN ({}, {}) AND tgenabled IN ('O', 'A')) \
              FROM {state}",
@@ -236,28 +241,38 @@ impl History {
             revisions,
             state,
             read_digest_sql,
+            read_digest_and_triggers_sql,
         }
     }
 
-    /// Reads `pelican_state` and checks its triggers, in one query.
+    /// Reads `pelican_state` in one query; with `check_triggers`, checks that its triggers are
+    /// there and enabled too (which costs a new server process more than the read itself).
     pub(crate) async fn read_digest(
         &self,
         client: &Client,
+        check_triggers: bool,
     ) -> Result<StoredDigest, tokio_postgres::Error> {
-        let messages = match client.simple_query(&self.read_digest_sql).await {
+        let sql = if check_triggers {
+            &self.read_digest_and_triggers_sql
+        } else {
+            &self.read_digest_sql
+        };
+        let messages = match client.simple_query(sql).await {
             Ok(messages) => messages,
             Err(err) if is_missing_table(&err) => return Ok(StoredDigest::Missing),
             Err(err) => return Err(err),
         };
-        let Some(row) = messages.iter().find_map(|m| match m {
+        let mut rows = messages.iter().filter_map(|m| match m {
             SimpleQueryMessage::Row(row) => Some(row),
             _ => None,
-        }) else {
+        });
+        // Exactly one row; more can only be written by hand, and make the digest unknown.
+        let (Some(row), None) = (rows.next(), rows.next()) else {
             return Ok(StoredDigest::Missing);
         };
         let layout: Option<i64> = row.get(0).and_then(|l| l.parse().ok());
         let revisions: Option<i64> = row.get(2).and_then(|r| r.parse().ok());
-        let triggers_on = row.get(3) == Some("2");
+        let triggers_on = !check_triggers || row.get(3) == Some("2");
         Ok(match (layout, row.get(1), revisions) {
             (Some(layout), _, _) if layout > i64::from(LAYOUT_VERSION) => StoredDigest::Newer,
             (Some(layout), Some(bits), Some(revisions))
@@ -453,6 +468,7 @@ END
 DECLARE
     total bit(256) := {zero};
     counted bigint := 0;
+    kept_layout integer;
     r record;
 BEGIN
     -- Writers wait until the digest below is committed with the triggers.
@@ -472,9 +488,11 @@ BEGIN
         total := total # {schema}.pelican_revision_digest(r.revision, r.checksum_algorithm, r.checksum, r.state);
         counted := counted + 1;
     END LOOP;
-    INSERT INTO {state} (layout, digest, revisions) VALUES ({LAYOUT_VERSION}, total, counted)
-        ON CONFLICT (one_row) DO UPDATE SET layout = greatest({state}.layout, EXCLUDED.layout),
-            digest = EXCLUDED.digest, revisions = EXCLUDED.revisions;
+    -- One row, whatever was there; a newer layout keeps its number.
+    SELECT max(layout) INTO kept_layout FROM {state};
+    DELETE FROM {state};
+    INSERT INTO {state} (layout, digest, revisions)
+        VALUES (greatest(kept_layout, {LAYOUT_VERSION}), total, counted);
 END
 "
         ,
@@ -485,9 +503,10 @@ END
             "CREATE TABLE IF NOT EXISTS {state} (
     layout integer NOT NULL,
     digest bit(256) NOT NULL,
-    revisions bigint NOT NULL,
-    one_row boolean PRIMARY KEY DEFAULT true CHECK (one_row)
+    revisions bigint NOT NULL
 );
+-- No key (an index would cost every start more than the row), hence for logical replication:
+ALTER TABLE {state} REPLICA IDENTITY FULL;
 COMMENT ON TABLE {state} IS {state_comment};
 CREATE OR REPLACE FUNCTION {schema}.pelican_revision_digest(revision text, checksum_algorithm text, checksum text, state text)
     RETURNS bit(256) LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE

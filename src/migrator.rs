@@ -513,7 +513,7 @@ impl Migrator {
             if let Some(at_head) = self.head_shortcut(&target, direction)? {
                 let stored = self
                     .history
-                    .read_digest(&connection)
+                    .read_digest(&connection, false)
                     .await
                     .map_err(|e| Error::database("reading the history's digest", e))?;
                 if stored.is(&at_head.digest) {
@@ -693,7 +693,7 @@ impl Migrator {
         if checked.table_exists {
             let stored = self
                 .history
-                .read_digest(client)
+                .read_digest(client, true)
                 .await
                 .map_err(|e| Error::database("reading the history's digest", e))?;
             if stored == StoredDigest::Missing {

@@ -33,9 +33,10 @@ COMMENT ON TABLE "public"."pelican_log" IS 'pelican: append-only record of every
 CREATE TABLE IF NOT EXISTS "public"."pelican_state" (
     layout integer NOT NULL,
     digest bit(256) NOT NULL,
-    revisions bigint NOT NULL,
-    one_row boolean PRIMARY KEY DEFAULT true CHECK (one_row)
+    revisions bigint NOT NULL
 );
+-- No key (an index would cost every start more than the row), hence for logical replication:
+ALTER TABLE "public"."pelican_state" REPLICA IDENTITY FULL;
 COMMENT ON TABLE "public"."pelican_state" IS 'pelican: the digest of pelican_revisions, kept by its triggers; one row (layout 2)';
 CREATE OR REPLACE FUNCTION "public".pelican_revision_digest(revision text, checksum_algorithm text, checksum text, state text)
     RETURNS bit(256) LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -67,6 +68,7 @@ DO $pelican$
 DECLARE
     total bit(256) := repeat('0', 256)::bit(256);
     counted bigint := 0;
+    kept_layout integer;
     r record;
 BEGIN
     -- Writers wait until the digest below is committed with the triggers.
@@ -86,9 +88,11 @@ BEGIN
         total := total # "public".pelican_revision_digest(r.revision, r.checksum_algorithm, r.checksum, r.state);
         counted := counted + 1;
     END LOOP;
-    INSERT INTO "public"."pelican_state" (layout, digest, revisions) VALUES (2, total, counted)
-        ON CONFLICT (one_row) DO UPDATE SET layout = greatest("public"."pelican_state".layout, EXCLUDED.layout),
-            digest = EXCLUDED.digest, revisions = EXCLUDED.revisions;
+    -- One row, whatever was there; a newer layout keeps its number.
+    SELECT max(layout) INTO kept_layout FROM "public"."pelican_state";
+    DELETE FROM "public"."pelican_state";
+    INSERT INTO "public"."pelican_state" (layout, digest, revisions)
+        VALUES (greatest(kept_layout, 2), total, counted);
 END
 $pelican$;
 

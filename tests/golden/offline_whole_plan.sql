@@ -34,9 +34,10 @@ COMMENT ON TABLE "odd ""schema"" $pelican$"."pelican_log" IS 'pelican: append-on
 CREATE TABLE IF NOT EXISTS "odd ""schema"" $pelican$"."pelican_state" (
     layout integer NOT NULL,
     digest bit(256) NOT NULL,
-    revisions bigint NOT NULL,
-    one_row boolean PRIMARY KEY DEFAULT true CHECK (one_row)
+    revisions bigint NOT NULL
 );
+-- No key (an index would cost every start more than the row), hence for logical replication:
+ALTER TABLE "odd ""schema"" $pelican$"."pelican_state" REPLICA IDENTITY FULL;
 COMMENT ON TABLE "odd ""schema"" $pelican$"."pelican_state" IS 'pelican: the digest of pelican_revisions, kept by its triggers; one row (layout 2)';
 CREATE OR REPLACE FUNCTION "odd ""schema"" $pelican$".pelican_revision_digest(revision text, checksum_algorithm text, checksum text, state text)
     RETURNS bit(256) LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -68,6 +69,7 @@ DO $pelican1$
 DECLARE
     total bit(256) := repeat('0', 256)::bit(256);
     counted bigint := 0;
+    kept_layout integer;
     r record;
 BEGIN
     -- Writers wait until the digest below is committed with the triggers.
@@ -87,9 +89,11 @@ BEGIN
         total := total # "odd ""schema"" $pelican$".pelican_revision_digest(r.revision, r.checksum_algorithm, r.checksum, r.state);
         counted := counted + 1;
     END LOOP;
-    INSERT INTO "odd ""schema"" $pelican$"."pelican_state" (layout, digest, revisions) VALUES (2, total, counted)
-        ON CONFLICT (one_row) DO UPDATE SET layout = greatest("odd ""schema"" $pelican$"."pelican_state".layout, EXCLUDED.layout),
-            digest = EXCLUDED.digest, revisions = EXCLUDED.revisions;
+    -- One row, whatever was there; a newer layout keeps its number.
+    SELECT max(layout) INTO kept_layout FROM "odd ""schema"" $pelican$"."pelican_state";
+    DELETE FROM "odd ""schema"" $pelican$"."pelican_state";
+    INSERT INTO "odd ""schema"" $pelican$"."pelican_state" (layout, digest, revisions)
+        VALUES (greatest(kept_layout, 2), total, counted);
 END
 $pelican1$;
 
