@@ -499,13 +499,14 @@ END
             row_name = literal(ROW_TRIGGER),
             truncate_name = literal(TRUNCATE_TRIGGER),
         ));
+        // No key: an index would cost every start more than the row. Hence `REPLICA IDENTITY
+        // FULL`, so that its updates replicate in a database that publishes every table.
         format!(
             "CREATE TABLE IF NOT EXISTS {state} (
     layout integer NOT NULL,
     digest bit(256) NOT NULL,
     revisions bigint NOT NULL
 );
--- No key (an index would cost every start more than the row), hence for logical replication:
 ALTER TABLE {state} REPLICA IDENTITY FULL;
 COMMENT ON TABLE {state} IS {state_comment};
 CREATE OR REPLACE FUNCTION {schema}.pelican_revision_digest(revision text, checksum_algorithm text, checksum text, state text)

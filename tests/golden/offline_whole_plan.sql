@@ -36,7 +36,6 @@ CREATE TABLE IF NOT EXISTS "odd ""schema"" $pelican$"."pelican_state" (
     digest bit(256) NOT NULL,
     revisions bigint NOT NULL
 );
--- No key (an index would cost every start more than the row), hence for logical replication:
 ALTER TABLE "odd ""schema"" $pelican$"."pelican_state" REPLICA IDENTITY FULL;
 COMMENT ON TABLE "odd ""schema"" $pelican$"."pelican_state" IS 'pelican: the digest of pelican_revisions, kept by its triggers; one row (layout 2)';
 CREATE OR REPLACE FUNCTION "odd ""schema"" $pelican$".pelican_revision_digest(revision text, checksum_algorithm text, checksum text, state text)
