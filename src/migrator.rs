@@ -1440,6 +1440,84 @@ mod tests {
         }
     }
 
+    /// What `pelican_state` holds for these rows (what the triggers compute).
+    fn stored_digest(rows: &[StateRow]) -> StoredDigest {
+        let mut digest = crate::history::HistoryDigest::EMPTY;
+        for row in rows {
+            let checksum = Checksum::from_hex(crate::ChecksumAlgorithm::Sha256, &row.checksum)
+                .expect("test rows have hex checksums");
+            digest.add_row(&row.revision, &checksum, row.state == RevisionState::Failed);
+        }
+        StoredDigest::Current {
+            bits: digest.bits_text(),
+            revisions: rows.len() as i64,
+        }
+    }
+
+    /// The start at head skips everything when the stored digest is the set's: that must
+    /// happen only when reading every row would find no error and nothing to do, and must
+    /// happen whenever every revision is applied (unless `head` is ambiguous).
+    #[test]
+    fn the_digest_shortcut_agrees_with_the_full_check_and_the_planner() {
+        let chain = vec![entry("r1", &[]), entry("r2", &["r1"])];
+        let two_heads = vec![entry("r1", &[]), entry("a", &["r1"]), entry("b", &["r1"])];
+        let merged = [two_heads.clone(), vec![entry("m", &["a", "b"])]].concat();
+        for entries in [&chain, &two_heads, &merged] {
+            let migrator = Migrator::new(MigrationSet::new(entries.clone()).unwrap());
+            let all: Vec<StateRow> = entries.iter().map(applied_row).collect();
+            let mut variants: Vec<(&str, Vec<StateRow>)> = vec![("all applied", all.clone())];
+            let mut stamped = all.clone();
+            stamped[0].state = RevisionState::Stamped;
+            variants.push(("one stamped", stamped));
+            variants.push(("one missing", all[1..].to_vec()));
+            let mut failed = all.clone();
+            failed[1].state = RevisionState::Failed;
+            failed[1].error = Some("boom".to_owned());
+            variants.push(("one failed", failed));
+            let mut changed = all.clone();
+            changed[1].checksum = Checksum::of(b"edited").to_string();
+            variants.push(("one changed", changed));
+            let mut unknown = all.clone();
+            unknown.push(StateRow {
+                revision: "zz".to_owned(),
+                ..all[0].clone()
+            });
+            variants.push(("one unknown", unknown));
+            let mut swapped = all.clone();
+            swapped.pop();
+            swapped.push(StateRow {
+                revision: "zz".to_owned(),
+                ..all[0].clone()
+            });
+            variants.push(("one unknown instead of one missing", swapped));
+
+            for target_text in ["head", "heads"] {
+                let target: Target = target_text.parse().unwrap();
+                for (what, rows) in &variants {
+                    let shortcut = migrator
+                        .head_shortcut(&target, Direction::Up)
+                        .unwrap()
+                        .is_some_and(|at_head| stored_digest(rows).is(&at_head.digest));
+                    let full = migrator
+                        .check(Some(rows.clone()))
+                        .and_then(|checked| migrator.plan_for(&checked, &target, Direction::Up));
+                    let nothing_to_do = matches!(&full, Ok(plan) if plan.is_empty());
+                    let context = format!("{target_text}, {what}, {} revisions", entries.len());
+                    if shortcut {
+                        assert!(nothing_to_do, "{context}: {full:?}");
+                    }
+                    if nothing_to_do && (*what == "all applied" || *what == "one stamped") {
+                        assert!(shortcut, "{context}");
+                    }
+                }
+                assert!(migrator
+                    .head_shortcut(&target, Direction::Down)
+                    .unwrap()
+                    .is_none());
+            }
+        }
+    }
+
     #[test]
     fn an_empty_set_is_at_head_before_the_history_table_exists() {
         let migrator = Migrator::new(MigrationSet::new(Vec::new()).unwrap());

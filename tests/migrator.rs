@@ -1095,3 +1095,30 @@ async fn rows_changed_by_hand_keep_the_digest_right_and_the_start_honest() {
         .get(0);
     assert_eq!(rows, 0);
 }
+
+#[tokio::test]
+async fn an_invalid_embedded_set_built_by_hand_is_an_error_of_the_run() {
+    use pelican::embedded::{EmbeddedBody, EmbeddedMigration, EmbeddedSql};
+    static BROKEN: [EmbeddedMigration; 1] = [EmbeddedMigration::new(
+        "a1",
+        "a1_first.sql",
+        pelican::Checksum::from_parts(pelican::ChecksumAlgorithm::Sha256, [0; 32]),
+        EmbeddedBody::Sql {
+            up: EmbeddedSql::new("SELECT 1;", 6),
+            down: None,
+        },
+    )
+    .with_parents(&["missing"])];
+    let migrations = pelican::EmbeddedMigrations::new("migrations", "", &BROKEN);
+    let expected = migrations.to_migration_set().unwrap_err().to_string();
+    let (_db, client) = fresh_db().await;
+    // `Migrator::new` builds nothing; the run reports what is wrong.
+    let migrator = Migrator::new(&migrations);
+    let err = migrator.migrate_to_head(&client).await.unwrap_err();
+    assert_eq!(err.to_string(), expected);
+    assert_eq!(
+        expected,
+        "revision a1 revises missing, which does not exist"
+    );
+    assert!(!table_exists(&client, "pelican_revisions").await);
+}

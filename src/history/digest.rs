@@ -50,11 +50,24 @@ impl HistoryDigest {
 
     /// Adds a row recording `revision` as applied with `checksum`.
     pub fn add_applied(&mut self, revision: &str, checksum: &Checksum) {
-        let hash = row_hash(revision, checksum.algorithm().name(), checksum, "applied");
+        self.add_row(revision, checksum, false);
+    }
+
+    /// Adds a row recording `revision` with `checksum`, applied (or stamped) or failed: what
+    /// the trigger does for an inserted row.
+    pub fn add_row(&mut self, revision: &str, checksum: &Checksum, failed: bool) {
+        let state = if failed { "failed" } else { "applied" };
+        let hash = row_hash(revision, checksum.algorithm().name(), checksum, state);
         for (bit, byte) in self.bits.iter_mut().zip(hash) {
             *bit ^= byte;
         }
         self.rows += 1;
+    }
+
+    /// [`bits`](Self::bits) as PostgreSQL prints a `bit(256)`.
+    #[allow(dead_code)] // for tests
+    pub fn bits_text(&self) -> String {
+        self.bits.iter().map(|byte| format!("{byte:08b}")).collect()
     }
 
     /// The XOR of the rows' hashes.
@@ -137,11 +150,7 @@ mod tests {
     #[test]
     fn bits_match_only_their_bit_string() {
         let digest = HistoryDigest::of_applied([("r1", &Checksum::of(b"x"))]);
-        let text: String = digest
-            .bits()
-            .iter()
-            .map(|byte| format!("{byte:08b}"))
-            .collect();
+        let text = digest.bits_text();
         assert!(digest.bits_match(&text));
         assert!(!digest.bits_match(&text[1..]));
         let mut flipped = text.clone().into_bytes();
