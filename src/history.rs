@@ -160,6 +160,9 @@ pub(crate) enum StoredDigest {
     Missing,
     /// A layout newer than this library's: left alone.
     Newer,
+    /// The role may not read `pelican_state` (a role granted `pelican_revisions` alone): the
+    /// start reads every row, as before layout 2.
+    Unreadable,
 }
 
 impl StoredDigest {
@@ -169,7 +172,7 @@ impl StoredDigest {
             StoredDigest::Current { bits, revisions } => {
                 u64::try_from(*revisions) == Ok(expected.rows()) && expected.bits_match(bits)
             }
-            StoredDigest::Missing | StoredDigest::Newer => false,
+            StoredDigest::Missing | StoredDigest::Newer | StoredDigest::Unreadable => false,
         }
     }
 }
@@ -260,6 +263,9 @@ impl History {
         let messages = match client.simple_query(sql).await {
             Ok(messages) => messages,
             Err(err) if is_missing_table(&err) => return Ok(StoredDigest::Missing),
+            Err(err) if err.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => {
+                return Ok(StoredDigest::Unreadable)
+            }
             Err(err) => return Err(err),
         };
         let mut rows = messages.iter().filter_map(|m| match m {

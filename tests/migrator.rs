@@ -1122,3 +1122,29 @@ async fn an_invalid_embedded_set_built_by_hand_is_an_error_of_the_run() {
     );
     assert!(!table_exists(&client, "pelican_revisions").await);
 }
+
+#[tokio::test]
+async fn a_role_that_may_not_read_pelican_state_starts_by_reading_every_row() {
+    let (database, client) = fresh_db().await;
+    let migrator = Migrator::new(merge_set());
+    migrator.migrate_to_head(&client).await.unwrap();
+    // Roles belong to the cluster: one name per test database.
+    let role = format!("\"reader of {}\"", database.name().replace('"', "\"\""));
+    client
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; GRANT SELECT ON pelican_revisions TO {role};"
+        ))
+        .await
+        .unwrap();
+    let mut config = database.config().clone();
+    config.user(format!("reader of {}", database.name()));
+    let (reader, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
+    let connection = tokio::spawn(connection);
+    assert!(migrator.migrate_to_head(&reader).await.unwrap().is_empty());
+    drop(reader);
+    let _ = connection.await;
+    client
+        .batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role};"))
+        .await
+        .unwrap();
+}
