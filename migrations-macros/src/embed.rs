@@ -159,11 +159,12 @@ fn read(dir: &Dir) -> Result<(Vec<Embedded>, AtHead), String> {
         }
     }
     let at_head = AtHead {
-        digest: HistoryDigest::of_applied(
-            migrations
-                .iter()
-                .map(|m| (m.file.revision().id().as_str(), m.file.revision().checksum())),
-        ),
+        digest: HistoryDigest::of_applied(migrations.iter().map(|m| {
+            (
+                m.file.revision().id().as_str(),
+                m.file.revision().checksum(),
+            )
+        })),
         heads: graph.heads().len(),
     };
     Ok((migrations, at_head))

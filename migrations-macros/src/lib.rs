@@ -34,14 +34,14 @@
 #[path = "../../src/graph.rs"]
 mod graph;
 #[allow(dead_code)]
+#[path = "../../src/history/digest.rs"]
+mod history_digest;
+#[allow(dead_code)]
 #[path = "../../src/revision.rs"]
 mod revision;
 #[allow(dead_code, unused_imports)]
 #[path = "../../src/source/mod.rs"]
 mod source;
-#[allow(dead_code)]
-#[path = "../../src/history/digest.rs"]
-mod history_digest;
 
 use revision::RevisionId;
 
