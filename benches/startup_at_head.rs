@@ -2,8 +2,8 @@
 //!
 //! Whole processes, timed from spawn to exit, taking turns, many times:
 //!
-//! * `migrate`: builds the migration set of 10,000 revisions from static data (as
-//!   `embed_migrations!` does), connects, calls `migrate_to_head`, exits;
+//! * `migrate`: `Migrator::new(&MIGRATIONS)` over 10,000 revisions embedded as static data
+//!   (what `embed_migrations!` expands to), connects, calls `migrate_to_head`, exits;
 //! * `select1`: connects, runs `SELECT 1`, exits: the floor;
 //! * `read-history`: connects and reads what `migrate_to_head` reads of the history table,
 //!   without pelican: the floor of any design that looks at every row.
@@ -26,12 +26,20 @@ use support::child::{self, Mode};
 use support::proxy::Proxy;
 use support::{conninfo_via, env_count, ms, ratio, synthetic, unix_socket, Summary};
 
+/// `bit(256)` text as bytes, to print a corrected `AT_HEAD_DIGEST`.
+fn bits_to_bytes(bits: &str) -> Vec<u8> {
+    bits.as_bytes()
+        .chunks(8)
+        .map(|byte| byte.iter().fold(0u8, |acc, b| (acc << 1) | (b - b'0')))
+        .collect()
+}
+
 fn main() {
     if let Some(code) = child::run_if_child() {
         std::process::exit(code);
     }
     if !support::benchmarking() {
-        let set = synthetic::migration_set(synthetic::MAX_REVISIONS);
+        let set = pelican::MigrationSet::from(&synthetic::migrations(synthetic::MAX_REVISIONS));
         assert_eq!(
             set.graph().heads().len(),
             1,
@@ -70,6 +78,19 @@ fn main() {
             .unwrap()
             .get(0);
         assert_eq!(count as usize, revisions);
+        // The digest the set carries (as the macro would compute it) is the one the history's
+        // triggers kept: otherwise no start would take the shortcut.
+        let digest: String = client
+            .query_one("SELECT digest::text FROM pelican_state", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(
+            digest,
+            synthetic::at_head_digest_bits(),
+            "AT_HEAD_DIGEST in benches/support/synthetic.rs is out of date; it should be {:?}",
+            bits_to_bytes(&digest)
+        );
         // Settle the server so that autovacuum and dirty buffers don't land in the samples.
         for settle in ["VACUUM ANALYZE", "CHECKPOINT"] {
             client.batch_execute(settle).await.unwrap();

@@ -5,7 +5,9 @@
 //! [`graph`](crate::graph) use at run time, and expands to an [`EmbeddedMigrations`] constant:
 //! parsed headers, checksums, SQL sections, and references to the Rust migrations, which
 //! compile as modules of your crate. Starting the application reads no file and parses
-//! nothing; turning the set into a [`MigrationSet`] only builds the graph.
+//! nothing. The macro also computes what the history table's digest is when every revision
+//! is applied, so that a start at head compares one row with a constant: the set's entries
+//! and graph are built only when there is something to do.
 //!
 //! ```
 //! use pelican::{embed_migrations, EmbeddedMigrations, MigrationSet};
@@ -52,6 +54,8 @@ pub struct EmbeddedMigrations {
     dir: &'static str,
     source_dir: &'static str,
     migrations: &'static [EmbeddedMigration],
+    /// The history's digest at head and the number of heads, as the macro computed them.
+    at_head: Option<([u8; 32], usize)>,
 }
 
 impl EmbeddedMigrations {
@@ -68,7 +72,36 @@ impl EmbeddedMigrations {
             dir,
             source_dir,
             migrations,
+            at_head: None,
         }
+    }
+
+    /// Records what the macro computed from the migrations: the digest of the history table
+    /// when every one of them is applied with its checksum (see `pelican_state` in
+    /// `docs/operations.md`) and the number of heads of their graph. With it, a start at head
+    /// compares one row with these values and builds nothing; without it, they are computed
+    /// from the migrations on first use.
+    ///
+    /// Values that don't belong to the migrations make
+    /// [`Migrator::migrate_to_head`](crate::Migrator::migrate_to_head) wrong: leave this call
+    /// to the macro.
+    #[doc(hidden)]
+    pub const fn with_at_head(mut self, digest: [u8; 32], heads: usize) -> Self {
+        self.at_head = Some((digest, heads));
+        self
+    }
+
+    /// What [`with_at_head`](Self::with_at_head) recorded.
+    pub(crate) fn at_head(&self) -> Option<([u8; 32], usize)> {
+        self.at_head
+    }
+
+    /// The entries of a [`MigrationSet`], unvalidated.
+    pub(crate) fn entries(&self) -> Vec<SetEntry> {
+        self.migrations
+            .iter()
+            .map(|migration| migration.to_entry(self.dir))
+            .collect()
     }
 
     /// The directory as written in the macro call, relative to the crate's manifest
@@ -109,12 +142,9 @@ impl EmbeddedMigrations {
     /// compiled, by the same code, so this can only fail for a set built by hand: with a
     /// [`GraphError`](crate::GraphError) naming the revisions.
     pub fn to_migration_set(&self) -> Result<MigrationSet, crate::Error> {
-        let entries = self
-            .migrations
-            .iter()
-            .map(|migration| migration.to_entry(self.dir))
-            .collect();
-        MigrationSet::new(entries)
+        let set = MigrationSet::lazy(*self);
+        set.try_built()?;
+        Ok(set)
     }
 
     /// Compares the set with its directory as it is now on disk (the directory it was
@@ -202,20 +232,18 @@ impl EmbeddedMigrations {
 // No `From<EmbeddedMigrations>` by value: with it, clippy would ask everyone who writes
 // `Migrator::new(&MIGRATIONS)` to drop the `&`.
 impl From<&EmbeddedMigrations> for MigrationSet {
-    /// See [`EmbeddedMigrations::to_migration_set`].
+    /// The set, built on first use: a set made by
+    /// [`embed_migrations!`](crate::embed_migrations) was validated when it was compiled.
     ///
     /// # Panics
     ///
-    /// Only for a set built by hand whose revisions don't form a valid DAG; a set made by
-    /// [`embed_migrations!`](crate::embed_migrations) was validated when it was compiled.
+    /// Only for a set built by hand whose revisions don't form a valid DAG, and then not
+    /// here: the [`Migrator`](crate::Migrator)'s operations return the error, and
+    /// [`MigrationSet::graph`], [`entries`](MigrationSet::entries) and
+    /// [`get`](MigrationSet::get) panic with it. Use
+    /// [`EmbeddedMigrations::to_migration_set`] to validate at once.
     fn from(embedded: &EmbeddedMigrations) -> Self {
-        match embedded.to_migration_set() {
-            Ok(set) => set,
-            Err(error) => panic!(
-                "the embedded migrations of '{}' are not a valid set: {error}",
-                embedded.dir
-            ),
-        }
+        MigrationSet::lazy(*embedded)
     }
 }
 

@@ -7,6 +7,14 @@
 //! Everything here builds SQL text rather than running it, where it can: the migrator sends a
 //! migration's SQL and its history rows in one simple-protocol query, so applying a migration
 //! costs one round trip.
+//!
+//! Beside the history table, the one-row `pelican_state` holds a digest of it (see
+//! [`digest`]), kept up to date by a trigger on `pelican_revisions`, whoever writes to it: a
+//! start at head reads that row instead of every revision.
+
+mod digest;
+
+pub(crate) use digest::HistoryDigest;
 
 use std::fmt;
 use std::time::Duration;
@@ -22,8 +30,18 @@ use crate::source::MigrationKind;
 pub const REVISIONS_TABLE: &str = "pelican_revisions";
 /// The name of the log table.
 pub const LOG_TABLE: &str = "pelican_log";
-/// The layout version written into the tables' comments.
-pub const LAYOUT_VERSION: u32 = 1;
+/// The name of the one-row table holding the history's digest.
+pub const STATE_TABLE: &str = "pelican_state";
+/// The layout version written into the tables' comments and into `pelican_state.layout`.
+///
+/// Layout 1: `pelican_revisions` and `pelican_log`. Layout 2 adds `pelican_state`, the
+/// functions `pelican_revision_digest` and `pelican_track_state`, and the triggers
+/// `pelican_state_rows` and `pelican_state_truncate` on `pelican_revisions`.
+pub const LAYOUT_VERSION: u32 = 2;
+
+/// The triggers that keep `pelican_state` up to date.
+const ROW_TRIGGER: &str = "pelican_state_rows";
+const TRUNCATE_TRIGGER: &str = "pelican_state_truncate";
 
 /// The state of a revision's row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -126,12 +144,50 @@ pub(crate) struct StateRow {
     pub(crate) error: Option<String>,
 }
 
+/// What `pelican_state` says, read in the one query of a start at head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum StoredDigest {
+    /// The digest of a history of this layout whose triggers are on.
+    Current {
+        /// `pelican_state.digest` as PostgreSQL prints a `bit(256)`.
+        bits: String,
+        /// `pelican_state.revisions`.
+        revisions: i64,
+    },
+    /// No digest that can be trusted: no `pelican_state` (no history, or one of layout 1),
+    /// no row in it, or a trigger missing or disabled. Under the lock, the layout is
+    /// (re)built and the digest computed from the rows.
+    Missing,
+    /// A layout newer than this library's: left alone.
+    Newer,
+    /// The role may not read `pelican_state` (a role granted `pelican_revisions` alone): the
+    /// start reads every row, as before layout 2.
+    Unreadable,
+}
+
+impl StoredDigest {
+    /// Whether the stored digest is exactly `expected`.
+    pub(crate) fn is(&self, expected: &HistoryDigest) -> bool {
+        match self {
+            StoredDigest::Current { bits, revisions } => {
+                u64::try_from(*revisions) == Ok(expected.rows()) && expected.bits_match(bits)
+            }
+            StoredDigest::Missing | StoredDigest::Newer | StoredDigest::Unreadable => false,
+        }
+    }
+}
+
 /// The history tables of one schema.
 #[derive(Debug, Clone)]
 pub(crate) struct History {
     schema: String,
     revisions: String,
     log: String,
+    state: String,
+    /// `SELECT` of the state row: built once.
+    read_digest_sql: String,
+    /// The same, and whether the triggers are on.
+    read_digest_and_triggers_sql: String,
 }
 
 /// The values a new row records.
@@ -169,11 +225,72 @@ impl Elapsed {
 
 impl History {
     pub(crate) fn new(schema: &str) -> Self {
+        let revisions = format!("{}.{}", ident(schema), ident(REVISIONS_TABLE));
+        let state = format!("{}.{}", ident(schema), ident(STATE_TABLE));
+        // The start at head's query: one small table, no index, no catalog lookup, so that a
+        // new server process answers it almost as fast as `SELECT 1`.
+        let read_digest_sql = format!("SELECT layout, digest, revisions FROM {state}");
+        let read_digest_and_triggers_sql = format!(
+            "SELECT layout, digest, revisions, (SELECT count(*) FROM pg_catalog.pg_trigger \
+             WHERE tgrelid = {}::regclass AND tgname IN ({}, {}) AND tgenabled IN ('O', 'A')) \
+             FROM {state}",
+            literal(&revisions),
+            literal(ROW_TRIGGER),
+            literal(TRUNCATE_TRIGGER),
+        );
         History {
             schema: schema.to_owned(),
-            revisions: format!("{}.{}", ident(schema), ident(REVISIONS_TABLE)),
             log: format!("{}.{}", ident(schema), ident(LOG_TABLE)),
+            revisions,
+            state,
+            read_digest_sql,
+            read_digest_and_triggers_sql,
         }
+    }
+
+    /// Reads `pelican_state` in one query; with `check_triggers`, checks that its triggers are
+    /// there and enabled too (which costs a new server process more than the read itself).
+    pub(crate) async fn read_digest(
+        &self,
+        client: &Client,
+        check_triggers: bool,
+    ) -> Result<StoredDigest, tokio_postgres::Error> {
+        let sql = if check_triggers {
+            &self.read_digest_and_triggers_sql
+        } else {
+            &self.read_digest_sql
+        };
+        let messages = match client.simple_query(sql).await {
+            Ok(messages) => messages,
+            Err(err) if is_missing_table(&err) => return Ok(StoredDigest::Missing),
+            Err(err) if err.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => {
+                return Ok(StoredDigest::Unreadable)
+            }
+            Err(err) => return Err(err),
+        };
+        let mut rows = messages.iter().filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(row),
+            _ => None,
+        });
+        // Exactly one row; more can only be written by hand, and make the digest unknown.
+        let (Some(row), None) = (rows.next(), rows.next()) else {
+            return Ok(StoredDigest::Missing);
+        };
+        let layout: Option<i64> = row.get(0).and_then(|l| l.parse().ok());
+        let revisions: Option<i64> = row.get(2).and_then(|r| r.parse().ok());
+        let triggers_on = !check_triggers || row.get(3) == Some("2");
+        Ok(match (layout, row.get(1), revisions) {
+            (Some(layout), _, _) if layout > i64::from(LAYOUT_VERSION) => StoredDigest::Newer,
+            (Some(layout), Some(bits), Some(revisions))
+                if layout == i64::from(LAYOUT_VERSION) && triggers_on =>
+            {
+                StoredDigest::Current {
+                    bits: bits.to_owned(),
+                    revisions,
+                }
+            }
+            _ => StoredDigest::Missing,
+        })
     }
 
     /// The schema holding the tables.
@@ -299,19 +416,120 @@ impl History {
             literal(&self.schema),
             ident(&self.schema)
         );
-        // A dollar-quote tag that the body can't close early, whatever the schema's name.
-        let mut tag = String::from("$pelican$");
-        let mut n = 0;
-        while check.contains(&tag) {
-            n += 1;
-            tag = format!("$pelican{n}$");
-        }
-        format!("DO {tag} BEGIN {check} END {tag};\n")
+        format!("DO {};\n", dollar_quoted(&format!(" BEGIN {check} END ")))
     }
 
-    /// `CREATE TABLE IF NOT EXISTS` of both tables, with their comments: the layout (see the
-    /// module documentation). The schema must exist.
+    /// `CREATE TABLE IF NOT EXISTS` of the tables, with their comments, then the digest's
+    /// functions and triggers, and the digest computed from the rows: the layout (see the
+    /// module documentation). The schema must exist. Run on tables of layout 1, it brings them
+    /// to layout 2; run again, it changes nothing but recomputes the digest.
     pub(crate) fn create_tables_sql(&self) -> String {
+        let mut sql = self.create_layout_1_sql();
+        sql.push('\n');
+        sql.push_str(&self.create_state_sql());
+        sql
+    }
+
+    /// The `pelican_state` table, the functions and triggers that maintain it, and its row,
+    /// computed from the history's rows under a lock that keeps writers out meanwhile.
+    fn create_state_sql(&self) -> String {
+        let schema = ident(&self.schema);
+        let revisions = &self.revisions;
+        let state = &self.state;
+        let zero = "repeat('0', 256)::bit(256)";
+        // The SQL side of `digest::row_hash`: the same text, the same hash.
+        let row_digest = dollar_quoted(
+            "SELECT ('x' || encode(sha256(convert_to(revision || ' ' || checksum_algorithm \
+             || ' ' || checksum || ' ' || CASE WHEN state = 'failed' THEN 'failed' ELSE \
+             'applied' END, 'UTF8')), 'hex'))::bit(256)",
+        );
+        let track = dollar_quoted(&format!(
+            "
+DECLARE
+    change bit(256) := {zero};
+    delta bigint := 0;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE {state} SET digest = {zero}, revisions = 0;
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        change := change # {schema}.pelican_revision_digest(OLD.revision, OLD.checksum_algorithm, OLD.checksum, OLD.state);
+        delta := delta - 1;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        change := change # {schema}.pelican_revision_digest(NEW.revision, NEW.checksum_algorithm, NEW.checksum, NEW.state);
+        delta := delta + 1;
+    END IF;
+    UPDATE {state} SET digest = digest # change, revisions = revisions + delta;
+    RETURN NULL;
+END
+"
+        ));
+        let table = literal(revisions);
+        let row_trigger = ident(ROW_TRIGGER);
+        let truncate_trigger = ident(TRUNCATE_TRIGGER);
+        let setup = dollar_quoted(&format!(
+            "
+DECLARE
+    total bit(256) := {zero};
+    counted bigint := 0;
+    kept_layout integer;
+    r record;
+BEGIN
+    -- Writers wait until the digest below is committed with the triggers.
+    LOCK TABLE {revisions} IN SHARE ROW EXCLUSIVE MODE;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = {table}::regclass AND tgname = {row_name}) THEN
+        CREATE TRIGGER {row_trigger} AFTER INSERT OR UPDATE OR DELETE ON {revisions}
+            FOR EACH ROW EXECUTE FUNCTION {schema}.pelican_track_state();
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = {table}::regclass AND tgname = {truncate_name}) THEN
+        CREATE TRIGGER {truncate_trigger} AFTER TRUNCATE ON {revisions}
+            FOR EACH STATEMENT EXECUTE FUNCTION {schema}.pelican_track_state();
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = {table}::regclass AND tgname IN ({row_name}, {truncate_name}) AND tgenabled NOT IN ('O', 'A')) THEN
+        ALTER TABLE {revisions} ENABLE TRIGGER {row_trigger}, ENABLE TRIGGER {truncate_trigger};
+    END IF;
+    FOR r IN SELECT revision, checksum_algorithm, checksum, state FROM {revisions} LOOP
+        total := total # {schema}.pelican_revision_digest(r.revision, r.checksum_algorithm, r.checksum, r.state);
+        counted := counted + 1;
+    END LOOP;
+    -- One row, whatever was there; a newer layout keeps its number.
+    SELECT max(layout) INTO kept_layout FROM {state};
+    DELETE FROM {state};
+    INSERT INTO {state} (layout, digest, revisions)
+        VALUES (greatest(kept_layout, {LAYOUT_VERSION}), total, counted);
+END
+"
+        ,
+            row_name = literal(ROW_TRIGGER),
+            truncate_name = literal(TRUNCATE_TRIGGER),
+        ));
+        // No key: an index would cost every start more than the row. Hence `REPLICA IDENTITY
+        // FULL`, so that its updates replicate in a database that publishes every table.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {state} (
+    layout integer NOT NULL,
+    digest bit(256) NOT NULL,
+    revisions bigint NOT NULL
+);
+ALTER TABLE {state} REPLICA IDENTITY FULL;
+COMMENT ON TABLE {state} IS {state_comment};
+CREATE OR REPLACE FUNCTION {schema}.pelican_revision_digest(revision text, checksum_algorithm text, checksum text, state text)
+    RETURNS bit(256) LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS {row_digest};
+CREATE OR REPLACE FUNCTION {schema}.pelican_track_state() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    AS {track};
+DO {setup};",
+            state_comment = literal(&format!(
+                "pelican: the digest of {REVISIONS_TABLE}, kept by its triggers; one row (layout {LAYOUT_VERSION})"
+            )),
+        )
+    }
+
+    /// The tables of layout 1.
+    fn create_layout_1_sql(&self) -> String {
         format!(
             "CREATE TABLE IF NOT EXISTS {revisions} (
     revision text PRIMARY KEY,
@@ -432,6 +650,17 @@ COMMENT ON TABLE {log} IS {log_comment};",
             optional_literal(detail),
         )
     }
+}
+
+/// `body` in dollar quotes whose tag it can't close early, whatever names it holds.
+fn dollar_quoted(body: &str) -> String {
+    let mut tag = String::from("$pelican$");
+    let mut n = 0;
+    while body.contains(&tag) {
+        n += 1;
+        tag = format!("$pelican{n}$");
+    }
+    format!("{tag}{body}{tag}")
 }
 
 fn is_missing_table(err: &tokio_postgres::Error) -> bool {

@@ -1,8 +1,11 @@
 //! [`Migrator`]: configuration and the public operations; it executes [`Plan`]s against
 //! PostgreSQL.
 //!
-//! Every operation first reads the history table (one query). When there is nothing to do,
-//! that is all it costs: no lock, no second round trip. Otherwise it takes the advisory lock
+//! Upgrading to `head` or `heads` first reads `pelican_state`, the one-row digest of the
+//! history table that PostgreSQL keeps up to date (see [`crate::history`]): when it is the
+//! digest of every revision of the set applied with its current checksum, there is nothing to
+//! do, and that is all a start at head costs: one query, no lock, nothing built. Otherwise,
+//! and for every other operation, the history table is read and checked (one query). Otherwise it takes the advisory lock
 //! (see [`crate::lock`]), reads the state again (another migrator may have done the work
 //! meanwhile), plans, and runs each revision: a SQL revision's statements, its history row and
 //! its log row go to the server as one query, in one transaction.
@@ -15,11 +18,12 @@ use tracing::Instrument;
 
 use crate::error::{describe_db_error, ChecksumMismatch, Error};
 use crate::history::{
-    Elapsed, History, HistoryRow, NewRow, Operation, RevisionState, StateRow, REVISIONS_TABLE,
+    Elapsed, History, HistoryRow, NewRow, Operation, RevisionState, StateRow, StoredDigest,
+    LAYOUT_VERSION, REVISIONS_TABLE,
 };
 use crate::lock::{Database, LockKey};
 use crate::migration::statements::split_statements;
-use crate::migration::{Body, MigrationSet, SetEntry, SqlBody};
+use crate::migration::{AtHead, Body, MigrationSet, SetEntry, SqlBody};
 use crate::plan::{Direction, Plan, Planner, StampPlan};
 use crate::revision::{Checksum, Revision, RevisionId};
 use crate::target::Target;
@@ -302,6 +306,7 @@ impl Migrator {
     /// Compares the database with the migrations, reporting every problem instead of failing
     /// on the first.
     pub async fn status(&self, db: &impl Database) -> Result<Status, Error> {
+        self.set.try_built()?;
         let connection = db.connection().await?;
         let rows = self
             .history
@@ -502,10 +507,30 @@ impl Migrator {
         async {
             let target: Target = target.parse()?;
             let connection = db.connection().await?;
-            // The common case, at every application start: one query, no lock.
+            // The common case, at every application start: one query reading one row, no
+            // lock, and the set's entries and graph not even built.
+            let mut layout_missing = false;
+            if let Some(at_head) = self.head_shortcut(&target, direction)? {
+                let stored = self
+                    .history
+                    .read_digest(&connection, false)
+                    .await
+                    .map_err(|e| Error::database("reading the history's digest", e))?;
+                if stored.is(&at_head.digest) {
+                    tracing::debug!("nothing to do: the history's digest is the set's at head");
+                    return Ok(Report {
+                        steps: Vec::new(),
+                        elapsed: started.elapsed(),
+                    });
+                }
+                layout_missing = stored == StoredDigest::Missing;
+            }
             match self.read_checked(&connection).await {
                 Ok(checked) => {
-                    if self.nothing_to_upgrade(&checked, &target, direction) {
+                    // A history of layout 1 (or whose digest can't be trusted) is brought up
+                    // to date under the lock, so that the next start takes the shortcut.
+                    let layout_work = layout_missing && checked.table_exists;
+                    if !layout_work && self.nothing_to_upgrade(&checked, &target, direction) {
                         tracing::debug!("nothing to do: every revision is applied");
                         return Ok(Report {
                             steps: Vec::new(),
@@ -513,7 +538,7 @@ impl Migrator {
                         });
                     }
                     let plan = self.plan_for(&checked, &target, direction)?;
-                    if plan.is_empty() {
+                    if !layout_work && plan.is_empty() {
                         tracing::debug!("nothing to do");
                         return Ok(Report {
                             steps: Vec::new(),
@@ -544,6 +569,25 @@ impl Migrator {
         .await
     }
 
+    /// What the history's digest must be for `upgrade(target)` to have nothing to do, when
+    /// that can be decided from the digest alone: `head` (with one head) or `heads`, upward.
+    fn head_shortcut(
+        &self,
+        target: &Target,
+        direction: Direction,
+    ) -> Result<Option<AtHead>, Error> {
+        if direction != Direction::Up {
+            return Ok(None);
+        }
+        let at_head = match target {
+            Target::Heads { branch: None } | Target::Head { branch: None } => self.set.at_head()?,
+            _ => return Ok(None),
+        };
+        // With several heads, `head` is an error the planner reports.
+        let ambiguous = matches!(target, Target::Head { .. }) && at_head.heads > 1;
+        Ok((!ambiguous).then_some(at_head))
+    }
+
     /// Reads and checks the state: failed rows, changed files and unknown revisions stop here.
     async fn read_checked(&self, client: &Client) -> Result<Checked, Error> {
         let rows = self
@@ -555,6 +599,7 @@ impl Migrator {
     }
 
     fn check(&self, rows: Option<Vec<StateRow>>) -> Result<Checked, Error> {
+        self.set.try_built()?;
         let Some(rows) = rows else {
             return Ok(Checked {
                 applied: Vec::new(),
@@ -641,10 +686,26 @@ impl Migrator {
         Ok(plan)
     }
 
-    /// Under the lock: creates the tables when missing and reads the state again.
+    /// Under the lock: creates the tables when missing (or brings them to the current
+    /// layout) and reads the state again.
     async fn prepare_locked(&self, client: &Client) -> Result<Checked, Error> {
         let checked = self.read_checked(client).await?;
         if checked.table_exists {
+            let stored = self
+                .history
+                .read_digest(client, true)
+                .await
+                .map_err(|e| Error::database("reading the history's digest", e))?;
+            if stored == StoredDigest::Missing {
+                tracing::info!(
+                    schema = self.history.schema(),
+                    "bringing the history tables to layout {LAYOUT_VERSION}: adding the digest"
+                );
+                self.history
+                    .create(client)
+                    .await
+                    .map_err(|e| Error::database("updating the history tables' layout", e))?;
+            }
             return Ok(checked);
         }
         self.history
@@ -655,6 +716,7 @@ impl Migrator {
     }
 
     async fn read_rows_locked(&self, client: &Client) -> Result<Vec<StateRow>, Error> {
+        self.set.try_built()?;
         self.history
             .create(client)
             .await
@@ -1375,6 +1437,84 @@ mod tests {
                 "a duplicated row is not {}",
                 last.revision
             );
+        }
+    }
+
+    /// What `pelican_state` holds for these rows (what the triggers compute).
+    fn stored_digest(rows: &[StateRow]) -> StoredDigest {
+        let mut digest = crate::history::HistoryDigest::EMPTY;
+        for row in rows {
+            let checksum = Checksum::from_hex(crate::ChecksumAlgorithm::Sha256, &row.checksum)
+                .expect("test rows have hex checksums");
+            digest.add_row(&row.revision, &checksum, row.state == RevisionState::Failed);
+        }
+        StoredDigest::Current {
+            bits: digest.bits_text(),
+            revisions: rows.len() as i64,
+        }
+    }
+
+    /// The start at head skips everything when the stored digest is the set's: that must
+    /// happen only when reading every row would find no error and nothing to do, and must
+    /// happen whenever every revision is applied (unless `head` is ambiguous).
+    #[test]
+    fn the_digest_shortcut_agrees_with_the_full_check_and_the_planner() {
+        let chain = vec![entry("r1", &[]), entry("r2", &["r1"])];
+        let two_heads = vec![entry("r1", &[]), entry("a", &["r1"]), entry("b", &["r1"])];
+        let merged = [two_heads.clone(), vec![entry("m", &["a", "b"])]].concat();
+        for entries in [&chain, &two_heads, &merged] {
+            let migrator = Migrator::new(MigrationSet::new(entries.clone()).unwrap());
+            let all: Vec<StateRow> = entries.iter().map(applied_row).collect();
+            let mut variants: Vec<(&str, Vec<StateRow>)> = vec![("all applied", all.clone())];
+            let mut stamped = all.clone();
+            stamped[0].state = RevisionState::Stamped;
+            variants.push(("one stamped", stamped));
+            variants.push(("one missing", all[1..].to_vec()));
+            let mut failed = all.clone();
+            failed[1].state = RevisionState::Failed;
+            failed[1].error = Some("boom".to_owned());
+            variants.push(("one failed", failed));
+            let mut changed = all.clone();
+            changed[1].checksum = Checksum::of(b"edited").to_string();
+            variants.push(("one changed", changed));
+            let mut unknown = all.clone();
+            unknown.push(StateRow {
+                revision: "zz".to_owned(),
+                ..all[0].clone()
+            });
+            variants.push(("one unknown", unknown));
+            let mut swapped = all.clone();
+            swapped.pop();
+            swapped.push(StateRow {
+                revision: "zz".to_owned(),
+                ..all[0].clone()
+            });
+            variants.push(("one unknown instead of one missing", swapped));
+
+            for target_text in ["head", "heads"] {
+                let target: Target = target_text.parse().unwrap();
+                for (what, rows) in &variants {
+                    let shortcut = migrator
+                        .head_shortcut(&target, Direction::Up)
+                        .unwrap()
+                        .is_some_and(|at_head| stored_digest(rows).is(&at_head.digest));
+                    let full = migrator
+                        .check(Some(rows.clone()))
+                        .and_then(|checked| migrator.plan_for(&checked, &target, Direction::Up));
+                    let nothing_to_do = matches!(&full, Ok(plan) if plan.is_empty());
+                    let context = format!("{target_text}, {what}, {} revisions", entries.len());
+                    if shortcut {
+                        assert!(nothing_to_do, "{context}: {full:?}");
+                    }
+                    if nothing_to_do && (*what == "all applied" || *what == "one stamped") {
+                        assert!(shortcut, "{context}");
+                    }
+                }
+                assert!(migrator
+                    .head_shortcut(&target, Direction::Down)
+                    .unwrap()
+                    .is_none());
+            }
         }
     }
 

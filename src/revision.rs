@@ -185,6 +185,17 @@ pub struct Checksum {
 }
 
 impl Checksum {
+    /// The checksum of an empty file, without hashing it (`Revision::new`'s default, which
+    /// every parsed or embedded revision replaces at once).
+    pub(crate) const EMPTY_FILE: Checksum = Checksum {
+        algorithm: ChecksumAlgorithm::Sha256,
+        digest: [
+            0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f,
+            0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b,
+            0x78, 0x52, 0xb8, 0x55,
+        ],
+    };
+
     /// SHA-256 of `bytes` after normalizing line endings (`\r\n` and lone `\r` become `\n`),
     /// so a checkout with other line endings keeps the same checksum.
     pub fn of(bytes: &[u8]) -> Self {
@@ -298,7 +309,7 @@ impl Revision {
             irreversible: None,
             lock_timeout: None,
             statement_timeout: None,
-            checksum: Checksum::of(b""),
+            checksum: Checksum::EMPTY_FILE,
         }
     }
 
@@ -432,6 +443,15 @@ impl Revision {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_empty_file_checksum_is_the_hash_of_nothing() {
+        assert_eq!(Checksum::EMPTY_FILE, Checksum::of(b""));
+        assert_eq!(
+            Checksum::EMPTY_FILE.to_string(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
 
     #[test]
     fn ids_follow_the_naming_rules() {

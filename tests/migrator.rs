@@ -779,3 +779,372 @@ async fn the_sessions_own_settings_survive_a_run() {
         assert_eq!(value, expected, "{setting}");
     }
 }
+
+// The digest of the history (`pelican_state`) and the start at head that reads only it.
+
+#[allow(dead_code)]
+#[path = "../benches/support/proxy.rs"]
+mod proxy;
+
+/// Whether `pelican_state` holds the digest of the rows `pelican_revisions` holds now,
+/// recomputed here from scratch with the layout's own row function.
+async fn digest_is_consistent(client: &tokio_postgres::Client, schema: &str) -> bool {
+    let schema = format!("\"{}\"", schema.replace('"', "\"\""));
+    let sql = format!(
+        "SELECT s.digest = coalesce((SELECT bit_xor({schema}.pelican_revision_digest(revision, \
+         checksum_algorithm, checksum, state)) FROM {schema}.pelican_revisions), \
+         repeat('0', 256)::bit(256)) AND s.revisions = (SELECT count(*) FROM \
+         {schema}.pelican_revisions) FROM {schema}.pelican_state s"
+    );
+    client.query_one(&sql, &[]).await.unwrap().get(0)
+}
+
+/// A connection to `database` through `proxy`, which records what it sends.
+async fn connect_through(
+    database: &pelican::testing::TestDatabase,
+    proxy: &proxy::Proxy,
+) -> tokio_postgres::Client {
+    let direct = database.config();
+    let mut config = tokio_postgres::Config::new();
+    config
+        .host_path(proxy.host())
+        .port(direct.get_ports().first().copied().unwrap_or(5432))
+        .user(direct.get_user().expect("a user"))
+        .dbname(direct.get_dbname().expect("a database name"));
+    if let Some(password) = direct.get_password() {
+        config.password(password);
+    }
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// The unix socket of the test server, for the proxy.
+fn server_socket(database: &pelican::testing::TestDatabase) -> Option<std::path::PathBuf> {
+    let config = database.config();
+    let dir = config.get_hosts().iter().find_map(|host| match host {
+        tokio_postgres::config::Host::Unix(dir) => Some(dir.clone()),
+        _ => None,
+    })?;
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    Some(dir.join(format!(".s.PGSQL.{port}")))
+}
+
+/// What `migrator.migrate_to_head` sends on a new connection: the text of each query.
+async fn queries_of_a_start(
+    database: &pelican::testing::TestDatabase,
+    proxy: &proxy::Proxy,
+    migrator: &Migrator,
+) -> (Result<pelican::Report, Error>, Vec<String>) {
+    let _ = proxy.take_logs();
+    let client = connect_through(database, proxy).await;
+    let outcome = migrator.migrate_to_head(&client).await;
+    drop(client);
+    let logs = proxy.take_logs();
+    assert_eq!(logs.len(), 1, "one connection");
+    let log = &logs[0];
+    assert_eq!(
+        log.requests_after_connect() as usize,
+        log.queries.len(),
+        "only simple queries: {}",
+        log.message_summary()
+    );
+    (outcome, log.queries.clone())
+}
+
+static EMBEDDED: pelican::EmbeddedMigrations =
+    pelican::embed_migrations!("tests/fixtures/embed/billing");
+
+/// One test, because the proxy is one per process: every start at head in it is counted.
+#[tokio::test]
+async fn a_start_at_head_reads_one_row_and_takes_no_lock() {
+    let (database, client) = fresh_db().await;
+    let Some(socket) = server_socket(&database) else {
+        eprintln!("skipped: the test server is not reached through a unix socket");
+        return;
+    };
+    let proxy = proxy::Proxy::start(&socket);
+    let is_digest_read = |q: &str| q.starts_with("SELECT layout, digest, revisions");
+
+    // A set built at run time.
+    let migrator = Migrator::new(merge_set());
+    let (outcome, queries) = queries_of_a_start(&database, &proxy, &migrator).await;
+    assert_eq!(ids(&outcome.unwrap()), ["root", "a", "b", "m"]);
+    assert!(is_digest_read(&queries[0]), "{queries:?}");
+    assert!(digest_is_consistent(&client, "public").await);
+    let (outcome, queries) = queries_of_a_start(&database, &proxy, &migrator).await;
+    assert!(outcome.unwrap().is_empty());
+    assert_eq!(queries.len(), 1, "{queries:?}");
+    assert!(is_digest_read(&queries[0]), "{queries:?}");
+    // `heads` too.
+    let _ = proxy.take_logs();
+    let proxied = connect_through(&database, &proxy).await;
+    assert!(migrator
+        .upgrade(&proxied, "heads")
+        .await
+        .unwrap()
+        .is_empty());
+    drop(proxied);
+    assert_eq!(proxy.take_logs()[0].requests_after_connect(), 1);
+
+    // An embedded set: the digest the macro computed is the one the triggers keep.
+    let embedded = Migrator::new(&EMBEDDED).schema("billing");
+    let (outcome, _) = queries_of_a_start(&database, &proxy, &embedded).await;
+    assert_eq!(ids(&outcome.unwrap()), ["b1", "b2"]);
+    let (outcome, queries) = queries_of_a_start(&database, &proxy, &embedded).await;
+    assert!(outcome.unwrap().is_empty());
+    assert_eq!(queries.len(), 1, "{queries:?}");
+
+    // Revisions stamped rather than applied count as applied.
+    let (other, other_client) = fresh_db().await;
+    migrator
+        .stamp(&other_client, &["heads"], false)
+        .await
+        .unwrap();
+    let (outcome, queries) = queries_of_a_start(&other, &proxy, &migrator).await;
+    assert!(outcome.unwrap().is_empty());
+    assert_eq!(queries.len(), 1, "{queries:?}");
+
+    // A history of layout 1 (before pelican_state): brought to layout 2 under the lock,
+    // after which a start is one query again.
+    client
+        .batch_execute(
+            "DROP TRIGGER pelican_state_rows ON pelican_revisions;
+             DROP TRIGGER pelican_state_truncate ON pelican_revisions;
+             DROP FUNCTION pelican_track_state();
+             DROP FUNCTION pelican_revision_digest(text, text, text, text);
+             DROP TABLE pelican_state;",
+        )
+        .await
+        .unwrap();
+    let (outcome, queries) = queries_of_a_start(&database, &proxy, &migrator).await;
+    assert!(outcome.unwrap().is_empty());
+    assert!(
+        queries.iter().any(|q| q.contains("pg_try_advisory_lock")),
+        "{queries:?}"
+    );
+    assert!(digest_is_consistent(&client, "public").await);
+    let layout: i32 = client
+        .query_one("SELECT layout FROM pelican_state", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(layout, 2);
+    let (outcome, queries) = queries_of_a_start(&database, &proxy, &migrator).await;
+    assert!(outcome.unwrap().is_empty());
+    assert_eq!(queries.len(), 1, "{queries:?}");
+
+    // A trigger disabled by hand, and a row written meanwhile: the digest is stale (the start
+    // at head does not look at the triggers: see docs/operations.md). Any operation under the
+    // lock enables the triggers again and recomputes the digest: here, `repair`.
+    client
+        .batch_execute(
+            "ALTER TABLE pelican_revisions DISABLE TRIGGER pelican_state_rows;
+             UPDATE pelican_revisions SET checksum = 'edited' WHERE revision = 'root';",
+        )
+        .await
+        .unwrap();
+    assert!(!digest_is_consistent(&client, "public").await);
+    assert_eq!(migrator.repair(&client).await.unwrap(), ["root"]);
+    assert!(digest_is_consistent(&client, "public").await);
+    let enabled: String = client
+        .query_one(
+            "SELECT tgenabled::text FROM pg_trigger WHERE tgname = 'pelican_state_rows' \
+             AND tgrelid = 'public.pelican_revisions'::regclass",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(enabled, "O");
+    let (outcome, queries) = queries_of_a_start(&database, &proxy, &migrator).await;
+    assert!(outcome.unwrap().is_empty());
+    assert_eq!(queries.len(), 1, "{queries:?}");
+
+    // A second row in pelican_state, written by hand: no digest to trust; the start reads
+    // every row (and, with nothing to do, takes no lock).
+    client
+        .batch_execute("INSERT INTO pelican_state SELECT * FROM pelican_state")
+        .await
+        .unwrap();
+    let (outcome, queries) = queries_of_a_start(&database, &proxy, &migrator).await;
+    assert!(outcome.unwrap().is_empty());
+    assert!(queries.len() > 1, "{queries:?}");
+}
+
+#[tokio::test]
+async fn a_changed_checksum_alone_still_stops_the_start() {
+    let (_db, client) = fresh_db().await;
+    let original = vec![
+        sql("r1", "", "CREATE TABLE one (id int);", "DROP TABLE one;"),
+        sql("r2", "r1", "CREATE TABLE two (id int);", "DROP TABLE two;"),
+    ];
+    Migrator::new(set(&original))
+        .migrate_to_head(&client)
+        .await
+        .unwrap();
+    let mut edited = original.clone();
+    edited[1].1 = edited[1].1.replace("(id int)", "(id bigint)");
+    let migrator = Migrator::new(set(&edited));
+    for target in ["head", "heads"] {
+        let err = migrator.upgrade(&client, target).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("applied migrations were changed after they ran:\n  r2 (migrations/r2_test.sql): recorded "),
+            "{err}"
+        );
+    }
+    // The same, recorded by hand instead of edited in the file.
+    let migrator = Migrator::new(set(&original));
+    client
+        .batch_execute(
+            "UPDATE pelican_revisions SET checksum = repeat('0', 64) WHERE revision = 'r1'",
+        )
+        .await
+        .unwrap();
+    assert!(digest_is_consistent(&client, "public").await);
+    let err = migrator.migrate_to_head(&client).await.unwrap_err();
+    assert!(
+        err.to_string().contains(&format!(
+            "r1 (migrations/r1_test.sql): recorded {}",
+            "0".repeat(64)
+        )),
+        "{err}"
+    );
+    migrator.repair(&client).await.unwrap();
+    assert!(migrator.migrate_to_head(&client).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn rows_changed_by_hand_keep_the_digest_right_and_the_start_honest() {
+    let (_db, client) = fresh_db().await;
+    let files = vec![
+        sql(
+            "r1",
+            "",
+            "CREATE TABLE IF NOT EXISTS one (id int);",
+            "DROP TABLE one;",
+        ),
+        sql(
+            "r2",
+            "r1",
+            "CREATE TABLE IF NOT EXISTS two (id int);",
+            "DROP TABLE two;",
+        ),
+    ];
+    let migrator = Migrator::new(set(&files));
+    migrator.migrate_to_head(&client).await.unwrap();
+    assert!(digest_is_consistent(&client, "public").await);
+
+    // A row deleted by hand: the revision runs again.
+    client
+        .batch_execute("DELETE FROM pelican_revisions WHERE revision = 'r2'")
+        .await
+        .unwrap();
+    assert!(digest_is_consistent(&client, "public").await);
+    assert_eq!(
+        ids(&migrator.migrate_to_head(&client).await.unwrap()),
+        ["r2"]
+    );
+
+    // A row marked failed by hand: the start refuses.
+    client
+        .batch_execute("UPDATE pelican_revisions SET state = 'failed', error = 'by hand' WHERE revision = 'r2'")
+        .await
+        .unwrap();
+    assert!(digest_is_consistent(&client, "public").await);
+    let err = migrator.migrate_to_head(&client).await.unwrap_err();
+    assert!(matches!(err, Error::FailedRevision { .. }), "{err}");
+    migrator.mark_applied(&client, "r2").await.unwrap();
+    assert!(digest_is_consistent(&client, "public").await);
+    assert!(migrator.migrate_to_head(&client).await.unwrap().is_empty());
+
+    // A revision this application does not know, inserted by hand.
+    client
+        .batch_execute("INSERT INTO pelican_revisions (revision, checksum, kind, state) VALUES ('zz', repeat('0', 64), 'sql', 'applied')")
+        .await
+        .unwrap();
+    assert!(digest_is_consistent(&client, "public").await);
+    let err = migrator.migrate_to_head(&client).await.unwrap_err();
+    assert!(matches!(err, Error::UnknownApplied { .. }), "{err}");
+    migrator.forget(&client, "zz").await.unwrap();
+    assert!(digest_is_consistent(&client, "public").await);
+    assert!(migrator.migrate_to_head(&client).await.unwrap().is_empty());
+
+    // Everything truncated: everything runs again.
+    client
+        .batch_execute("TRUNCATE pelican_revisions")
+        .await
+        .unwrap();
+    assert!(digest_is_consistent(&client, "public").await);
+    assert_eq!(
+        ids(&migrator.migrate_to_head(&client).await.unwrap()),
+        ["r1", "r2"]
+    );
+
+    // Stamp, downgrade and upgrade keep it too.
+    migrator.stamp(&client, &["r1"], true).await.unwrap();
+    assert!(digest_is_consistent(&client, "public").await);
+    migrator.upgrade(&client, "head").await.unwrap();
+    migrator.downgrade(&client, "base").await.unwrap();
+    assert!(digest_is_consistent(&client, "public").await);
+    let rows: i64 = client
+        .query_one("SELECT revisions FROM pelican_state", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 0);
+}
+
+#[tokio::test]
+async fn an_invalid_embedded_set_built_by_hand_is_an_error_of_the_run() {
+    use pelican::embedded::{EmbeddedBody, EmbeddedMigration, EmbeddedSql};
+    static BROKEN: [EmbeddedMigration; 1] = [EmbeddedMigration::new(
+        "a1",
+        "a1_first.sql",
+        pelican::Checksum::from_parts(pelican::ChecksumAlgorithm::Sha256, [0; 32]),
+        EmbeddedBody::Sql {
+            up: EmbeddedSql::new("SELECT 1;", 6),
+            down: None,
+        },
+    )
+    .with_parents(&["missing"])];
+    let migrations = pelican::EmbeddedMigrations::new("migrations", "", &BROKEN);
+    let expected = migrations.to_migration_set().unwrap_err().to_string();
+    let (_db, client) = fresh_db().await;
+    // `Migrator::new` builds nothing; the run reports what is wrong.
+    let migrator = Migrator::new(&migrations);
+    let err = migrator.migrate_to_head(&client).await.unwrap_err();
+    assert_eq!(err.to_string(), expected);
+    assert_eq!(
+        expected,
+        "revision a1 revises missing, which does not exist"
+    );
+    assert!(!table_exists(&client, "pelican_revisions").await);
+}
+
+#[tokio::test]
+async fn a_role_that_may_not_read_pelican_state_starts_by_reading_every_row() {
+    let (database, client) = fresh_db().await;
+    let migrator = Migrator::new(merge_set());
+    migrator.migrate_to_head(&client).await.unwrap();
+    // Roles belong to the cluster: one name per test database.
+    let role = format!("\"reader of {}\"", database.name().replace('"', "\"\""));
+    client
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; GRANT SELECT ON pelican_revisions TO {role};"
+        ))
+        .await
+        .unwrap();
+    let mut config = database.config().clone();
+    config.user(format!("reader of {}", database.name()));
+    let (reader, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
+    let connection = tokio::spawn(connection);
+    assert!(migrator.migrate_to_head(&reader).await.unwrap().is_empty());
+    drop(reader);
+    let _ = connection.await;
+    client
+        .batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role};"))
+        .await
+        .unwrap();
+}

@@ -145,6 +145,17 @@ async fn snapshot(client: &Client, schema: &str) -> Vec<String> {
              coalesce(checksum, '<no checksum>'), coalesce(detail, '<no detail>'), by) \
              FROM {quoted}.pelican_log ORDER BY id"
         ),
+        // The digest, and that it is the digest of the rows (the triggers kept it).
+        format!(
+            "SELECT 'state ' || concat_ws(' | ', layout, digest::text, revisions, \
+             digest = coalesce((SELECT bit_xor({quoted}.pelican_revision_digest(revision, \
+             checksum_algorithm, checksum, state)) FROM {quoted}.pelican_revisions), \
+             repeat('0', 256)::bit(256))) FROM {quoted}.pelican_state"
+        ),
+        format!(
+            "SELECT 'trigger ' || tgname::text || ' ' || tgenabled::text FROM pg_trigger \
+             WHERE tgrelid = '{quoted}.pelican_revisions'::regclass ORDER BY 1"
+        ),
     ];
     let mut lines = Vec::new();
     if db::table_exists(client, "public.tasks").await {
@@ -189,8 +200,14 @@ async fn an_upgrade_script_does_what_an_online_upgrade_does() {
     let expected = snapshot(&online, "public").await;
     assert_eq!(count(&expected, "revision "), 4);
     assert_eq!(count(&expected, "log "), 4);
-    // The tasks' three, and the history tables' primary keys.
+    // The tasks' three, and the primary keys of pelican_revisions and pelican_log.
     assert_eq!(count(&expected, "index "), 5);
+    assert_eq!(count(&expected, "trigger "), 2);
+    let state = expected.iter().find(|l| l.starts_with("state ")).unwrap();
+    assert!(
+        state.starts_with("state 2 | ") && state.ends_with(" | 4 | t"),
+        "{state}"
+    );
     assert_eq!(snapshot(&offline, "public").await, expected);
 
     // The online migrator takes over where the script left off: nothing to do.

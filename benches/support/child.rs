@@ -155,7 +155,7 @@ fn run(mode: &str) -> Result<(), String> {
                     .ok()
                     .and_then(|n| n.parse().ok())
                     .ok_or_else(|| format!("{REVISIONS_VAR} is not a number"))?;
-                let migrator = Migrator::new(synthetic::migration_set(revisions));
+                let migrator = Migrator::new(&synthetic::migrations(revisions));
                 clock.lap("build");
                 let client = connect(&url).await?;
                 clock.lap("connect");

@@ -1,13 +1,13 @@
 //! A synthetic application history of up to [`MAX_REVISIONS`] small SQL migrations, held in
-//! the binary as `'static` data and turned into a [`MigrationSet`] the way the embedding macro
-//! does it: every id, file name, SQL text and checksum is computed at compile time, so building
-//! the set at run time parses and hashes nothing.
+//! the binary as the `'static` data `embed_migrations!` expands to (an [`EmbeddedMigrations`]
+//! over `EmbeddedMigration` constants): every id, file name, SQL text and checksum is computed
+//! at compile time, so a start parses and hashes nothing.
 //!
 //! Revision `i` (0-based) creates table `t_<id>` with one row and revises revision `i - 1`: a
 //! straight chain, like most long-lived applications.
 
-use pelican::migration::{Body, SetEntry, SqlBody};
-use pelican::{Checksum, ChecksumAlgorithm, MigrationSet, Revision, RevisionId};
+use pelican::embedded::{EmbeddedBody, EmbeddedMigration, EmbeddedSql};
+use pelican::{Checksum, ChecksumAlgorithm, EmbeddedMigrations};
 
 /// How many revisions the static data holds.
 pub const MAX_REVISIONS: usize = 10_000;
@@ -179,18 +179,86 @@ macro_rules! chunks {
 
 chunks!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19);
 
-fn data(i: usize) -> &'static StaticRevision {
+const fn data(i: usize) -> &'static StaticRevision {
     &CHUNKS[i / CHUNK][i % CHUNK]
 }
 
 /// The templates are ASCII and so are the ids: every expansion is valid UTF-8.
-fn text(bytes: &'static [u8]) -> &'static str {
-    std::str::from_utf8(bytes).expect("the static migrations are ASCII")
+const fn text(bytes: &'static [u8]) -> &'static str {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(_) => panic!("the static migrations are ASCII"),
+    }
 }
 
-fn id(i: usize) -> RevisionId {
-    RevisionId::new(text(&data(i).id)).expect("the static ids are valid revision ids")
+/// Every id as a `&'static str`, so that a revision's parents can be a `'static` slice of
+/// one, as the macro's expansion writes them.
+static ID_TEXTS: [[&str; CHUNK]; MAX_REVISIONS / CHUNK] = id_texts();
+
+const fn id_texts() -> [[&'static str; CHUNK]; MAX_REVISIONS / CHUNK] {
+    let mut all = [[""; CHUNK]; MAX_REVISIONS / CHUNK];
+    let mut i = 0;
+    while i < MAX_REVISIONS {
+        all[i / CHUNK][i % CHUNK] = text(&data(i).id);
+        i += 1;
+    }
+    all
 }
+
+/// Revision `i` as `embed_migrations!` expands a file: an `EmbeddedMigration` constant.
+const fn embedded(i: usize) -> EmbeddedMigration {
+    let data = data(i);
+    let checksum = Checksum::from_parts(ChecksumAlgorithm::Sha256, data.digest);
+    let body = EmbeddedBody::Sql {
+        up: EmbeddedSql::new(text(&data.up), UP_FIRST_LINE),
+        down: Some(EmbeddedSql::new(text(&data.down), DOWN_FIRST_LINE)),
+    };
+    let migration = EmbeddedMigration::new(text(&data.id), text(&data.file), checksum, body)
+        .with_message(MESSAGE);
+    if i == 0 {
+        migration
+    } else {
+        let parent = &ID_TEXTS[(i - 1) / CHUNK][(i - 1) % CHUNK];
+        migration.with_parents(std::slice::from_ref(parent))
+    }
+}
+
+const fn embedded_chunk(first: usize) -> [EmbeddedMigration; CHUNK] {
+    const PLACEHOLDER: EmbeddedMigration = EmbeddedMigration::new(
+        "placeholder",
+        "",
+        Checksum::from_parts(ChecksumAlgorithm::Sha256, [0; 32]),
+        EmbeddedBody::Sql {
+            up: EmbeddedSql::new("", 1),
+            down: None,
+        },
+    );
+    let mut all = [PLACEHOLDER; CHUNK];
+    let mut k = 0;
+    while k < CHUNK {
+        all[k] = embedded(first + k);
+        k += 1;
+    }
+    all
+}
+
+macro_rules! embedded_chunks {
+    ($($index:literal)*) => {
+        /// Every revision, contiguous; each chunk is evaluated on its own, like `CHUNKS`.
+        static EMBEDDED: [[EmbeddedMigration; CHUNK]; MAX_REVISIONS / CHUNK] =
+            [$(const { embedded_chunk($index * CHUNK) }),*];
+    };
+}
+
+embedded_chunks!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19);
+
+/// The digest of `pelican_state` with all [`MAX_REVISIONS`] revisions applied, as the macro
+/// would compute it at compile time. The bench checks it against the digest PostgreSQL
+/// keeps once the revisions are applied (`check_digest`).
+pub const AT_HEAD_DIGEST: [u8; 32] = [
+    244, 50, 81, 54, 8, 169, 118, 62, 239, 38, 211, 81, 224, 230, 81, 10, 10, 92, 80, 224, 58, 192,
+    149, 50, 5, 92, 112, 145, 59, 156, 12, 79,
+];
 
 /// The id of revision `i`.
 pub fn revision_id_text(i: usize) -> &'static str {
@@ -202,25 +270,21 @@ pub fn up_sql(i: usize) -> &'static str {
     text(&data(i).up)
 }
 
-/// The first `count` revisions as a set, built as `embed_migrations!` builds one from its
-/// constant: ids checked and wrapped, a message and a file name allocated, the SQL borrowed
-/// from static memory, the checksum copied.
-pub fn migration_set(count: usize) -> MigrationSet {
+/// The first `count` revisions as `embed_migrations!("migrations")` would embed them: with
+/// all of them, the digest at head and the head count too (what the macro computes), so a
+/// start at head builds nothing; with fewer, they are computed on first use.
+pub fn migrations(count: usize) -> EmbeddedMigrations {
     assert!(count <= MAX_REVISIONS, "at most {MAX_REVISIONS} revisions");
-    let entries = (0..count)
-        .map(|i| {
-            let data = data(i);
-            let parents = if i == 0 { Vec::new() } else { vec![id(i - 1)] };
-            let revision = Revision::new(id(i))
-                .with_parents(parents)
-                .with_message(MESSAGE)
-                .with_checksum(Checksum::from_parts(ChecksumAlgorithm::Sha256, data.digest));
-            let body = Body::Sql {
-                up: SqlBody::new(text(&data.up), UP_FIRST_LINE),
-                down: Some(SqlBody::new(text(&data.down), DOWN_FIRST_LINE)),
-            };
-            SetEntry::new(revision, format!("migrations/{}", text(&data.file)), body)
-        })
-        .collect();
-    MigrationSet::new(entries).expect("the static migrations form a chain")
+    let all: &'static [EmbeddedMigration] = EMBEDDED.as_flattened();
+    let set = EmbeddedMigrations::new("migrations", "", &all[..count]);
+    if count == MAX_REVISIONS {
+        set.with_at_head(AT_HEAD_DIGEST, 1)
+    } else {
+        set
+    }
+}
+
+/// The `bit(256)` text PostgreSQL prints for [`AT_HEAD_DIGEST`].
+pub fn at_head_digest_bits() -> String {
+    AT_HEAD_DIGEST.iter().map(|b| format!("{b:08b}")).collect()
 }

@@ -9,6 +9,7 @@ use syn::LitStr;
 
 use crate::diagnostics::{describe_graph_error, describe_source_error};
 use crate::graph::RevisionGraph;
+use crate::history_digest::HistoryDigest;
 use crate::revision::Revision;
 use crate::rust_module::{find_migration_value, Located, MigrationValue};
 use crate::source::{load_dir, MigrationFile, MigrationKind, SqlSection};
@@ -116,12 +117,12 @@ fn embed(call: &Call) -> Result<TokenStream, String> {
         written: call.dir.clone(),
         absolute: Path::new(&manifest_dir).join(&call.dir),
     };
-    let migrations = read(&dir)?;
-    Ok(generate(&dir, &migrations, call.span))
+    let (migrations, at_head) = read(&dir)?;
+    Ok(generate(&dir, &migrations, &at_head, call.span))
 }
 
 /// Loads, validates and resolves every migration of the directory.
-fn read(dir: &Dir) -> Result<Vec<Embedded>, String> {
+fn read(dir: &Dir) -> Result<(Vec<Embedded>, AtHead), String> {
     let files = load_dir(&dir.absolute).map_err(|error| describe_source_error(dir, error))?;
     let mut migrations: Vec<Embedded> = files
         .into_iter()
@@ -143,9 +144,10 @@ fn read(dir: &Dir) -> Result<Vec<Embedded>, String> {
         .iter()
         .map(|m| m.file.revision().clone())
         .collect();
-    if let Err(error) = RevisionGraph::new(revisions) {
-        return Err(describe_graph_error(dir, &migrations, error));
-    }
+    let graph = match RevisionGraph::new(revisions) {
+        Ok(graph) => graph,
+        Err(error) => return Err(describe_graph_error(dir, &migrations, error)),
+    };
 
     for migration in &mut migrations {
         if migration.file.kind() == MigrationKind::Rust {
@@ -156,13 +158,29 @@ fn read(dir: &Dir) -> Result<Vec<Embedded>, String> {
             migration.rust = Some(find_migration_value(&located)?);
         }
     }
-    Ok(migrations)
+    let at_head = AtHead {
+        digest: HistoryDigest::of_applied(migrations.iter().map(|m| {
+            (
+                m.file.revision().id().as_str(),
+                m.file.revision().checksum(),
+            )
+        })),
+        heads: graph.heads().len(),
+    };
+    Ok((migrations, at_head))
+}
+
+/// What the history table holds when every migration is applied, and the number of heads:
+/// the expansion carries them, so that a start at head compares one row with constants.
+pub(crate) struct AtHead {
+    digest: HistoryDigest,
+    heads: usize,
 }
 
 /// The expression: a block holding the Rust migrations' modules, the files' tracking
 /// constants and the data, whose value is the `EmbeddedMigrations`. Items in a block are
 /// private to it, so any number of sets can be embedded in one module.
-fn generate(dir: &Dir, migrations: &[Embedded], span: Span) -> TokenStream {
+fn generate(dir: &Dir, migrations: &[Embedded], at_head: &AtHead, span: Span) -> TokenStream {
     let mut errors: Vec<&str> = Vec::new();
     let mut modules = Vec::new();
     let mut tracked = Vec::new();
@@ -215,6 +233,8 @@ fn generate(dir: &Dir, migrations: &[Embedded], span: Span) -> TokenStream {
         entries.push(entry(migration, body));
     }
 
+    let digest = Literal::byte_string(at_head.digest.bits());
+    let heads = Literal::usize_unsuffixed(at_head.heads);
     let written = &dir.written;
     let absolute = dir.absolute.to_string_lossy();
     let absolute = absolute.as_ref();
@@ -243,6 +263,7 @@ fn generate(dir: &Dir, migrations: &[Embedded], span: Span) -> TokenStream {
             // A constant, so the slice is `'static` wherever the macro is used.
             const MIGRATIONS: &[::pelican::embedded::EmbeddedMigration] = &[#(#entries),*];
             ::pelican::embedded::EmbeddedMigrations::new(#written, #absolute, MIGRATIONS)
+                .with_at_head(*#digest, #heads)
         }
     }
 }

@@ -16,7 +16,9 @@
 // * `source/mod.rs` with its children `parse.rs` (the file parser) and `dir.rs` (the
 //   directory loader: which files count, name order, duplicate revisions), so the macro
 //   embeds exactly the files `pelican::source::load_dir` reads at run time;
-// * `graph.rs`: the DAG validation (unknown parents and dependencies, cycles, labels).
+// * `graph.rs`: the DAG validation (unknown parents and dependencies, cycles, labels);
+// * `history/digest.rs`: the digest of the history table when every revision is applied,
+//   which the expansion carries so that a start at head compares it with one row.
 //
 // The modules sit at this crate's root under the names they have in pelican, so the paths
 // they use (`crate::revision::…`, `crate::graph::…`) resolve the same way in both crates, and
@@ -31,6 +33,9 @@
 #[allow(dead_code)]
 #[path = "../../src/graph.rs"]
 mod graph;
+#[allow(dead_code)]
+#[path = "../../src/history/digest.rs"]
+mod history_digest;
 #[allow(dead_code)]
 #[path = "../../src/revision.rs"]
 mod revision;

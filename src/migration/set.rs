@@ -1,10 +1,12 @@
 //! The set of migrations a migrator runs: every revision with its body, validated as a DAG.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::{Migration, SqlBody};
-use crate::graph::RevisionGraph;
+use crate::embedded::EmbeddedMigrations;
+use crate::graph::{GraphError, RevisionGraph};
+use crate::history::HistoryDigest;
 use crate::revision::Revision;
 use crate::source::{load_dir, MigrationFile, MigrationKind};
 
@@ -104,8 +106,24 @@ impl SetEntry {
 ///
 /// Built from the embedded set (`pelican::embed_migrations!`), from a directory read at run
 /// time ([`MigrationSet::from_dir`]), or from entries made by hand ([`MigrationSet::new`]).
+///
+/// A set made from an [`EmbeddedMigrations`] is lazy: it was validated when it was compiled,
+/// so its entries and graph are built on first use, and a start at head that finds the
+/// database up to date never builds them.
 #[derive(Debug, Clone)]
 pub struct MigrationSet {
+    /// Where the entries come from when they are first needed.
+    embedded: Option<EmbeddedMigrations>,
+    /// The entries and their graph, or why they don't form a valid DAG (only for an embedded
+    /// set built by hand).
+    built: OnceLock<Result<Built, GraphError>>,
+    /// What the history holds when every revision is applied.
+    at_head: OnceLock<AtHead>,
+}
+
+/// The entries of a set and their graph.
+#[derive(Debug, Clone)]
+struct Built {
     /// In the order given, which is the graph's node order: entry `i` is node `i`, so the
     /// graph's id index serves the set too (one map of every id instead of two, at every
     /// application start).
@@ -113,17 +131,99 @@ pub struct MigrationSet {
     graph: RevisionGraph,
 }
 
+/// A set at head, summed up: what `pelican_state` holds when every revision is applied, and
+/// how many heads the set has (`head` is an error with several).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AtHead {
+    pub(crate) digest: HistoryDigest,
+    pub(crate) heads: usize,
+}
+
 impl MigrationSet {
     /// Validates the entries as a DAG.
     pub fn new(entries: Vec<SetEntry>) -> Result<Self, crate::Error> {
-        let graph = RevisionGraph::new(entries.iter().map(|e| e.revision.clone()))?;
-        Ok(MigrationSet { entries, graph })
+        let built = Built::new(entries)?;
+        Ok(MigrationSet {
+            embedded: None,
+            built: OnceLock::from(Ok(built)),
+            at_head: OnceLock::new(),
+        })
+    }
+
+    /// An embedded set, built on first use; see [`EmbeddedMigrations::to_migration_set`] for
+    /// one validated at once.
+    pub(crate) fn lazy(embedded: EmbeddedMigrations) -> Self {
+        let at_head = OnceLock::new();
+        if let Some((bits, heads)) = embedded.at_head() {
+            let rows = embedded.len() as u64;
+            let digest = HistoryDigest::from_parts(bits, rows);
+            let _ = at_head.set(AtHead { digest, heads });
+        }
+        MigrationSet {
+            embedded: Some(embedded),
+            built: OnceLock::new(),
+            at_head,
+        }
+    }
+
+    /// The entries and graph, built now if they weren't; the error of an embedded set built
+    /// by hand whose revisions don't form a DAG.
+    pub(crate) fn try_built(&self) -> Result<(), crate::Error> {
+        match self.build() {
+            Ok(_) => Ok(()),
+            Err(error) => Err(error.clone().into()),
+        }
+    }
+
+    fn build(&self) -> &Result<Built, GraphError> {
+        self.built.get_or_init(|| {
+            let embedded = self
+                .embedded
+                .as_ref()
+                .expect("a set without entries is embedded");
+            Built::new(embedded.entries())
+        })
+    }
+
+    /// # Panics
+    ///
+    /// For an embedded set built by hand whose revisions don't form a valid DAG, as
+    /// `MigrationSet::from(&EmbeddedMigrations)` documents.
+    fn built(&self) -> &Built {
+        match self.build() {
+            Ok(built) => built,
+            Err(error) => panic!(
+                "the embedded migrations of '{}' are not a valid set: {error}",
+                self.embedded.as_ref().map_or("", |e| e.dir())
+            ),
+        }
+    }
+
+    /// What the history holds when every revision is applied, and the number of heads:
+    /// computed once (at compile time for an embedded set).
+    pub(crate) fn at_head(&self) -> Result<AtHead, crate::Error> {
+        if let Some(at_head) = self.at_head.get() {
+            return Ok(*at_head);
+        }
+        self.try_built()?;
+        let built = self.built();
+        let digest = HistoryDigest::of_applied(
+            built
+                .entries
+                .iter()
+                .map(|e| (e.revision.id().as_str(), e.revision.checksum())),
+        );
+        let at_head = AtHead {
+            digest,
+            heads: built.graph.head_nodes().len(),
+        };
+        Ok(*self.at_head.get_or_init(|| at_head))
     }
 
     /// The position of a revision's entry in [`entries`](Self::entries).
     pub(crate) fn position(&self, id: &str) -> Option<usize> {
         // The graph numbers its nodes in the order it was given the revisions.
-        self.graph.node(id).map(|node| node as usize)
+        self.built().graph.node(id).map(|node| node as usize)
     }
 
     /// Reads every migration file of `dir` (see [`load_dir`]). Rust migrations found there
@@ -140,35 +240,49 @@ impl MigrationSet {
         id: &str,
         migration: impl Migration + 'static,
     ) -> Result<Self, crate::Error> {
+        self.try_built()?;
         let Some(i) = self.position(id) else {
             return Err(crate::Error::UnknownRevision { id: id.to_owned() });
         };
-        self.entries[i].body = Body::Rust(Arc::new(migration));
+        if let Some(Ok(built)) = self.built.get_mut() {
+            built.entries[i].body = Body::Rust(Arc::new(migration));
+        }
         Ok(self)
     }
 
     /// The validated graph of the set's revisions.
     pub fn graph(&self) -> &RevisionGraph {
-        &self.graph
+        &self.built().graph
     }
 
     /// The entry of a revision.
     pub fn get(&self, id: &str) -> Option<&SetEntry> {
-        self.position(id).map(|i| &self.entries[i])
+        self.position(id).map(|i| &self.built().entries[i])
     }
 
     /// Every entry, in the order given.
     pub fn entries(&self) -> &[SetEntry] {
-        &self.entries
+        &self.built().entries
     }
 
     /// The number of revisions.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        match (&self.embedded, self.built.get()) {
+            (_, Some(Ok(built))) => built.entries.len(),
+            (Some(embedded), _) => embedded.len(),
+            (None, _) => 0,
+        }
     }
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
+    }
+}
+
+impl Built {
+    fn new(entries: Vec<SetEntry>) -> Result<Self, GraphError> {
+        let graph = RevisionGraph::new(entries.iter().map(|e| e.revision.clone()))?;
+        Ok(Built { entries, graph })
     }
 }

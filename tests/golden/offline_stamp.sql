@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS "public"."pelican_revisions" (
     applied_by text NOT NULL DEFAULT current_user,
     error text
 );
-COMMENT ON TABLE "public"."pelican_revisions" IS 'pelican: one row per applied, stamped or failed revision (layout 1)';
+COMMENT ON TABLE "public"."pelican_revisions" IS 'pelican: one row per applied, stamped or failed revision (layout 2)';
 CREATE TABLE IF NOT EXISTS "public"."pelican_log" (
     id bigserial PRIMARY KEY,
     revision text NOT NULL,
@@ -29,7 +29,71 @@ CREATE TABLE IF NOT EXISTS "public"."pelican_log" (
     checksum text,
     detail text
 );
-COMMENT ON TABLE "public"."pelican_log" IS 'pelican: append-only record of every upgrade, downgrade, stamp and repair (layout 1)';
+COMMENT ON TABLE "public"."pelican_log" IS 'pelican: append-only record of every upgrade, downgrade, stamp and repair (layout 2)';
+CREATE TABLE IF NOT EXISTS "public"."pelican_state" (
+    layout integer NOT NULL,
+    digest bit(256) NOT NULL,
+    revisions bigint NOT NULL
+);
+ALTER TABLE "public"."pelican_state" REPLICA IDENTITY FULL;
+COMMENT ON TABLE "public"."pelican_state" IS 'pelican: the digest of pelican_revisions, kept by its triggers; one row (layout 2)';
+CREATE OR REPLACE FUNCTION "public".pelican_revision_digest(revision text, checksum_algorithm text, checksum text, state text)
+    RETURNS bit(256) LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $pelican$SELECT ('x' || encode(sha256(convert_to(revision || ' ' || checksum_algorithm || ' ' || checksum || ' ' || CASE WHEN state = 'failed' THEN 'failed' ELSE 'applied' END, 'UTF8')), 'hex'))::bit(256)$pelican$;
+CREATE OR REPLACE FUNCTION "public".pelican_track_state() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    AS $pelican$
+DECLARE
+    change bit(256) := repeat('0', 256)::bit(256);
+    delta bigint := 0;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE "public"."pelican_state" SET digest = repeat('0', 256)::bit(256), revisions = 0;
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        change := change # "public".pelican_revision_digest(OLD.revision, OLD.checksum_algorithm, OLD.checksum, OLD.state);
+        delta := delta - 1;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        change := change # "public".pelican_revision_digest(NEW.revision, NEW.checksum_algorithm, NEW.checksum, NEW.state);
+        delta := delta + 1;
+    END IF;
+    UPDATE "public"."pelican_state" SET digest = digest # change, revisions = revisions + delta;
+    RETURN NULL;
+END
+$pelican$;
+DO $pelican$
+DECLARE
+    total bit(256) := repeat('0', 256)::bit(256);
+    counted bigint := 0;
+    kept_layout integer;
+    r record;
+BEGIN
+    -- Writers wait until the digest below is committed with the triggers.
+    LOCK TABLE "public"."pelican_revisions" IN SHARE ROW EXCLUSIVE MODE;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = '"public"."pelican_revisions"'::regclass AND tgname = 'pelican_state_rows') THEN
+        CREATE TRIGGER "pelican_state_rows" AFTER INSERT OR UPDATE OR DELETE ON "public"."pelican_revisions"
+            FOR EACH ROW EXECUTE FUNCTION "public".pelican_track_state();
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = '"public"."pelican_revisions"'::regclass AND tgname = 'pelican_state_truncate') THEN
+        CREATE TRIGGER "pelican_state_truncate" AFTER TRUNCATE ON "public"."pelican_revisions"
+            FOR EACH STATEMENT EXECUTE FUNCTION "public".pelican_track_state();
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = '"public"."pelican_revisions"'::regclass AND tgname IN ('pelican_state_rows', 'pelican_state_truncate') AND tgenabled NOT IN ('O', 'A')) THEN
+        ALTER TABLE "public"."pelican_revisions" ENABLE TRIGGER "pelican_state_rows", ENABLE TRIGGER "pelican_state_truncate";
+    END IF;
+    FOR r IN SELECT revision, checksum_algorithm, checksum, state FROM "public"."pelican_revisions" LOOP
+        total := total # "public".pelican_revision_digest(r.revision, r.checksum_algorithm, r.checksum, r.state);
+        counted := counted + 1;
+    END LOOP;
+    -- One row, whatever was there; a newer layout keeps its number.
+    SELECT max(layout) INTO kept_layout FROM "public"."pelican_state";
+    DELETE FROM "public"."pelican_state";
+    INSERT INTO "public"."pelican_state" (layout, digest, revisions)
+        VALUES (greatest(kept_layout, 2), total, counted);
+END
+$pelican$;
 
 -- Stamping root, a, b, m (recorded as applied, not run)
 BEGIN;
