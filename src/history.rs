@@ -39,6 +39,20 @@ pub const STATE_TABLE: &str = "pelican_state";
 /// `pelican_state_rows` and `pelican_state_truncate` on `pelican_revisions`.
 pub const LAYOUT_VERSION: u32 = 2;
 
+/// The functions of layout 2, kept beside the history tables.
+const DIGEST_FUNCTION: &str = "pelican_revision_digest";
+const TRACK_FUNCTION: &str = "pelican_track_state";
+
+/// Every table and function pelican keeps in the history schema, by name: what a schema
+/// snapshot leaves out unless asked (they record the migrations, not the application).
+pub(crate) const HISTORY_OBJECTS: [&str; 5] = [
+    REVISIONS_TABLE,
+    LOG_TABLE,
+    STATE_TABLE,
+    DIGEST_FUNCTION,
+    TRACK_FUNCTION,
+];
+
 /// The triggers that keep `pelican_state` up to date.
 const ROW_TRIGGER: &str = "pelican_state_rows";
 const TRUNCATE_TRIGGER: &str = "pelican_state_truncate";

@@ -1193,6 +1193,7 @@ async fn the_history_tables_are_left_out_unless_asked_for() {
     assert_eq!(keys(&application.tables), ["public.tasks"]);
     assert!(application.sequences.is_empty());
     assert!(application.indexes.is_empty());
+    assert!(application.functions.is_empty());
 
     let everything = SnapshotOptions::new()
         .schemas(["public"])
@@ -1205,6 +1206,7 @@ async fn the_history_tables_are_left_out_unless_asked_for() {
         [
             "public.pelican_log",
             "public.pelican_revisions",
+            "public.pelican_state",
             "public.tasks"
         ]
     );
@@ -1215,6 +1217,11 @@ async fn the_history_tables_are_left_out_unless_asked_for() {
             "+ sequence public.pelican_log_id_seq bigint",
             "+ table public.pelican_log",
             "+ table public.pelican_revisions",
+            "+ table public.pelican_state",
+            "+ function public.pelican_revision_digest(revision text, checksum_algorithm text, checksum text, state text)",
+            "+ function public.pelican_track_state()",
+            "+ trigger public.pelican_revisions.pelican_state_rows CREATE TRIGGER pelican_state_rows AFTER INSERT OR DELETE OR UPDATE ON pelican_revisions FOR EACH ROW EXECUTE FUNCTION pelican_track_state()",
+            "+ trigger public.pelican_revisions.pelican_state_truncate CREATE TRIGGER pelican_state_truncate AFTER TRUNCATE ON pelican_revisions FOR EACH STATEMENT EXECUTE FUNCTION pelican_track_state()",
         ]
     );
 }

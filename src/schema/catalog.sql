@@ -2,7 +2,8 @@
 -- state of the catalog, inside or outside a transaction of the caller).
 --
 -- $1 (text[]): the schemas to read; empty for every schema but PostgreSQL's own.
--- $2 (text[]): names of tables to leave out wherever they are (pelican's history tables).
+-- $2 (text[]): names of tables and functions to leave out wherever they are (pelican's
+--     history tables and their functions).
 --
 -- Every row is one object: `kind`, then its fields in three positional arrays (`t` text,
 -- `b` booleans, `n` integers) whose layout per kind is written above each branch and read by
@@ -217,7 +218,8 @@ SELECT 'function',
 FROM pg_catalog.pg_proc p
 JOIN selected s ON s.oid = p.pronamespace
 LEFT JOIN pg_catalog.pg_aggregate ag ON ag.aggfnoid = p.oid
-WHERE NOT EXISTS (
+WHERE p.proname <> ALL ($2::text[])
+  AND NOT EXISTS (
     SELECT 1 FROM extension_members m
     WHERE m.classid = 'pg_catalog.pg_proc'::regclass AND m.objid = p.oid
 )

@@ -20,16 +20,14 @@ const CATALOG_QUERY: &str = include_str!("catalog.sql");
 const CONTEXT: &str = "could not read the schema snapshot from pg_catalog";
 
 /// Reads the objects of `schemas` (every non-system schema when empty), leaving out the
-/// tables named in `ignored_tables`.
+/// tables and functions named in `ignored`.
 pub(crate) async fn read(
     client: &Client,
     schemas: &[String],
-    ignored_tables: &[&str],
+    ignored: &[&str],
 ) -> Result<Snapshot, Error> {
-    let params: [(&(dyn ToSql + Sync), Type); 2] = [
-        (&schemas, Type::TEXT_ARRAY),
-        (&ignored_tables, Type::TEXT_ARRAY),
-    ];
+    let params: [(&(dyn ToSql + Sync), Type); 2] =
+        [(&schemas, Type::TEXT_ARRAY), (&ignored, Type::TEXT_ARRAY)];
     // query_typed: one round trip, no prepared statement left behind.
     let rows = client
         .query_typed(CATALOG_QUERY, &params)

@@ -43,7 +43,7 @@ mod model;
 use tokio_postgres::Client;
 
 use crate::error::Error;
-use crate::history::{LOG_TABLE, REVISIONS_TABLE};
+use crate::history::HISTORY_OBJECTS;
 
 pub use diff::{Change, Difference, Object, ObjectKind, SchemaDiff};
 pub use model::{
@@ -110,9 +110,10 @@ impl SnapshotOptions {
         self
     }
 
-    /// Whether pelican's history tables (`pelican_revisions`, `pelican_log`, in any schema)
-    /// and their sequences are part of the snapshot; they are not by default, since they
-    /// record the migrations rather than the application's schema.
+    /// Whether pelican's history tables (`pelican_revisions`, `pelican_log`,
+    /// `pelican_state`, in any schema), their sequences, triggers and functions
+    /// (`pelican_revision_digest`, `pelican_track_state`) are part of the snapshot; they are
+    /// not by default, since they record the migrations rather than the application's schema.
     pub fn include_history_tables(mut self, include: bool) -> Self {
         self.include_history_tables = include;
         self
@@ -123,7 +124,7 @@ impl SnapshotOptions {
         let ignored: &[&str] = if self.include_history_tables {
             &[]
         } else {
-            &[REVISIONS_TABLE, LOG_TABLE]
+            &HISTORY_OBJECTS
         };
         introspect::read(client, &self.schemas, ignored).await
     }
