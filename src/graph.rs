@@ -102,7 +102,7 @@ fn render_cycle(revisions: &[RevisionId]) -> String {
 #[non_exhaustive]
 pub enum LookupError {
     /// Nothing matches.
-    #[error("no revision or branch label '{name}'{}", if .name.len() < 4 { "; a partial revision id needs a revision id longer than 3 characters to match" } else { "" })]
+    #[error("no revision or branch label '{name}', and none starts with '{name}'")]
     NotFound {
         /// What was looked up.
         name: String,

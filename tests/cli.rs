@@ -367,7 +367,7 @@ async fn ambiguous_prefixes_and_unknown_revisions_are_errors() {
     ] {
         assert_eq!(
             p.pelican(args).fails(1),
-            "error: no revision or branch label 'zzzz9'\n",
+            "error: no revision or branch label 'zzzz9', and none starts with 'zzzz9'\n",
             "{args:?}"
         );
     }

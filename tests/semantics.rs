@@ -317,11 +317,11 @@ fn partial_ids() {
     );
     assert_eq!(
         up(&g, &[], "ff"),
-        Err("no revision or branch label 'ff'; a partial revision id needs a revision id longer than 3 characters to match".into())
+        Err("no revision or branch label 'ff', and none starts with 'ff'".into())
     );
     assert_eq!(
         up(&g, &[], "ffffff"),
-        Err("no revision or branch label 'ffffff'".into())
+        Err("no revision or branch label 'ffffff', and none starts with 'ffffff'".into())
     );
     // Ids of 3 characters or fewer only match exactly.
     assert_eq!(up(&g, &[], "abc").unwrap().len(), 4);
