@@ -8,8 +8,8 @@
 //! migration's SQL and its history rows in one simple-protocol query, so applying a migration
 //! costs one round trip.
 //!
-//! Beside the history table, the one-row `pelican_state` holds a digest of it (see
-//! [`digest`]), kept up to date by a trigger on `pelican_revisions`, whoever writes to it: a
+//! Beside the history table, the one-row `pelican_state` holds a digest of it (the hash is
+//! defined in `src/history/digest.rs`), kept up to date by a trigger on `pelican_revisions`, whoever writes to it: a
 //! start at head reads that row instead of every revision.
 
 mod digest;
