@@ -158,7 +158,7 @@ impl LockKey {
     }
 
     /// Describes the session holding the lock, if it can be seen.
-    async fn holder(&self, client: &Client) -> Option<String> {
+    pub(crate) async fn holder(&self, client: &Client) -> Option<String> {
         let sql = format!(
             "SELECT a.pid, coalesce(nullif(a.application_name, ''), '?'), \
              coalesce(a.client_addr::text, 'local'), coalesce(a.state, '?'), \

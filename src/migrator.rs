@@ -85,6 +85,10 @@ pub struct Status {
     pub pending: Vec<RevisionId>,
     /// Revisions recorded as failed, with their errors.
     pub failed: Vec<(String, String)>,
+    /// `transaction: false` revisions a migrator is running right now, with the session that
+    /// holds the migration lock. Until such a revision finishes, its row reads as failed (so
+    /// that a crash leaves a record); while the lock is held it is reported here instead.
+    pub running: Vec<(String, String)>,
     /// Applied revisions whose files changed since.
     pub checksum_mismatches: Vec<ChecksumMismatch>,
     /// Recorded revisions this application does not know.
@@ -342,8 +346,22 @@ impl Migrator {
             .filter_map(|id| self.set.get(id))
             .map(|e| e.revision().id().clone())
             .collect();
+        if !status.failed.is_empty() {
+            // An in-progress marker under a held lock is a run in progress, not a failure.
+            if let Some(holder) = self.lock.holder(&connection).await {
+                let (running, failed) = std::mem::take(&mut status.failed)
+                    .into_iter()
+                    .partition(|(_, error)| error.starts_with(IN_PROGRESS_MARKER));
+                status.failed = failed;
+                status.running = running
+                    .into_iter()
+                    .map(|(revision, _)| (revision, holder.clone()))
+                    .collect();
+            }
+        }
         status.unknown.sort();
         status.failed.sort();
+        status.running.sort();
         Ok(status)
     }
 
@@ -892,7 +910,7 @@ impl Migrator {
         let started = Instant::now();
         let steps = self.step_sql();
         let interrupted = format!(
-            "interrupted: the {direction} started at {} did not finish",
+            "{IN_PROGRESS_MARKER} the {direction} started at {} did not finish",
             now_utc_hint()
         );
         let marker = steps.in_progress_marker(entry, direction, &interrupted);
@@ -1041,6 +1059,10 @@ pub(crate) enum SettingScope {
     /// `SET SESSION`: around a `transaction: false` revision; the migrator restores the session's own values afterwards, offline scripts use [`RESET_TIMEOUTS`].
     Session,
 }
+
+/// How the error of a `transaction: false` revision's row begins while it runs (and after a
+/// crash part-way).
+pub(crate) const IN_PROGRESS_MARKER: &str = "interrupted:";
 
 /// Undoes the session timeouts set around a `transaction: false` revision.
 pub(crate) const RESET_TIMEOUTS: &str = "RESET lock_timeout; RESET statement_timeout";

@@ -67,7 +67,9 @@ use std::time::Duration;
 use crate::history::{Elapsed, History};
 use crate::migration::statements::{split_statements, SplitError};
 use crate::migration::{Body, MigrationSet, SetEntry};
-use crate::migrator::{section, SettingScope, StepSql, TransactionMode, RESET_TIMEOUTS};
+use crate::migrator::{
+    section, SettingScope, StepSql, TransactionMode, IN_PROGRESS_MARKER, RESET_TIMEOUTS,
+};
 use crate::plan::{Direction, Plan, StampPlan};
 use crate::revision::RevisionId;
 
@@ -213,7 +215,7 @@ fn split_advice(direction: Direction, revision: &RevisionId) -> String {
 /// The error recorded on a `transaction: false` revision's in-progress row. The online run
 /// names its start time there, which a script written in advance can't know.
 fn interrupted(direction: Direction) -> String {
-    format!("interrupted: the {direction} started by an offline SQL script did not finish")
+    format!("{IN_PROGRESS_MARKER} the {direction} started by an offline SQL script did not finish")
 }
 
 /// Renders `plan` (an upgrade or a downgrade of `set`'s revisions) as one SQL script.

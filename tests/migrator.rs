@@ -1148,3 +1148,73 @@ async fn a_role_that_may_not_read_pelican_state_starts_by_reading_every_row() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn status_shows_a_running_non_transactional_revision_as_running_not_failed() {
+    let (database, client) = fresh_db().await;
+    let files = vec![sql_with(
+        "r1",
+        "",
+        "transaction: false",
+        "SELECT pg_sleep(2);\nCREATE TABLE done (id int);",
+        "DROP TABLE done;",
+    )];
+    let migrator = Migrator::new(set(&files));
+    let runner = {
+        let migrator = Migrator::new(set(&files));
+        let runner_client = database.connect().await.unwrap();
+        tokio::spawn(async move { migrator.migrate_to_head(&runner_client).await })
+    };
+    // Wait until the in-progress row is there (it is written before the first statement).
+    let mut seen = None;
+    for _ in 0..100 {
+        let status = migrator.status(&client).await.unwrap();
+        if !status.running.is_empty() {
+            seen = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let status = seen.expect("the running revision shows up in status");
+    assert_eq!(status.running.len(), 1, "{status:?}");
+    assert_eq!(status.running[0].0, "r1");
+    assert!(
+        status.running[0].1.starts_with("backend pid "),
+        "the lock holder is named: {status:?}"
+    );
+    assert!(
+        status.failed.is_empty(),
+        "not reported as failed: {status:?}"
+    );
+
+    runner.await.unwrap().unwrap();
+    let status = migrator.status(&client).await.unwrap();
+    assert!(status.running.is_empty() && status.failed.is_empty());
+    assert_eq!(status.applied.len(), 1);
+}
+
+#[tokio::test]
+async fn an_interrupted_non_transactional_revision_without_a_migrator_is_failed() {
+    let (_db, client) = fresh_db().await;
+    let files = vec![sql_with(
+        "r1",
+        "",
+        "transaction: false",
+        "CREATE TABLE done (id int);",
+        "DROP TABLE done;",
+    )];
+    let migrator = Migrator::new(set(&files));
+    migrator.migrate_to_head(&client).await.unwrap();
+    // What a crash part-way leaves: the in-progress row, and no migrator holding the lock.
+    client
+        .batch_execute(
+            "UPDATE pelican_revisions SET state = 'failed', \
+             error = 'interrupted: the upgrade started at 2026-11-21 10:00 UTC did not finish'",
+        )
+        .await
+        .unwrap();
+    let status = migrator.status(&client).await.unwrap();
+    assert!(status.running.is_empty(), "{status:?}");
+    assert_eq!(status.failed.len(), 1, "{status:?}");
+    assert_eq!(status.failed[0].0, "r1");
+}

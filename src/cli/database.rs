@@ -218,6 +218,12 @@ pub(crate) async fn status(ctx: &mut Context, as_json: bool) -> Result<(), CliEr
             ids(&status.pending)
         ));
     }
+    for (revision, holder) in &status.running {
+        ctx.out.print(format!(
+            "Running: {} (transaction: false), by {holder}",
+            style.paint(Paint::Warn, revision)
+        ));
+    }
     for (revision, error) in &status.failed {
         ctx.out.print(format!(
             "Failed: {} {error}",
@@ -255,6 +261,10 @@ fn status_json(status: &Status, heads: &[RevisionId]) -> Value {
         "failed": status.failed.iter().map(|(revision, error)| json!({
             "revision": revision,
             "error": error,
+        })).collect::<Vec<_>>(),
+        "running": status.running.iter().map(|(revision, holder)| json!({
+            "revision": revision,
+            "by": holder,
         })).collect::<Vec<_>>(),
         "changed": status.checksum_mismatches.iter().map(|m| json!({
             "revision": m.revision.as_str(),
