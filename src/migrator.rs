@@ -191,6 +191,40 @@ impl Migrator {
         }
     }
 
+    /// The schema of the history tables, as set with [`schema`](Self::schema).
+    pub fn history_schema(&self) -> &str {
+        self.history.schema()
+    }
+
+    /// Options that render offline scripts (see [`crate::offline`]) the way this migrator
+    /// runs: its history schema, transaction mode and run-level timeouts.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pelican::{MigrationSet, Migrator};
+    /// let migrator = Migrator::new(MigrationSet::new(Vec::new())?)
+    ///     .schema("app_meta")
+    ///     .lock_timeout(Duration::from_secs(5));
+    /// assert_eq!(migrator.history_schema(), "app_meta");
+    /// let options = migrator.offline_options();
+    /// assert_eq!(options, pelican::offline::OfflineOptions::new()
+    ///     .schema("app_meta")
+    ///     .lock_timeout(Duration::from_secs(5)));
+    /// # Ok::<(), pelican::Error>(())
+    /// ```
+    pub fn offline_options(&self) -> crate::offline::OfflineOptions {
+        let mut options = crate::offline::OfflineOptions::new()
+            .schema(self.history.schema())
+            .transaction_mode(self.transaction_mode);
+        if let Some(timeout) = self.lock_timeout {
+            options = options.lock_timeout(timeout);
+        }
+        if let Some(timeout) = self.statement_timeout {
+            options = options.statement_timeout(timeout);
+        }
+        options
+    }
+
     /// The schema holding the history tables (created when missing). Migrators of different
     /// schemas don't block each other.
     pub fn schema(mut self, schema: impl Into<String>) -> Self {
