@@ -903,14 +903,9 @@ impl Migrator {
                 Ok(())
             }
             Body::Rust(migration) => {
-                let (begin, commit) = if in_plan_transaction {
-                    ("", "")
-                } else {
-                    ("BEGIN;\n", "COMMIT;")
-                };
-                let timeouts = steps.timeouts(entry.revision(), SettingScope::Local);
+                let (opening, closing) =
+                    steps.transaction_bounds(entry.revision(), in_plan_transaction);
                 let record = steps.record(entry, direction, Elapsed::SinceTransactionStart);
-                let opening = format!("{begin}{timeouts}");
                 if !opening.is_empty() {
                     execute(client, &opening, "starting the migration's transaction").await?;
                 }
@@ -922,7 +917,7 @@ impl Migrator {
                 }
                 execute(
                     client,
-                    &format!("{record}{commit}"),
+                    &format!("{record}{closing}"),
                     "recording the migration",
                 )
                 .await
@@ -1188,19 +1183,50 @@ impl StepSql<'_> {
         direction: Direction,
         in_plan_transaction: bool,
     ) -> TransactionalSql {
-        let (begin, commit) = if in_plan_transaction {
-            ("", "")
-        } else {
-            ("BEGIN;\n", "COMMIT;")
-        };
-        let timeouts = self.timeouts(entry.revision(), SettingScope::Local);
+        let (prefix, closing) = self.transaction_bounds(entry.revision(), in_plan_transaction);
         let record = self.record(entry, direction, Elapsed::SinceTransactionStart);
-        let prefix = format!("{begin}{timeouts}");
         // The body, then a newline and `;` in case it ends in a comment or without `;`.
         TransactionalSql {
-            sql: format!("{prefix}{}\n;\n{record}{commit}", body.sql()),
+            sql: format!("{prefix}{}\n;\n{record}{closing}", body.sql()),
             body_start: prefix.chars().count(),
         }
+    }
+
+    /// What a transactional revision's SQL starts and ends with: `BEGIN` and its `SET LOCAL`
+    /// timeouts, then `COMMIT`. Inside the plan's transaction there is no `BEGIN`/`COMMIT`, and
+    /// a timeout the revision sets in its own header is put back afterwards to the value it
+    /// found (kept in a `pelican.outer_*` setting of the transaction), so that it doesn't
+    /// last into the next revisions as a `SET LOCAL` otherwise would until the plan commits.
+    pub(crate) fn transaction_bounds(
+        &self,
+        revision: &Revision,
+        in_plan_transaction: bool,
+    ) -> (String, String) {
+        let timeouts = self.timeouts(revision, SettingScope::Local);
+        if !in_plan_transaction {
+            return (format!("BEGIN;\n{timeouts}"), "COMMIT;".to_owned());
+        }
+        let own: Vec<&str> = [
+            ("lock_timeout", revision.lock_timeout()),
+            ("statement_timeout", revision.statement_timeout()),
+        ]
+        .into_iter()
+        .filter_map(|(setting, value)| value.map(|_| setting))
+        .collect();
+        if own.is_empty() {
+            return (timeouts, String::new());
+        }
+        let calls = |set: &dyn Fn(&str) -> String| {
+            let calls: Vec<String> = own.iter().map(|setting| set(setting)).collect();
+            format!("SELECT {};\n", calls.join(", "))
+        };
+        let save = calls(&|setting| {
+            format!("set_config('pelican.outer_{setting}', current_setting('{setting}'), true)")
+        });
+        let restore = calls(&|setting| {
+            format!("set_config('{setting}', current_setting('pelican.outer_{setting}'), true)")
+        });
+        (format!("{save}{timeouts}"), restore)
     }
 
     /// What a `transaction: false` revision records before its first statement: a row marked

@@ -1218,3 +1218,54 @@ async fn an_interrupted_non_transactional_revision_without_a_migrator_is_failed(
     assert_eq!(status.failed.len(), 1, "{status:?}");
     assert_eq!(status.failed[0].0, "r1");
 }
+
+#[tokio::test]
+async fn in_whole_plan_mode_a_revisions_own_timeout_ends_with_it() {
+    let (_db, client) = fresh_db().await;
+    let files = vec![
+        sql_with(
+            "r1",
+            "",
+            "statement-timeout: 500ms",
+            "CREATE TABLE one (id int);",
+            "DROP TABLE one;",
+        ),
+        // No timeout of its own: it runs with the session's (none), not r1's.
+        sql("r2", "r1", "SELECT pg_sleep(0.8);", "SELECT 1;"),
+    ];
+    let report = Migrator::new(set(&files))
+        .transaction_mode(TransactionMode::WholePlan)
+        .migrate_to_head(&client)
+        .await
+        .unwrap();
+    assert_eq!(ids(&report), ["r1", "r2"]);
+    let row = client
+        .query_one("SELECT current_setting('statement_timeout')", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "0", "the session's own setting");
+
+    // r1's own timeout still applies to r1.
+    let (_db, client) = fresh_db().await;
+    let files = vec![
+        sql_with(
+            "r1",
+            "",
+            "statement-timeout: 200ms",
+            "SELECT pg_sleep(0.6);",
+            "SELECT 1;",
+        ),
+        sql("r2", "r1", "SELECT 1;", "SELECT 1;"),
+    ];
+    let err = Migrator::new(set(&files))
+        .transaction_mode(TransactionMode::WholePlan)
+        .migrate_to_head(&client)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("canceling statement due to statement timeout"),
+        "{err}"
+    );
+    assert!(history(&client, "public").await.is_empty());
+}

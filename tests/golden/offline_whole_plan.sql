@@ -108,6 +108,7 @@ INSERT INTO "odd ""schema"" $pelican$"."pelican_revisions" (revision, parents, m
 INSERT INTO "odd ""schema"" $pelican$"."pelican_log" (revision, operation, outcome, duration_ms, checksum, detail) VALUES ('c1', 'upgrade', 'ok', (extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, '65078c249856cf51ef3503df9c867e49554fc2b2329a76cfb667556d4fe6959e', NULL);
 
 -- Running upgrade c1 -> c2
+SELECT set_config('pelican.outer_lock_timeout', current_setting('lock_timeout'), true);
 SET LOCAL lock_timeout = 250;
 SET LOCAL statement_timeout = 30000;
 ALTER TABLE notes ADD body text;
@@ -116,5 +117,6 @@ ALTER TABLE notes ADD body text;
 ;
 INSERT INTO "odd ""schema"" $pelican$"."pelican_revisions" (revision, parents, message, checksum, checksum_algorithm, kind, state, duration_ms, error) VALUES ('c2', ARRAY['c1']::text[], 'c2', '1f8ac8ed173eded3c8aeaeb06ad1636b19cba55bfef0fa5dfda70a8a5eef4145', 'sha256', 'sql', 'applied', (extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, NULL);
 INSERT INTO "odd ""schema"" $pelican$"."pelican_log" (revision, operation, outcome, duration_ms, checksum, detail) VALUES ('c2', 'upgrade', 'ok', (extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, '1f8ac8ed173eded3c8aeaeb06ad1636b19cba55bfef0fa5dfda70a8a5eef4145', NULL);
+SELECT set_config('lock_timeout', current_setting('pelican.outer_lock_timeout'), true);
 
 COMMIT;
