@@ -31,9 +31,16 @@ commands:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
-        // Everything after `migrate` goes to pelican, with "migrate" standing in for the
-        // program name, so that its help and errors read `migrate upgrade ...`.
-        Some("migrate") => pelican::cli::run_with_args(&MIGRATIONS, &args[1..]),
+        // Everything after `migrate` goes to pelican, with "embedded_cli migrate" as the
+        // program name, so that its help, errors and suggested commands read
+        // `embedded_cli migrate upgrade ...`.
+        Some("migrate") => {
+            let program = format!("{} migrate", program_name(&args));
+            pelican::cli::run_with_args(
+                &MIGRATIONS,
+                std::iter::once(program).chain(args[2..].iter().cloned()),
+            )
+        }
         Some("serve") => {
             println!("serving (an application would start here)");
             ExitCode::SUCCESS
@@ -51,4 +58,12 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// This program's file name, as the user typed it without its directory.
+fn program_name(args: &[String]) -> String {
+    args.first()
+        .and_then(|arg0| std::path::Path::new(arg0).file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "embedded_cli".to_owned())
 }

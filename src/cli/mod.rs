@@ -37,8 +37,10 @@
 //! fn main() -> std::process::ExitCode {
 //!     let args: Vec<String> = std::env::args().collect();
 //!     if args.get(1).map(String::as_str) == Some("migrate") {
-//!         // `args[1..]` is `migrate upgrade head`: "migrate" stands as the program name.
-//!         return pelican::cli::run_with_args(&MIGRATIONS, &args[1..]);
+//!         // The first argument stands for the program name in help, errors and the
+//!         // commands pelican suggests: "myapp migrate" makes them read `myapp migrate ...`.
+//!         let rest = args[2..].iter().cloned();
+//!         return pelican::cli::run_with_args(&MIGRATIONS, std::iter::once("myapp migrate".into()).chain(rest));
 //!     }
 //!     serve()
 //! }
