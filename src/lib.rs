@@ -55,6 +55,12 @@ pub mod target;
 pub mod testing;
 
 pub use async_trait::async_trait;
+/// The `deadpool-postgres` pelican is built on: a [`Pool`](deadpool_postgres::Pool) made with
+/// it is a [`Database`] without a version mismatch in your `Cargo.toml`.
+pub use deadpool_postgres;
+/// The `tokio-postgres` pelican is built on: the [`Client`](tokio_postgres::Client) that
+/// Rust migrations receive, and a [`Database`] itself.
+pub use tokio_postgres;
 pub use embedded::EmbeddedMigrations;
 pub use error::Error;
 pub use graph::{GraphError, RevisionGraph};
