@@ -62,7 +62,10 @@ pub(crate) async fn take(server: &ServerRef, template: &str) -> Option<String> {
     let admin = match connect(&server.config, &server.shown).await {
         Ok(admin) => admin,
         Err(error) => {
-            tracing::debug!(template, "could not look for a spare test database: {error}");
+            tracing::debug!(
+                template,
+                "could not look for a spare test database: {error}"
+            );
             return None;
         }
     };
@@ -80,7 +83,11 @@ pub(crate) async fn take(server: &ServerRef, template: &str) -> Option<String> {
         )
         .await
         .map_err(|error| {
-            tracing::debug!(template, "could not list the spare test databases: {}", describe_postgres_error(&error));
+            tracing::debug!(
+                template,
+                "could not list the spare test databases: {}",
+                describe_postgres_error(&error)
+            );
         })
         .ok()?;
     for row in left {
@@ -101,7 +108,11 @@ async fn claim(admin: &Client, spare: &str) -> Option<String> {
     match renamed {
         Ok(()) => Some(name),
         Err(error) => {
-            tracing::debug!(spare, "could not take the spare test database: {}", describe_postgres_error(&error));
+            tracing::debug!(
+                spare,
+                "could not take the spare test database: {}",
+                describe_postgres_error(&error)
+            );
             None
         }
     }
