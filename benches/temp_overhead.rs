@@ -187,8 +187,8 @@ fn main() {
         ms(spared_drop)
     );
     println!(
-        "  TempDatabase, copied ahead, tests of {}: {bodied}; dropping: {}",
-        format!("{} ms", BODY.as_millis()),
+        "  TempDatabase, copied ahead, tests of {} ms: {bodied}; dropping: {}",
+        BODY.as_millis(),
         ms(bodied_drop)
     );
     println!("  from scratch: {scratch}; dropping: {}", ms(scratch_drop));
@@ -197,9 +197,9 @@ fn main() {
         ms(template_build)
     );
     println!(
-        "  from scratch / TempDatabase: {:.1}x (copied ahead, tests of {}), {:.1}x (back to back), {:.1}x (copied when asked); / TempSchema: {:.1}x",
+        "  from scratch / TempDatabase: {:.1}x (copied ahead, tests of {} ms), {:.1}x (back to back), {:.1}x (copied when asked); / TempSchema: {:.1}x",
         ratio(scratch.median, bodied.median),
-        format!("{} ms", BODY.as_millis()),
+        BODY.as_millis(),
         ratio(scratch.median, spared.median),
         ratio(scratch.median, database.median),
         ratio(scratch.median, schema.median)
