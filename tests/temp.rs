@@ -336,6 +336,9 @@ fn a_new_template_is_built_once_by_tests_asking_at_once() {
         },
     ));
     let set = MigrationSet::new(entries).unwrap();
+    // A server of its own: the one-off template (and its spare) go with it.
+    let private = TestServer::start_throwaway().unwrap();
+    let setup = TempSetup::new(set).server(&private);
     let barrier = std::sync::Barrier::new(4);
     let made: Vec<(String, Vec<(String, String)>)> = std::thread::scope(|scope| {
         let threads: Vec<_> = (0..4)
@@ -347,7 +350,7 @@ fn a_new_template_is_built_once_by_tests_asking_at_once() {
                         .unwrap();
                     barrier.wait();
                     runtime.block_on(async {
-                        let database = TempDatabase::new(set.clone()).await.unwrap();
+                        let database = setup.database().await.unwrap();
                         (database.template().to_owned(), history(&database).await)
                     })
                 })
@@ -359,21 +362,6 @@ fn a_new_template_is_built_once_by_tests_asking_at_once() {
     for other in &made[1..] {
         assert_eq!(other, &made[0]);
     }
-    // A template of this run only: don't leave it on a DATABASE_URL server.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let client = admin().await;
-        let template = &made[0].0;
-        for statement in [
-            format!("ALTER DATABASE \"{template}\" IS_TEMPLATE false"),
-            format!("DROP DATABASE \"{template}\""),
-        ] {
-            client.batch_execute(&statement).await.unwrap();
-        }
-    });
 }
 
 #[tokio::test]
@@ -410,6 +398,8 @@ async fn the_janitor_removes_old_leftovers_and_keeps_fresh_ones() -> TestResult 
     let old_schema = format!("pelican_tmp_{old}_1_0_00000000");
     let old_database = format!("pelican_tmp_{old}_1_1_00000000");
     let fresh_schema = format!("pelican_tmp_{now}_1_2_00000000");
+    let old_spare = format!("pelican_spare_00000000deadbeef_{old}_00000000_0");
+    let fresh_spare = format!("pelican_spare_00000000deadbeef_{now}_00000000_1");
     let old_template = "pelican_tpl_00000000deadbeef";
     let fresh_template = "pelican_tpl_00000000cafef00d";
     client
@@ -420,6 +410,8 @@ async fn the_janitor_removes_old_leftovers_and_keeps_fresh_ones() -> TestResult 
         .await?;
     for statement in [
         format!("CREATE DATABASE {old_database}"),
+        format!("CREATE DATABASE {old_spare}"),
+        format!("CREATE DATABASE {fresh_spare}"),
         format!("CREATE DATABASE {old_template} IS_TEMPLATE true ALLOW_CONNECTIONS false"),
         format!("COMMENT ON DATABASE {old_template} IS 'pelican test template, last used at unix time {old}'"),
         format!("CREATE DATABASE {fresh_template} IS_TEMPLATE true ALLOW_CONNECTIONS false"),
@@ -431,12 +423,15 @@ async fn the_janitor_removes_old_leftovers_and_keeps_fresh_ones() -> TestResult 
     let swept = sweep_leftovers(server, LEFTOVER_AGE).await?;
     assert!(swept.schemas.contains(&old_schema), "{swept:?}");
     assert!(swept.databases.contains(&old_database), "{swept:?}");
+    assert!(swept.databases.contains(&old_spare), "{swept:?}");
     assert!(
         swept.templates.iter().any(|t| t == old_template),
         "{swept:?}"
     );
     assert!(!schema_exists(&old_schema).await);
     assert!(!database_exists(&old_database).await);
+    assert!(!database_exists(&old_spare).await);
+    assert!(database_exists(&fresh_spare).await, "a fresh spare is kept");
     assert!(!database_exists(old_template).await);
     assert!(schema_exists(&fresh_schema).await, "a fresh schema is kept");
     assert!(
@@ -446,12 +441,283 @@ async fn the_janitor_removes_old_leftovers_and_keeps_fresh_ones() -> TestResult 
 
     for statement in [
         format!("DROP SCHEMA {fresh_schema}"),
+        format!("DROP DATABASE {fresh_spare}"),
         format!("ALTER DATABASE {fresh_template} IS_TEMPLATE false"),
         format!("DROP DATABASE {fresh_template}"),
     ] {
         client.batch_execute(&statement).await?;
     }
     Ok(())
+}
+
+/// Two views of `private`, as two test processes (or two runs) on one `DATABASE_URL` server
+/// have: each its own spares in this process.
+fn runs_on(private: &TestServer, names: &[&str]) -> Vec<TestServer> {
+    names
+        .iter()
+        .map(|name| {
+            TestServer::from_url(&format!(
+                "{}&application_name={name}",
+                private.connection_string()
+            ))
+            .unwrap()
+        })
+        .collect()
+}
+
+/// The names of the databases on the server of `client` that start with `prefix`.
+async fn databases_named(client: &Client, prefix: &str) -> Vec<String> {
+    client
+        .query(
+            "SELECT datname::text FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1",
+            &[&prefix],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+/// The spare copies of `database`'s template on the server of `client`, once there are
+/// `count` (made on a thread of their own).
+async fn spares_of(client: &Client, database: &TempDatabase, count: usize) -> Vec<String> {
+    let key = database.template().strip_prefix("pelican_tpl_").unwrap();
+    let prefix = format!("pelican_spare_{key}_");
+    for _ in 0..500 {
+        let spares = databases_named(client, &prefix).await;
+        if spares.len() >= count {
+            return spares;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no {count} spares named {prefix}* after 10 s");
+}
+
+/// On a server the harness did not start, the copy made ahead is a spare named after its
+/// template; it outlives the run, and the next run's first test takes it (renamed to a
+/// throwaway name). A spare someone else took is not used twice.
+#[tokio::test]
+async fn on_a_database_url_server_the_next_run_takes_the_spare_left_by_the_last() -> TestResult {
+    let private = TestServer::start_throwaway()?;
+    let [last_run, next_run] = <[TestServer; 2]>::try_from(runs_on(&private, &["last", "next"]))
+        .map_err(|_| "two views")?;
+    let admin = private.connect().await?;
+
+    let first = TempSetup::new(&MIGRATIONS)
+        .server(&last_run)
+        .database()
+        .await?;
+    let left = spares_of(&admin, &first, 1).await;
+    assert_eq!(left.len(), 1, "one spare: {left:?}");
+    drop(first);
+
+    let taken = TempSetup::new(&MIGRATIONS)
+        .server(&next_run)
+        .database()
+        .await?;
+    assert!(taken.name().starts_with("pelican_tmp_"), "{}", taken.name());
+    assert!(
+        !databases_named(&admin, &left[0]).await.contains(&left[0]),
+        "the spare was taken: {}",
+        left[0]
+    );
+    let client = taken.connect().await?;
+    assert_eq!(count_tasks(&client).await, 0, "a migrated copy");
+    client
+        .execute("INSERT INTO tasks (title) VALUES ('taken')", &[])
+        .await?;
+
+    // The last run's own spare is gone: its next test gets another database.
+    let other = TempSetup::new(&MIGRATIONS)
+        .server(&last_run)
+        .database()
+        .await?;
+    assert_ne!(other.name(), taken.name());
+    assert_eq!(count_tasks(&other.connect().await?).await, 0);
+
+    drop((taken, other));
+    assert_eq!(
+        databases_named(&admin, "pelican_tmp_").await,
+        Vec::<String>::new(),
+        "the tests' databases are dropped; only spares stay"
+    );
+    Ok(())
+}
+
+/// Spares left on the server, each marked with a table of its own, and six test processes
+/// asking for a database at the same moment: each spare goes to exactly one of them.
+#[test]
+fn a_spare_goes_to_one_test_when_several_processes_ask_at_once() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let private = TestServer::start_throwaway().unwrap();
+    let runs = runs_on(&private, &["a", "b", "c", "d", "e", "f", "maker"]);
+    let (maker, runs) = runs.split_last().unwrap();
+    let marked = runtime.block_on(async {
+        // The template, and three marked spares as earlier runs would leave them.
+        let built = TempSetup::new(&MIGRATIONS)
+            .server(maker)
+            .database()
+            .await
+            .unwrap();
+        let key = built
+            .template()
+            .strip_prefix("pelican_tpl_")
+            .unwrap()
+            .to_owned();
+        let template = built.template().to_owned();
+        drop(built);
+        let admin = private.connect().await.unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        for mark in 0..3 {
+            let spare = format!("pelican_spare_{key}_{now}_0000000{mark}_0");
+            admin
+                .batch_execute(&format!(
+                    "CREATE DATABASE \"{spare}\" TEMPLATE \"{template}\""
+                ))
+                .await
+                .unwrap();
+            let mut config = private.config().clone();
+            config.dbname(&spare);
+            let (client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
+            let driver = tokio::spawn(connection);
+            client
+                .batch_execute(&format!("CREATE TABLE marker_{mark} ()"))
+                .await
+                .unwrap();
+            drop(client);
+            driver.await.unwrap().unwrap();
+        }
+        3
+    });
+
+    let barrier = std::sync::Barrier::new(runs.len());
+    let got: Vec<(TempDatabase, Vec<String>)> = std::thread::scope(|scope| {
+        let threads: Vec<_> = runs
+            .iter()
+            .map(|run| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    barrier.wait();
+                    runtime.block_on(async {
+                        let database = TempSetup::new(&MIGRATIONS)
+                            .server(run)
+                            .database()
+                            .await
+                            .unwrap();
+                        let marks = database
+                            .connect()
+                            .await
+                            .unwrap()
+                            .query(
+                                "SELECT tablename::text FROM pg_tables \
+                                 WHERE tablename LIKE 'marker\\_%'",
+                                &[],
+                            )
+                            .await
+                            .unwrap()
+                            .iter()
+                            .map(|row| row.get(0))
+                            .collect();
+                        (database, marks)
+                    })
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let mut names: Vec<&str> = got.iter().map(|(database, _)| database.name()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), runs.len(), "six different databases");
+    let mut marks: Vec<&String> = got.iter().flat_map(|(_, marks)| marks).collect();
+    marks.sort();
+    assert_eq!(
+        marks,
+        ["marker_0", "marker_1", "marker_2"],
+        "each of the {marked} spares went to one test"
+    );
+}
+
+/// `history_schema` moves a TempDatabase's history tables out of `public`, for the template
+/// and for `migrator()`; the same migrations with the history elsewhere are another template.
+#[tokio::test]
+async fn a_database_keeps_its_history_in_the_schema_it_is_given() -> TestResult {
+    let database = TempSetup::new(&MIGRATIONS)
+        .target("t2")
+        .history_schema("app_meta")
+        .database()
+        .await?;
+    let client = database.connect().await?;
+    let history_tables: Vec<String> = client
+        .query(
+            "SELECT schemaname || '.' || tablename FROM pg_tables \
+             WHERE tablename LIKE 'pelican\\_%' ORDER BY 1",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(!history_tables.is_empty());
+    assert!(
+        history_tables.iter().all(|t| t.starts_with("app_meta.")),
+        "{history_tables:?}"
+    );
+    assert_eq!(ids(&database.migrator().current(&client).await?), ["t2"]);
+    database.migrator().upgrade(&client, "t3").await?;
+    assert_eq!(ids(&database.migrator().current(&client).await?), ["t3"]);
+    assert_eq!(
+        columns(&client, "tasks").await,
+        ["id", "title", "priority", "done"]
+    );
+
+    let in_public = TempSetup::new(&MIGRATIONS).target("t2").database().await?;
+    assert_ne!(in_public.template(), database.template());
+    Ok(())
+}
+
+#[pelican::test(migrations = MIGRATIONS, history_schema = "app_meta")]
+async fn the_test_attribute_takes_a_history_schema(database: TempDatabase) -> TestResult {
+    let client = database.connect().await?;
+    let revisions: i64 = client
+        .query_one("SELECT count(*) FROM app_meta.pelican_revisions", &[])
+        .await?
+        .get(0);
+    assert_eq!(revisions, 3);
+    assert_eq!(ids(&database.migrator().current(&client).await?), ["t3"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_schema_refuses_a_history_schema() {
+    let error = TempSetup::new(&MIGRATIONS)
+        .history_schema("app_meta")
+        .schema()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("could not make a TempSchema on "),
+        "{error}"
+    );
+    assert!(
+        error.ends_with(
+            ": its setup says history_schema(\"app_meta\"), but a TempSchema keeps its history \
+             in the throwaway schema itself; drop the option, or use a TempDatabase"
+        ),
+        "{error}"
+    );
 }
 
 /// Fifty `#[pelican::test]` functions, each creating the same table in its own schema; the

@@ -2,6 +2,7 @@
 //!
 //! ```ignore
 //! #[pelican::test(migrations = MIGRATIONS, target = "b2", fixtures("tests/fixtures/users.sql"))]
+//! #[pelican::test(migrations = MIGRATIONS, history_schema = "app_meta")]
 //! async fn users_start_active(schema: TempSchema) { ... }
 //! ```
 //!
@@ -18,14 +19,15 @@ use syn::{Expr, FnArg, Ident, ItemFn, LitStr, Token};
 
 /// What each option looks like, for messages.
 const OPTIONS: &str = "`migrations = MIGRATIONS` (a static made by embed_migrations!) or \
-                       `migrations = \"dir\"`, `target = \"revision\"` and \
-                       `fixtures(\"file.sql\", ...)`";
+                       `migrations = \"dir\"`, `target = \"revision\"`, \
+                       `history_schema = \"schema\"` and `fixtures(\"file.sql\", ...)`";
 
 /// The attribute's options.
 #[derive(Default)]
 struct Options {
     migrations: Option<Migrations>,
     target: Option<LitStr>,
+    history_schema: Option<LitStr>,
     fixtures: Vec<LitStr>,
 }
 
@@ -68,6 +70,18 @@ impl Parse for Options {
                         syn::Error::new(
                             error.span(),
                             "expected the target as a string literal, such as target = \"head\"",
+                        )
+                    })?);
+                }
+                "history_schema" => {
+                    input.parse::<Token![=]>()?;
+                    if options.history_schema.is_some() {
+                        return Err(repeated());
+                    }
+                    options.history_schema = Some(input.parse().map_err(|error| {
+                        syn::Error::new(
+                            error.span(),
+                            "expected the schema as a string literal, such as history_schema = \"app_meta\"",
                         )
                     })?);
                 }
@@ -139,6 +153,10 @@ fn expand_checked(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStre
         None => quote!(&::pelican::embed_migrations!()),
     };
     let target = options.target.iter().map(|target| quote!(.target(#target)));
+    let history_schema = options
+        .history_schema
+        .iter()
+        .map(|schema| quote!(.history_schema(#schema)));
     let fixtures = options.fixtures.iter().map(|file| {
         // Read at compile time: a missing file is a compile error, and a changed one rebuilds.
         quote!(.fixture_sql(#file, ::core::include_str!(::core::concat!(::core::env!("CARGO_MANIFEST_DIR"), "/", #file))))
@@ -171,7 +189,7 @@ fn expand_checked(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStre
             #inner #body
             #run(
                 ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)),
-                ::pelican::testing::TempSetup::new(#migrations) #(#target)* #(#fixtures)*,
+                ::pelican::testing::TempSetup::new(#migrations) #(#target)* #(#history_schema)* #(#fixtures)*,
                 #inner_name,
             )
         }

@@ -24,7 +24,7 @@ const CLONE_WAIT: Duration = Duration::from_secs(10);
 /// every migration. The template, `pelican_tpl_<key>`, is keyed by a hash of the set and the
 /// target, so a changed set gets a new one; test processes running at once build it once,
 /// under a lock. The history tables are in `public`, as a [`Migrator`] with the defaults
-/// keeps them.
+/// keeps them, or in the schema given to [`TempSetup::history_schema`].
 ///
 /// Each database has a name of its own (`pelican_tmp_<created>_<pid>_<n>_<random>`), so
 /// migrations may name schemas freely. Creating databases needs the `CREATEDB` privilege on a
@@ -62,9 +62,9 @@ impl TempDatabase {
         let server = setup.resolve_server()?;
         temp_janitor::sweep_once(&server).await;
         let template = temp_template::ensure(&server, setup).await?;
-        let (name, template) = match temp_spare::take(&server, &template) {
-            Some(spare) => spare,
-            None => clone_template(&server, setup, template).await?,
+        let (name, template) = match temp_spare::take(&server, &template).await {
+            Some(spare) => (spare, template),
+            None => clone_template(&server, setup, template, unique_temp_name()).await?,
         };
         temp_spare::prepare(&server, setup, &template);
         let database = TempDatabase {
@@ -128,10 +128,11 @@ impl TempDatabase {
             })
     }
 
-    /// A [`Migrator`] for the database's migrations and history: to move it to another
-    /// revision during the test.
+    /// A [`Migrator`] for the database's migrations and history (in the setup's
+    /// [history schema](TempSetup::history_schema)): to move it to another revision during the
+    /// test.
     pub fn migrator(&self) -> Migrator {
-        self.setup.migrator("public")
+        self.setup.migrator(self.setup.database_history_schema())
     }
 
     fn place(&self, server: &ServerRef) -> String {
@@ -148,15 +149,15 @@ impl fmt::Debug for TempDatabase {
     }
 }
 
-/// Creates a database from the template: `(database, template)`. Waits for sessions still
+/// Creates database `name` from the template: `(name, template)`. Waits for sessions still
 /// leaving the template, and builds the template again if another run's janitor dropped it.
 pub(crate) async fn clone_template(
     server: &ServerRef,
     setup: &TempSetup,
     mut template: String,
+    name: String,
 ) -> Result<(String, String), TestingError> {
     let admin = connect(&server.config, &server.shown).await?;
-    let name = unique_temp_name();
     let started = Instant::now();
     let mut rebuilt = false;
     loop {

@@ -15,7 +15,9 @@ use tokio_postgres::Client;
 
 use super::database::connect;
 use super::error::describe_postgres_error;
-use super::temp_names::{created_at, unix_now, TEMPLATE_PREFIX, TEMP_PREFIX};
+use super::temp_names::{
+    created_at, spare_created_at, unix_now, SPARE_PREFIX, TEMPLATE_PREFIX, TEMP_PREFIX,
+};
 use super::temp_schema::drop_schema;
 use super::temp_setup::ServerRef;
 use super::temp_template::{self, BUILD_LOCK_CLASS};
@@ -30,14 +32,16 @@ pub const LEFTOVER_AGE: Duration = Duration::from_secs(3600);
 pub struct Swept {
     /// Throwaway schemas (in the server's own database).
     pub schemas: Vec<String>,
-    /// Throwaway databases.
+    /// Throwaway databases, and the spare copies of templates made ahead of time
+    /// (`pelican_spare_…`).
     pub databases: Vec<String>,
     /// Template databases nobody had used for that long.
     pub templates: Vec<String>,
 }
 
-/// Removes, from `server`, the throwaway schemas (of its own database) and databases made more
-/// than `older_than` ago, and the templates unused for that long; returns what it removed.
+/// Removes, from `server`, the throwaway schemas (of its own database), databases and spare
+/// copies made more than `older_than` ago, and the templates unused for that long; returns
+/// what it removed.
 ///
 /// Every process runs it with [`LEFTOVER_AGE`] once per server it did not start, before its
 /// first [`TempSchema`](super::TempSchema) or [`TempDatabase`](super::TempDatabase), so you
@@ -113,16 +117,30 @@ async fn sweep(server: &ServerRef, older_than: Duration) -> Result<Swept, Testin
         TEMP_PREFIX,
     )
     .await?;
-    for (name, _) in databases {
-        if created_at(&name).is_some_and(is_old) {
-            let dropped = client
-                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .await;
-            match dropped {
-                Ok(()) => swept.databases.push(name),
-                Err(error) => {
-                    tracing::warn!(database = %name, "could not drop old test database: {}", describe_postgres_error(&error))
-                }
+    let spares = names(
+        &client,
+        server,
+        "SELECT datname::text FROM pg_database WHERE starts_with(datname, $1)",
+        SPARE_PREFIX,
+    )
+    .await?;
+    let old_databases = databases
+        .into_iter()
+        .filter(|(name, _)| created_at(name).is_some_and(is_old))
+        .chain(
+            spares
+                .into_iter()
+                .filter(|(name, _)| spare_created_at(name).is_some_and(is_old)),
+        );
+    for (name, _) in old_databases {
+        // A spare taken meanwhile has another name by now: IF EXISTS leaves it alone.
+        let dropped = client
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await;
+        match dropped {
+            Ok(()) => swept.databases.push(name),
+            Err(error) => {
+                tracing::warn!(database = %name, "could not drop old test database: {}", describe_postgres_error(&error))
             }
         }
     }

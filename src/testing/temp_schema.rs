@@ -67,6 +67,17 @@ impl TempSchema {
 
     pub(crate) async fn create(setup: &TempSetup) -> Result<TempSchema, TestingError> {
         let server = setup.resolve_server()?;
+        if let Some(history) = setup.chosen_history_schema() {
+            return Err(TestingError::Statement {
+                action: "make a TempSchema".into(),
+                target: server.shown.clone(),
+                reason: format!(
+                    "its setup says history_schema(\"{history}\"), but a TempSchema keeps \
+                     its history in the throwaway schema itself; drop the option, or use a \
+                     TempDatabase"
+                ),
+            });
+        }
         temp_janitor::sweep_once(&server).await;
         let name = unique_temp_name();
         let admin = connect(&server.config, &server.shown).await?;

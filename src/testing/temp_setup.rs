@@ -17,6 +17,10 @@ use crate::{MigrationSet, Migrator};
 /// works too.
 pub const DEFAULT_TARGET: &str = "heads";
 
+/// The schema a [`TempDatabase`] keeps its history tables in when none is given, as a
+/// [`Migrator`] with the defaults does.
+pub(crate) const DEFAULT_HISTORY_SCHEMA: &str = "public";
+
 /// How to make a [`TempSchema`] or a [`TempDatabase`]: which migrations, up to which target,
 /// which fixtures then, on which server.
 ///
@@ -39,6 +43,8 @@ pub const DEFAULT_TARGET: &str = "heads";
 pub struct TempSetup {
     migrations: Arc<MigrationSet>,
     target: String,
+    /// Where a TempDatabase's history tables are; `None`: `DEFAULT_HISTORY_SCHEMA`.
+    history_schema: Option<String>,
     fixtures: Vec<Fixture>,
     server: Option<ServerRef>,
 }
@@ -63,6 +69,7 @@ impl TempSetup {
         TempSetup {
             migrations: Arc::new(migrations.into()),
             target: DEFAULT_TARGET.to_owned(),
+            history_schema: None,
             fixtures: Vec::new(),
             server: None,
         }
@@ -72,6 +79,34 @@ impl TempSetup {
     /// `label@head`...).
     pub fn target(mut self, target: impl Into<String>) -> TempSetup {
         self.target = target.into();
+        self
+    }
+
+    /// Keeps a [`TempDatabase`]'s history tables in schema `schema` (created by the
+    /// migrations' first run if it doesn't exist) instead of `public`, as
+    /// [`Migrator::schema`] does: for code that migrates with a `Migrator` whose history is
+    /// elsewhere. [`TempDatabase::migrator`] keeps its history there too. A [`TempSchema`]
+    /// always keeps its history in the throwaway schema itself, so making one with this set is
+    /// an error.
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+    /// use pelican::testing::{TempDatabase, TempSetup};
+    ///
+    /// static MIGRATIONS: pelican::EmbeddedMigrations =
+    ///     pelican::embed_migrations!("tests/fixtures/embed/billing");
+    ///
+    /// let database: TempDatabase = TempSetup::new(&MIGRATIONS)
+    ///     .history_schema("app_meta")
+    ///     .database()
+    ///     .await?;
+    /// let client = database.connect().await?;
+    /// database.migrator().upgrade(&client, "heads").await?; // reads app_meta's history
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn history_schema(mut self, schema: impl Into<String>) -> TempSetup {
+        self.history_schema = Some(schema.into());
         self
     }
 
@@ -115,6 +150,19 @@ impl TempSetup {
     /// The target migrated to.
     pub fn migration_target(&self) -> &str {
         &self.target
+    }
+
+    /// The schema of a [`TempDatabase`]'s history tables: the one given to
+    /// [`history_schema`](Self::history_schema), else `public`.
+    pub fn database_history_schema(&self) -> &str {
+        self.history_schema
+            .as_deref()
+            .unwrap_or(DEFAULT_HISTORY_SCHEMA)
+    }
+
+    /// The history schema given with [`history_schema`](Self::history_schema), if any.
+    pub(crate) fn chosen_history_schema(&self) -> Option<&str> {
+        self.history_schema.as_deref()
     }
 
     /// Makes a [`TempSchema`].
@@ -200,6 +248,7 @@ impl fmt::Debug for TempSetup {
         f.debug_struct("TempSetup")
             .field("revisions", &self.migrations.len())
             .field("target", &self.target)
+            .field("history_schema", &self.database_history_schema())
             .field(
                 "fixtures",
                 &self.fixtures.iter().map(|f| &f.name).collect::<Vec<_>>(),

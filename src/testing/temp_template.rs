@@ -34,9 +34,9 @@ const LAST_USED: &str = "pelican test template, last used at unix time ";
 static READY: Mutex<Option<HashSet<(String, String)>>> = Mutex::new(None);
 
 /// A short hash of what a template's content depends on: each revision's id, parents,
-/// dependencies, checksum and SQL, and the target. The revisions are taken in id order, so
-/// that listing the same set in another order gives the same key.
-pub(crate) fn template_key(set: &MigrationSet, target: &str) -> String {
+/// dependencies, checksum and SQL, the target and the history schema. The revisions are taken
+/// in id order, so that listing the same set in another order gives the same key.
+pub(crate) fn template_key(set: &MigrationSet, target: &str, history_schema: &str) -> String {
     let mut entries: Vec<_> = set.entries().iter().collect();
     entries.sort_by(|a, b| a.revision().id().as_str().cmp(b.revision().id().as_str()));
     let mut hasher = Sha256::new();
@@ -47,6 +47,7 @@ pub(crate) fn template_key(set: &MigrationSet, target: &str) -> String {
     };
     field(b"pelican template 1");
     field(target.as_bytes());
+    field(history_schema.as_bytes());
     for entry in entries {
         let revision = entry.revision();
         field(revision.id().as_str().as_bytes());
@@ -75,7 +76,11 @@ pub(crate) fn template_key(set: &MigrationSet, target: &str) -> String {
 pub(crate) fn template_name(setup: &TempSetup) -> String {
     format!(
         "{TEMPLATE_PREFIX}{}",
-        template_key(setup.migrations(), setup.migration_target())
+        template_key(
+            setup.migrations(),
+            setup.migration_target(),
+            setup.database_history_schema()
+        )
     )
 }
 
@@ -202,7 +207,9 @@ async fn build(
     let place = format!("template database {name} on {}", server.shown);
     let migrated = async {
         let template = connect(&config, &server.shown).await?;
-        setup.migrate(&template, "public", &place).await
+        setup
+            .migrate(&template, setup.database_history_schema(), &place)
+            .await
     }
     .await;
     if let Err(error) = migrated {
@@ -305,7 +312,7 @@ mod tests {
             ("a1", "", "CREATE TABLE a ()"),
             ("b2", "a1", "CREATE TABLE b ()"),
         ]);
-        let key = template_key(&base, "heads");
+        let key = template_key(&base, "heads", "public");
         assert_eq!(key.len(), 16);
         assert_eq!(
             key,
@@ -314,21 +321,23 @@ mod tests {
                     ("b2", "a1", "CREATE TABLE b ()"),
                     ("a1", "", "CREATE TABLE a ()")
                 ]),
-                "heads"
+                "heads",
+                "public"
             )
         );
-        assert_ne!(key, template_key(&base, "a1"));
+        assert_ne!(key, template_key(&base, "a1", "public"));
+        assert_ne!(key, template_key(&base, "heads", "app_meta"));
         let edited = set(&[
             ("a1", "", "CREATE TABLE a ()"),
             ("b2", "a1", "CREATE TABLE c ()"),
         ]);
-        assert_ne!(key, template_key(&edited, "heads"));
+        assert_ne!(key, template_key(&edited, "heads", "public"));
         let grown = set(&[
             ("a1", "", "CREATE TABLE a ()"),
             ("b2", "a1", "CREATE TABLE b ()"),
             ("c3", "b2", ""),
         ]);
-        assert_ne!(key, template_key(&grown, "heads"));
+        assert_ne!(key, template_key(&grown, "heads", "public"));
     }
 
     #[test]
