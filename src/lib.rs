@@ -58,9 +58,6 @@ pub use async_trait::async_trait;
 /// The `deadpool-postgres` pelican is built on: a [`Pool`](deadpool_postgres::Pool) made with
 /// it is a [`Database`] without a version mismatch in your `Cargo.toml`.
 pub use deadpool_postgres;
-/// The `tokio-postgres` pelican is built on: the [`Client`](tokio_postgres::Client) that
-/// Rust migrations receive, and a [`Database`] itself.
-pub use tokio_postgres;
 pub use embedded::EmbeddedMigrations;
 pub use error::Error;
 pub use graph::{GraphError, RevisionGraph};
@@ -76,6 +73,9 @@ pub use pelican_macros::test;
 pub use plan::{Direction, Plan, PlanError, Planner, StampPlan, Step};
 pub use revision::{Checksum, ChecksumAlgorithm, Revision, RevisionId};
 pub use target::{Target, TargetError};
+/// The `tokio-postgres` pelican is built on: the [`Client`](tokio_postgres::Client) that
+/// Rust migrations receive, and a [`Database`] itself.
+pub use tokio_postgres;
 
 /// What macro expansions refer to; not a public API.
 #[doc(hidden)]

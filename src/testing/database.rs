@@ -1,8 +1,6 @@
 //! One fresh database per test.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use tokio_postgres::error::SqlState;
@@ -11,6 +9,7 @@ use tokio_postgres::{Client, Config, NoTls};
 use super::conninfo;
 use super::error::describe_postgres_error;
 use super::teardown;
+use super::temp_names::{next_number, salt};
 use super::TestingError;
 
 /// Prefix of every database the harness creates, so that leftovers on a shared server (from
@@ -234,19 +233,11 @@ pub(crate) async fn connect(config: &Config, shown: &str) -> Result<Client, Test
 /// `pelican_test_<pid>_<counter>_<random>`: unique within the process by the counter, and
 /// across processes and machines sharing one `DATABASE_URL` server by pid and random part.
 fn unique_name() -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    static SALT: OnceLock<u32> = OnceLock::new();
-    let salt = SALT.get_or_init(|| {
-        use std::hash::{BuildHasher, Hasher};
-        // std seeds every `RandomState` randomly: a random number without a dependency.
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u32(std::process::id());
-        hasher.finish() as u32
-    });
     format!(
-        "{DATABASE_PREFIX}{}_{}_{salt:08x}",
+        "{DATABASE_PREFIX}{}_{}_{:08x}",
         std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
+        next_number(),
+        salt()
     )
 }
 

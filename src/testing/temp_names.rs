@@ -73,13 +73,14 @@ pub(crate) fn spare_created_at(name: &str) -> Option<u64> {
     (parts.count() == 2).then_some(created)
 }
 
-fn next_number() -> u64 {
+/// A number unique within the process.
+pub(crate) fn next_number() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// A random number, drawn once per process.
-fn salt() -> u32 {
+pub(crate) fn salt() -> u32 {
     static SALT: OnceLock<u32> = OnceLock::new();
     *SALT.get_or_init(|| {
         use std::hash::{BuildHasher, Hasher};
