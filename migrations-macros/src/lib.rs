@@ -27,20 +27,20 @@
 // other (each says so at its top), and keep their tests out of the way (`test = false` in this
 // crate's Cargo.toml). Much of their API is unused here, hence the `allow`s.
 //
-// Publishing to crates.io would need the files inside this package: `cargo package` follows
-// symbolic links, so `migrations-macros/shared/` linking to `../src/…` (and these paths pointing
-// there) would do it without a copy. See docs/embedding.md.
+// They are reached through `migrations-macros/shared/`, symbolic links to `../src/…`, so that
+// they are inside this package: `cargo package` follows the links and ships the files
+// themselves, and a published pelican-macros compiles on its own.
 #[allow(dead_code)]
-#[path = "../../src/graph.rs"]
+#[path = "../shared/graph.rs"]
 mod graph;
 #[allow(dead_code)]
-#[path = "../../src/history/digest.rs"]
+#[path = "../shared/digest.rs"]
 mod history_digest;
 #[allow(dead_code)]
-#[path = "../../src/revision.rs"]
+#[path = "../shared/revision.rs"]
 mod revision;
 #[allow(dead_code, unused_imports)]
-#[path = "../../src/source/mod.rs"]
+#[path = "../shared/source/mod.rs"]
 mod source;
 
 use revision::RevisionId;

@@ -1,0 +1,1 @@
+../../src/history/digest.rs
