@@ -11,7 +11,7 @@ use super::output::Paint;
 use super::progress::{format_duration, ProgressDisplay};
 use super::Context;
 use crate::migration::MigrationSet;
-use crate::migrator::{Status, TransactionMode};
+use crate::migrator::{Migrator, Status, TransactionMode};
 use crate::offline::{self, OfflineOptions};
 use crate::plan::{Direction, Planner};
 use crate::revision::RevisionId;
@@ -61,23 +61,12 @@ pub(crate) async fn run(
 ) -> Result<(), CliError> {
     let set = ctx.migrations()?;
     if args.sql {
-        return offline_sql(ctx, &set, direction, target, args);
+        let migrator = run_migrator(ctx, set, args);
+        return offline_sql(ctx, &migrator, direction, target);
     }
     refuse_range(target)?;
     let client = ctx.connect().await?;
-    let mut migrator = ctx
-        .migrator(set.clone())
-        .lock_wait(args.lock.lock_wait)
-        .allow_unknown_applied(args.allow_unknown_applied);
-    if let Some(timeout) = args.lock_timeout {
-        migrator = migrator.lock_timeout(timeout);
-    }
-    if let Some(timeout) = args.statement_timeout {
-        migrator = migrator.statement_timeout(timeout);
-    }
-    if args.single_transaction {
-        migrator = migrator.transaction_mode(TransactionMode::WholePlan);
-    }
+    let migrator = run_migrator(ctx, set.clone(), args);
 
     if args.dry_run {
         let plan = migrator.plan(&client, target, direction).await?;
@@ -470,14 +459,34 @@ pub(crate) async fn repair(ctx: &mut Context, args: &LockArgs) -> Result<(), Cli
     Ok(())
 }
 
-/// `upgrade --sql` / `downgrade --sql`: the plan from FROM to TO as one SQL script.
+/// The migrator of `upgrade` and `downgrade`, with their options; `--sql` renders its
+/// offline script with the same settings.
+fn run_migrator(ctx: &Context, set: MigrationSet, args: &RunArgs) -> Migrator {
+    let mut migrator = ctx
+        .migrator(set)
+        .lock_wait(args.lock.lock_wait)
+        .allow_unknown_applied(args.allow_unknown_applied);
+    if let Some(timeout) = args.lock_timeout {
+        migrator = migrator.lock_timeout(timeout);
+    }
+    if let Some(timeout) = args.statement_timeout {
+        migrator = migrator.statement_timeout(timeout);
+    }
+    if args.single_transaction {
+        migrator = migrator.transaction_mode(TransactionMode::WholePlan);
+    }
+    migrator
+}
+
+/// `upgrade --sql` / `downgrade --sql`: the plan from FROM to TO as one SQL script, rendered
+/// with `migrator`'s settings.
 fn offline_sql(
     ctx: &mut Context,
-    set: &MigrationSet,
+    migrator: &Migrator,
     direction: Direction,
     range: &str,
-    args: &RunArgs,
 ) -> Result<(), CliError> {
+    let set = migrator.migrations();
     let (from, to) = split_range(range, direction)?;
     let applied = applied_at(set, from)?;
     let planner = Planner::new(set.graph(), &applied).map_err(crate::Error::from)?;
@@ -487,17 +496,7 @@ fn offline_sql(
         Direction::Down => planner.downgrade(&target),
     }
     .map_err(crate::Error::from)?;
-    let mut options = OfflineOptions::new().schema(ctx.settings.schema.clone());
-    if args.single_transaction {
-        options = options.transaction_mode(TransactionMode::WholePlan);
-    }
-    if let Some(timeout) = args.lock_timeout {
-        options = options.lock_timeout(timeout);
-    }
-    if let Some(timeout) = args.statement_timeout {
-        options = options.statement_timeout(timeout);
-    }
-    let script = offline::render(set, &plan, &options)?;
+    let script = offline::render(set, &plan, &migrator.offline_options())?;
     ctx.out.print_raw(&script);
     ctx.out.say(format!(
         "Wrote the SQL script of the {direction} from {from} to {to}: {} (offline: nothing \
