@@ -1126,16 +1126,28 @@ impl StepSql<'_> {
             SettingScope::Session => "SESSION",
         };
         let mut sql = String::new();
-        if let Some(t) = revision.lock_timeout().or(self.lock_timeout) {
-            sql.push_str(&format!("SET {scope} lock_timeout = {};\n", t.as_millis()));
-        }
-        if let Some(t) = revision.statement_timeout().or(self.statement_timeout) {
-            sql.push_str(&format!(
-                "SET {scope} statement_timeout = {};\n",
-                t.as_millis()
-            ));
+        for (setting, own, run) in self.timeout_settings(revision) {
+            if let Some(t) = own.or(run) {
+                sql.push_str(&format!("SET {scope} {setting} = {};\n", t.as_millis()));
+            }
         }
         sql
+    }
+
+    /// The timeouts a revision can set: PostgreSQL's name, the revision's own value (from
+    /// its header) and the run's.
+    fn timeout_settings(
+        &self,
+        revision: &Revision,
+    ) -> [(&'static str, Option<Duration>, Option<Duration>); 2] {
+        [
+            ("lock_timeout", revision.lock_timeout(), self.lock_timeout),
+            (
+                "statement_timeout",
+                revision.statement_timeout(),
+                self.statement_timeout,
+            ),
+        ]
     }
 
     /// The history and log statements recording a finished step.
@@ -1206,27 +1218,29 @@ impl StepSql<'_> {
         if !in_plan_transaction {
             return (format!("BEGIN;\n{timeouts}"), "COMMIT;".to_owned());
         }
-        let own: Vec<&str> = [
-            ("lock_timeout", revision.lock_timeout()),
-            ("statement_timeout", revision.statement_timeout()),
-        ]
-        .into_iter()
-        .filter_map(|(setting, value)| value.map(|_| setting))
-        .collect();
+        let own: Vec<&str> = self
+            .timeout_settings(revision)
+            .into_iter()
+            .filter(|(_, own, _)| own.is_some())
+            .map(|(setting, _, _)| setting)
+            .collect();
         if own.is_empty() {
             return (timeouts, String::new());
         }
-        let calls = |set: &dyn Fn(&str) -> String| {
-            let calls: Vec<String> = own.iter().map(|setting| set(setting)).collect();
-            format!("SELECT {};\n", calls.join(", "))
-        };
-        let save = calls(&|setting| {
-            format!("set_config('pelican.outer_{setting}', current_setting('{setting}'), true)")
-        });
-        let restore = calls(&|setting| {
-            format!("set_config('{setting}', current_setting('pelican.outer_{setting}'), true)")
-        });
-        (format!("{save}{timeouts}"), restore)
+        let (save, restore): (Vec<String>, Vec<String>) = own
+            .iter()
+            .map(|setting| {
+                let outer = format!("pelican.outer_{setting}");
+                (
+                    format!("set_config('{outer}', current_setting('{setting}'), true)"),
+                    format!("set_config('{setting}', current_setting('{outer}'), true)"),
+                )
+            })
+            .unzip();
+        (
+            format!("SELECT {};\n{timeouts}", save.join(", ")),
+            format!("SELECT {};\n", restore.join(", ")),
+        )
     }
 
     /// What a `transaction: false` revision records before its first statement: a row marked
