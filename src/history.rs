@@ -448,6 +448,8 @@ impl History {
     /// computed from the history's rows under a lock that keeps writers out meanwhile.
     fn create_state_sql(&self) -> String {
         let schema = ident(&self.schema);
+        let digest_function = format!("{schema}.{DIGEST_FUNCTION}");
+        let track_function = format!("{schema}.{TRACK_FUNCTION}");
         let revisions = &self.revisions;
         let state = &self.state;
         let zero = "repeat('0', 256)::bit(256)";
@@ -468,11 +470,11 @@ BEGIN
         RETURN NULL;
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        change := change # {schema}.pelican_revision_digest(OLD.revision, OLD.checksum_algorithm, OLD.checksum, OLD.state);
+        change := change # {digest_function}(OLD.revision, OLD.checksum_algorithm, OLD.checksum, OLD.state);
         delta := delta - 1;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        change := change # {schema}.pelican_revision_digest(NEW.revision, NEW.checksum_algorithm, NEW.checksum, NEW.state);
+        change := change # {digest_function}(NEW.revision, NEW.checksum_algorithm, NEW.checksum, NEW.state);
         delta := delta + 1;
     END IF;
     UPDATE {state} SET digest = digest # change, revisions = revisions + delta;
@@ -495,17 +497,17 @@ BEGIN
     LOCK TABLE {revisions} IN SHARE ROW EXCLUSIVE MODE;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = {table}::regclass AND tgname = {row_name}) THEN
         CREATE TRIGGER {row_trigger} AFTER INSERT OR UPDATE OR DELETE ON {revisions}
-            FOR EACH ROW EXECUTE FUNCTION {schema}.pelican_track_state();
+            FOR EACH ROW EXECUTE FUNCTION {track_function}();
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = {table}::regclass AND tgname = {truncate_name}) THEN
         CREATE TRIGGER {truncate_trigger} AFTER TRUNCATE ON {revisions}
-            FOR EACH STATEMENT EXECUTE FUNCTION {schema}.pelican_track_state();
+            FOR EACH STATEMENT EXECUTE FUNCTION {track_function}();
     END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = {table}::regclass AND tgname IN ({row_name}, {truncate_name}) AND tgenabled NOT IN ('O', 'A')) THEN
         ALTER TABLE {revisions} ENABLE TRIGGER {row_trigger}, ENABLE TRIGGER {truncate_trigger};
     END IF;
     FOR r IN SELECT revision, checksum_algorithm, checksum, state FROM {revisions} LOOP
-        total := total # {schema}.pelican_revision_digest(r.revision, r.checksum_algorithm, r.checksum, r.state);
+        total := total # {digest_function}(r.revision, r.checksum_algorithm, r.checksum, r.state);
         counted := counted + 1;
     END LOOP;
     -- One row, whatever was there; a newer layout keeps its number.
@@ -529,10 +531,10 @@ END
 );
 ALTER TABLE {state} REPLICA IDENTITY FULL;
 COMMENT ON TABLE {state} IS {state_comment};
-CREATE OR REPLACE FUNCTION {schema}.pelican_revision_digest(revision text, checksum_algorithm text, checksum text, state text)
+CREATE OR REPLACE FUNCTION {digest_function}(revision text, checksum_algorithm text, checksum text, state text)
     RETURNS bit(256) LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS {row_digest};
-CREATE OR REPLACE FUNCTION {schema}.pelican_track_state() RETURNS trigger
+CREATE OR REPLACE FUNCTION {track_function}() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     AS {track};
 DO {setup};",
