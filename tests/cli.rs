@@ -4,8 +4,11 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/db.rs"]
+mod db;
 
-use cli::{history, run_in, table_exists, Project};
+use cli::{run_in, Project};
+use db::{history, table_exists};
 
 /// The lines of a `created:` header value: RFC 3339, UTC, to the second.
 fn is_timestamp(text: &str) -> bool {

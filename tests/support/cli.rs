@@ -148,23 +148,3 @@ pub fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
-
-/// Whether a table exists.
-pub async fn table_exists(client: &Client, name: &str) -> bool {
-    client
-        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&name])
-        .await
-        .unwrap()
-        .get(0)
-}
-
-/// `revision:state` of every history row in `schema`, sorted.
-pub async fn history(client: &Client, schema: &str) -> Vec<String> {
-    let sql = format!(
-        "SELECT revision || ':' || state FROM \"{schema}\".pelican_revisions ORDER BY revision"
-    );
-    match client.query(&sql, &[]).await {
-        Ok(rows) => rows.iter().map(|r| r.get(0)).collect(),
-        Err(_) => Vec::new(),
-    }
-}
