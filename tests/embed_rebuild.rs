@@ -6,6 +6,9 @@
 //! The first run builds the scratch crate's dependencies (about 40 s on two cores); later runs
 //! reuse `<target>/tests/embed-rebuild` and take a few seconds.
 
+#[path = "support/cargo.rs"]
+mod cargo;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -70,7 +73,7 @@ struct Probe {
 
 impl Probe {
     fn new() -> Self {
-        let target = target_dir().join("tests").join("embed-rebuild");
+        let target = cargo::target_dir().join("tests").join("embed-rebuild");
         let dir = target.join("probe");
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("src")).unwrap();
@@ -176,19 +179,4 @@ fn ids(output: &str) -> Vec<&str> {
         .lines()
         .filter_map(|line| line.split(' ').next())
         .collect()
-}
-
-/// Cargo's target directory for this workspace.
-fn target_dir() -> PathBuf {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .args(["metadata", "--format-version=1", "--no-deps", "--offline"])
-        .output()
-        .expect("run cargo metadata");
-    assert!(output.status.success(), "cargo metadata failed: {output:?}");
-    let json = String::from_utf8(output.stdout).expect("cargo metadata prints UTF-8");
-    let key = "\"target_directory\":\"";
-    let start = json.find(key).expect("cargo metadata has target_directory") + key.len();
-    let end = start + json[start..].find('"').expect("a JSON string ends");
-    PathBuf::from(json[start..end].replace("\\\\", "\\"))
 }

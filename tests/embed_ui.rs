@@ -2,8 +2,10 @@
 //! file and line. One trybuild run compiles every case in `tests/ui/` and compares the
 //! compiler's output with the `.stderr` file beside it (`TRYBUILD=overwrite` rewrites them).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+#[path = "support/cargo.rs"]
+mod cargo;
+
+use std::path::Path;
 use std::{fs, io};
 
 #[test]
@@ -11,7 +13,10 @@ fn broken_migration_directories_are_compile_errors() {
     // trybuild compiles the cases in a crate of its own, `<target>/tests/trybuild/pelican`,
     // and embed_migrations! resolves its path from the calling crate's directory: the
     // fixtures must be there too.
-    let project = target_dir().join("tests").join("trybuild").join("pelican");
+    let project = cargo::target_dir()
+        .join("tests")
+        .join("trybuild")
+        .join("pelican");
     let fixtures = Path::new("tests")
         .join("fixtures")
         .join("embed")
@@ -30,21 +35,6 @@ fn broken_migration_directories_are_compile_errors() {
     // Misused #[pelican::test]: an unknown option, a function that isn't async or has no
     // argument, an argument that is neither a TempSchema nor a TempDatabase.
     cases.compile_fail("tests/ui/test_*.rs");
-}
-
-/// Cargo's target directory, found the way trybuild finds it.
-fn target_dir() -> PathBuf {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .args(["metadata", "--format-version=1", "--no-deps", "--offline"])
-        .output()
-        .expect("run cargo metadata");
-    assert!(output.status.success(), "cargo metadata failed: {output:?}");
-    let json = String::from_utf8(output.stdout).expect("cargo metadata prints UTF-8");
-    let key = "\"target_directory\":\"";
-    let start = json.find(key).expect("cargo metadata has target_directory") + key.len();
-    let end = start + json[start..].find('"').expect("a JSON string ends");
-    PathBuf::from(json[start..end].replace("\\\\", "\\"))
 }
 
 fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
