@@ -182,28 +182,20 @@ async fn drop_database(maintenance: &Config, name: &str, shown: &str) -> Result<
 /// `DROP DATABASE ... WITH (FORCE)` would end them too, but then sleeps 100ms before looking
 /// again; and there nearly always is one: the test's client, dropped just before the
 /// database, whose connection task can't run while `Drop` blocks the test's thread.
-async fn end_sessions(client: &Client, name: &str) {
+pub(crate) async fn end_sessions(client: &Client, name: &str) {
     const SETTLE: Duration = Duration::from_secs(2);
-    let terminated = client
-        .query_one(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-             WHERE datname = $1 AND pid <> pg_backend_pid()",
-            &[&name],
-        )
-        .await;
-    if !matches!(terminated, Ok(row) if row.get::<_, i64>(0) > 0) {
-        return;
-    }
     let deadline = std::time::Instant::now() + SETTLE;
-    while std::time::Instant::now() < deadline {
+    loop {
+        // Counts the sessions still there (ending each again is harmless): zero once gone.
         let left = client
             .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                 WHERE datname = $1 AND pid <> pg_backend_pid()",
                 &[&name],
             )
             .await;
         match left {
-            Ok(row) if row.get::<_, i64>(0) > 0 => {
+            Ok(row) if row.get::<_, i64>(0) > 0 && std::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(2)).await
             }
             // Gone, or we can't tell: the drop itself will deal with the rest.

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config};
 
-use super::database::connect;
+use super::database::{connect, end_sessions};
 use super::error::describe_postgres_error;
 use super::temp_names::unique_temp_name;
 use super::temp_setup::ServerRef;
@@ -173,7 +173,7 @@ pub(crate) async fn clone_template(
         match error.code() {
             // Someone is still connected to the template (its builder, leaving).
             Some(&SqlState::OBJECT_IN_USE) if started.elapsed() < CLONE_WAIT => {
-                temp_template::end_sessions(&admin, &template).await;
+                end_sessions(&admin, &template).await;
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
             // The janitor of another run dropped the template: build it again, once.

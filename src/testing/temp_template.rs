@@ -11,12 +11,11 @@
 
 use std::collections::HashSet;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use tokio_postgres::Client;
 
-use super::database::connect;
+use super::database::{connect, end_sessions};
 use super::error::describe_postgres_error;
 use super::temp_names::{unix_now, TEMPLATE_PREFIX};
 use super::temp_setup::ServerRef;
@@ -248,26 +247,6 @@ pub(crate) async fn drop_template(client: &Client, name: &str) -> Result<(), Str
             .map_err(|error| describe_postgres_error(&error))?;
     }
     Ok(())
-}
-
-/// Ends the sessions connected to `name` and waits (at most 2 s) until they are gone.
-pub(crate) async fn end_sessions(client: &Client, name: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(2);
-    loop {
-        let left = client
-            .query_one(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-                 WHERE datname = $1 AND pid <> pg_backend_pid()",
-                &[&name],
-            )
-            .await;
-        match left {
-            Ok(row) if row.get::<_, i64>(0) > 0 && std::time::Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(2)).await
-            }
-            _ => return,
-        }
-    }
 }
 
 fn statement_error(
