@@ -86,11 +86,8 @@ pub enum Error {
     /// A `transaction: false` revision failed or was interrupted part-way; its effects may be
     /// partly applied, so every run stops until the row is resolved.
     #[error(
-        "revision {revision} ({file}) is marked failed in the history table: {error}\n\
-         It runs outside a transaction, so part of it may have been applied. Check the \
-         database, finish or undo its statements by hand, then record the outcome with \
-         Migrator::mark_applied or Migrator::forget (at a terminal: \
-         `pelican resolve {revision} --applied` or `pelican resolve {revision} --forget`)."
+        "revision {revision} ({file}) is marked failed in the history table: {error}\n{}",
+        failed_revision_advice(.revision, *.statement)
     )]
     FailedRevision {
         /// The revision.
@@ -99,6 +96,16 @@ pub enum Error {
         file: String,
         /// The error recorded with it.
         error: String,
+        /// The statement that failed (from 1), when the row records it.
+        statement: Option<u32>,
+    },
+    /// `resolve --resume` can't finish this failed revision; nothing was run.
+    #[error("can't resume revision {revision}: {reason}")]
+    CannotResume {
+        /// The revision.
+        revision: String,
+        /// Why, and what to do instead.
+        reason: String,
     },
     /// Applied migration files were edited after they ran.
     #[error(
@@ -149,6 +156,21 @@ pub enum Error {
         /// Its file.
         file: String,
     },
+    /// An object of the history schema is not what pelican created: another role owns it,
+    /// or it is not a table. Nothing was read from it or written to it.
+    #[error("{}", untrusted_history(.object, .kind, .owner, .user, *.owner_trusted))]
+    UntrustedHistory {
+        /// The object, schema-qualified.
+        object: String,
+        /// What it is: `table`, `view`, `function`...
+        kind: String,
+        /// The role that owns it.
+        owner: String,
+        /// The role pelican runs as (`current_user`).
+        user: String,
+        /// Whether that owner is one pelican trusts (then the object's kind is the problem).
+        owner_trusted: bool,
+    },
     /// A failed row to resolve that is not failed.
     #[error("revision {revision} is not marked failed in the history table (it is {state})")]
     NotFailed {
@@ -188,6 +210,49 @@ fn render_mismatches(mismatches: &[ChecksumMismatch]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+fn failed_revision_advice(revision: &str, statement: Option<u32>) -> String {
+    match statement {
+        Some(n) => format!(
+            "It runs outside a transaction: the statements before statement {n} were applied, \
+             statement {n} and the rest were not. Fix the cause, then run the rest with \
+             Migrator::resume (at a terminal: `pelican resolve {revision} --resume`); or finish \
+             or undo it by hand and record the outcome with Migrator::mark_applied or \
+             Migrator::forget (`pelican resolve {revision} --applied` or `--forget`)."
+        ),
+        None => format!(
+            "It runs outside a transaction, so part of it may have been applied. Check the \
+             database, finish or undo its statements by hand, then record the outcome with \
+             Migrator::mark_applied or Migrator::forget (at a terminal: \
+             `pelican resolve {revision} --applied` or `pelican resolve {revision} --forget`)."
+        ),
+    }
+}
+
+fn untrusted_history(
+    object: &str,
+    kind: &str,
+    owner: &str,
+    user: &str,
+    owner_trusted: bool,
+) -> String {
+    if owner_trusted {
+        return format!(
+            "refusing to use {object}: it is a {kind}, where pelican keeps a table of its own; \
+             rename or drop it, or keep pelican's history in another schema"
+        );
+    }
+    format!(
+        "refusing to use the {kind} {object}: it is owned by role \"{owner}\", and pelican runs \
+         as \"{user}\", which is neither that role, nor a member of it, nor a superuser-owned \
+         object. An object of the history schema owned by another role can run that role's \
+         code with pelican's privileges (a trigger, a rule, a view, a policy) and can claim \
+         anything about what was applied. If \"{owner}\" is trusted, run pelican as that role \
+         or a member of it, or give the object to the migrating role (ALTER ... OWNER TO); \
+         otherwise drop it, and let no untrusted role create objects in the history schema \
+         (docs/operations.md, \"Security model\")"
+    )
 }
 
 impl Error {

@@ -85,76 +85,109 @@ impl LockKey {
     }
 
     /// Takes the lock within `wait`, or fails naming the session that holds it.
+    ///
+    /// The guard exists before the first await: a run cancelled while it waits, or right
+    /// after the server granted the lock, drops it, which closes a pooled connection instead
+    /// of returning it to its pool with the lock (or a pending lock request) on it.
     pub(crate) async fn acquire<'a>(
         &self,
         connection: Connection<'a>,
         wait: Duration,
     ) -> Result<LockGuard<'a>, Error> {
         let started = Instant::now();
-        // One round trip: try the lock, and read the session settings we are about to change
-        // so they can be put back (a pooled connection goes on serving the application).
+        let mut guard = LockGuard {
+            connection: Some(connection),
+            unlock_sql: String::new(),
+        };
+        let client = guard.client();
+        // One round trip: try the lock, and read the session settings the wait and the run
+        // change, so they can be put back (the connection may go on serving the
+        // application): for a client lent to us, every setting its session changed.
         let probe = format!(
-            "SELECT pg_try_advisory_lock({LOCK_CLASS}, {}), current_setting('lock_timeout'), \
-             current_setting('client_connection_check_interval', true)",
-            self.key_sql
+            "SELECT pg_catalog.pg_try_advisory_lock({LOCK_CLASS}, {}), {}, \
+             (SELECT pg_catalog.string_agg(pg_catalog.format('SELECT pg_catalog.set_config(%L, %L, false);', \
+             name, setting), '') FROM pg_catalog.pg_settings WHERE source = 'session' \
+             AND context <> 'internal')",
+            self.key_sql,
+            SAVED_SETTINGS
+                .iter()
+                .map(|name| format!("pg_catalog.current_setting({}, true)", literal(name)))
+                .collect::<Vec<_>>()
+                .join(", "),
         );
         let values = first_row(
-            &connection
+            &client
                 .simple_query(&probe)
                 .await
                 .map_err(|e| Error::database("taking the migration lock", e))?,
         );
         let acquired = values.first().and_then(Option::as_deref) == Some("t");
-        let saved_lock_timeout = values
-            .get(1)
+        // A setting this server lacks (before PostgreSQL 14, 17) reads as NULL: left alone.
+        let saved: Vec<(&str, String)> = SAVED_SETTINGS
+            .iter()
+            .zip(values.iter().skip(1))
+            .filter_map(|(name, value)| Some((*name, value.clone()?)))
+            .collect();
+        let restore_saved: String = saved
+            .iter()
+            .map(|(name, value)| format!("SET {name} = {};\n", literal(value)))
+            .collect();
+        let session_settings = values
+            .get(1 + SAVED_SETTINGS.len())
             .cloned()
             .flatten()
-            .unwrap_or_else(|| "0".to_owned());
-        // Absent before PostgreSQL 14, which only costs the safety net below.
-        let saved_interval = values.get(2).cloned().flatten();
-        let restore = saved_interval
-            .as_ref()
-            .map(|v| format!("SET client_connection_check_interval = {};\n", literal(v)))
             .unwrap_or_default();
-        if saved_interval.is_some() {
+        let has = |name: &str| saved.iter().any(|(saved, _)| *saved == name);
+        if has("client_connection_check_interval") {
             // Make the server notice within a second when this client dies mid-statement, so
             // an orphaned session doesn't keep the lock for the rest of a long migration.
-            let _ = connection
-                .batch_execute("SET client_connection_check_interval = 1000")
-                .await;
+            execute(client, "SET client_connection_check_interval = 1000").await?;
         }
         if !acquired {
-            let millis = wait.as_millis().max(1);
-            let restore_lock_timeout =
-                format!("SET lock_timeout = {}", literal(&saved_lock_timeout));
-            let wait_sql = format!(
-                "SET lock_timeout = {millis}; SELECT pg_advisory_lock({LOCK_CLASS}, {}); {restore_lock_timeout}",
+            // Only `lock_timeout` bounds the wait: a role's own statement (or transaction)
+            // timeout must not cut it short.
+            let mut wait_sql = format!("SET lock_timeout = {};\n", wait.as_millis().max(1));
+            for setting in ["statement_timeout", "transaction_timeout"] {
+                if has(setting) {
+                    wait_sql.push_str(&format!("SET {setting} = 0;\n"));
+                }
+            }
+            wait_sql.push_str(&format!(
+                "SELECT pg_catalog.pg_advisory_lock({LOCK_CLASS}, {});\n{restore_saved}",
                 self.key_sql
-            );
+            ));
             tracing::info!(lock = %self.label, "waiting for another migrator to finish");
-            if let Err(err) = connection.batch_execute(&wait_sql).await {
-                let _ = connection
-                    .batch_execute(&format!("{restore}{restore_lock_timeout}"))
-                    .await;
-                if err.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
-                    let holder = self.holder(&connection).await;
-                    return Err(Error::LockTimeout {
+            if let Err(err) = client.batch_execute(&wait_sql).await {
+                execute(client, &restore_saved).await?;
+                let error = if err.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
+                    Error::LockTimeout {
                         lock: self.label.clone(),
                         waited: started.elapsed(),
-                        holder,
-                    });
-                }
-                return Err(Error::database("waiting for the migration lock", err));
+                        holder: self.holder(client).await,
+                    }
+                } else {
+                    Error::database("waiting for the migration lock", err)
+                };
+                // Not locked, settings as they were: the connection may serve on.
+                guard.connection.take();
+                return Err(error);
             }
         }
         tracing::debug!(lock = %self.label, waited_ms = started.elapsed().as_millis() as u64, "migration lock taken");
-        Ok(LockGuard {
-            connection: Some(connection),
-            unlock_sql: format!(
-                "{restore}SELECT pg_advisory_unlock({LOCK_CLASS}, {})",
-                self.key_sql
-            ),
-        })
+        // Afterwards the session is put back as it came: a lent client gets its own settings
+        // back (a migration may have changed any of them); a pooled connection is closed
+        // after the unlock instead (see `LockGuard::release`).
+        let restore = match guard.connection {
+            Some(Connection::Borrowed(_)) => {
+                format!("RESET ALL;\nRESET ROLE;\n{session_settings}{restore_saved}")
+            }
+            _ => restore_saved,
+        };
+        guard.unlock_sql = format!(
+            "{restore}SELECT pg_catalog.pg_advisory_unlock({LOCK_CLASS}, {})",
+            self.key_sql
+        );
+        Ok(guard)
     }
 
     /// Describes the session holding the lock, if it can be seen.
@@ -200,12 +233,25 @@ impl LockGuard<'_> {
             .expect("the connection is held until release")
     }
 
-    /// Releases the lock. When that fails (the connection broke), the server has released
-    /// it already or will when the session ends.
+    /// Releases the lock and puts the session back as it came. A transaction left open and
+    /// failed (by a migration's code) is rolled back first, so the unlock can run. A pooled
+    /// connection is then closed rather than returned to its pool: whatever a migration
+    /// changed in its session (settings, temporary tables, roles, prepared statements) goes
+    /// with it. When the unlock fails (the connection broke), the server has released the
+    /// lock already or will when the session ends.
     pub(crate) async fn release(mut self) -> Result<(), Error> {
+        let client = self.client();
+        let mut result = client.batch_execute(&self.unlock_sql).await;
+        if matches!(&result, Err(err) if err.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION)) {
+            tracing::warn!("a transaction was left open and failed; rolling it back to unlock");
+            result = match client.batch_execute("ROLLBACK").await {
+                Ok(()) => client.batch_execute(&self.unlock_sql).await,
+                Err(err) => Err(err),
+            };
+        }
+        // Until here a cancellation dropped the guard (and closed a pooled connection).
         let connection = self.connection.take().expect("released once");
-        let result = connection.batch_execute(&self.unlock_sql).await;
-        if result.is_err() {
+        if result.is_err() || matches!(connection, Connection::Pooled(_)) {
             discard(connection);
         }
         result.map_err(|e| Error::database("releasing the migration lock", e))
@@ -216,7 +262,7 @@ impl Drop for LockGuard<'_> {
     fn drop(&mut self) {
         if let Some(connection) = self.connection.take() {
             tracing::warn!(
-                "migration run abandoned while holding the lock; closing its connection"
+                "migration run abandoned while holding (or waiting for) the lock; closing its connection"
             );
             discard(connection);
         }
@@ -229,6 +275,22 @@ fn discard(connection: Connection<'_>) {
         drop(deadpool_postgres::Object::take(*object));
     }
 }
+
+async fn execute(client: &Client, sql: &str) -> Result<(), Error> {
+    client
+        .batch_execute(sql)
+        .await
+        .map_err(|e| Error::database("setting up the migration lock's session", e))
+}
+
+/// The settings the lock's wait and the run change, saved when the lock is tried and put back
+/// on release: `NULL` (left alone) where the server lacks them.
+const SAVED_SETTINGS: [&str; 4] = [
+    "lock_timeout",
+    "statement_timeout",
+    "transaction_timeout",
+    "client_connection_check_interval",
+];
 
 /// The first row's values (`None` for SQL NULL); empty when there is no row.
 fn first_row(messages: &[SimpleQueryMessage]) -> Vec<Option<String>> {

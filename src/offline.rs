@@ -362,7 +362,7 @@ pub fn render_stamp(
             join_ids(&stamp.add)
         ));
     }
-    block.push_str(&steps.stamp(&stamp.remove, &add));
+    block.push_str(&steps.stamp(&[], &stamp.remove, &add));
     script.push(block);
     Ok(script.finish())
 }

@@ -776,10 +776,20 @@ async fn a_failed_non_transactional_revision_is_resolved_with_resolve() {
         ),
         "{err}"
     );
+    // Statement 1 ran, statement 2 failed: the row says so, and how to go on.
+    assert!(err.contains(": statement 2 failed: revision r2 "), "{err}");
     assert!(
         err.contains(
-            "(at a terminal: `pelican resolve r2 --applied` or `pelican resolve r2 --forget`)"
+            "the statements before statement 2 were applied, statement 2 and the rest were not"
         ),
+        "{err}"
+    );
+    assert!(
+        err.contains("(at a terminal: `pelican resolve r2 --resume`)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("(`pelican resolve r2 --applied` or `--forget`)"),
         "{err}"
     );
     assert_eq!(p.pelican(&["check"]).code, 4);

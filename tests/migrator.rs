@@ -311,8 +311,11 @@ async fn a_failed_non_transactional_revision_blocks_runs_until_resolved() {
     assert!(text.starts_with("revision r2 (migrations/r2_test.sql) is marked failed in the history table: revision r2"), "{text}");
     assert!(
         text.contains(
-            "Migrator::mark_applied or Migrator::forget (at a terminal: \
-             `pelican resolve r2 --applied` or `pelican resolve r2 --forget`)."
+            "the statements before statement 2 were applied, statement 2 and the rest were \
+             not. Fix the cause, then run the rest with Migrator::resume (at a terminal: \
+             `pelican resolve r2 --resume`); or finish or undo it by hand and record the \
+             outcome with Migrator::mark_applied or Migrator::forget (`pelican resolve r2 \
+             --applied` or `--forget`)."
         ),
         "{text}"
     );
@@ -342,10 +345,11 @@ async fn forget_clears_a_failed_row() {
         "r1",
         "",
         "transaction: false",
-        "SELECT 1/0;",
+        "SELECT 1;\nSELECT 1/0;",
         "SELECT 1;",
     )];
     let migrator = Migrator::new(set(&files));
+    // The second statement fails (a failing first statement leaves no row at all).
     assert!(migrator.migrate_to_head(&client).await.is_err());
     assert_eq!(history(&client, "public").await, ["r1:failed"]);
     migrator.forget(&client, "r1").await.unwrap();
@@ -864,7 +868,8 @@ async fn a_start_at_head_reads_one_row_and_takes_no_lock() {
         return;
     };
     let proxy = proxy::Proxy::start(&socket);
-    let is_digest_read = |q: &str| q.starts_with("SELECT layout, digest, revisions");
+    // The probe: the history tables, their owners and the digest, in one query.
+    let is_digest_read = |q: &str| q.starts_with("SELECT o.name, c.relkind::text");
 
     // A set built at run time.
     let migrator = Migrator::new(merge_set());

@@ -91,7 +91,7 @@ pub(crate) enum Command {
     Status(JsonArgs),
     /// Export the revision graph for Graphviz or Mermaid
     Graph(GraphArgs),
-    /// Resolve a revision marked failed: record it as applied, or forget it
+    /// Resolve a revision marked failed: resume it, record it as applied, or forget it
     Resolve(ResolveArgs),
     /// Accept the current checksums of applied files that were edited
     Repair(LockArgs),
@@ -297,7 +297,7 @@ pub(crate) enum GraphFormat {
 
 /// `resolve`.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("outcome").required(true).args(["applied", "forget"])))]
+#[command(group(ArgGroup::new("outcome").required(true).args(["applied", "forget", "resume"])))]
 pub(crate) struct ResolveArgs {
     /// The revision marked failed (its full id)
     #[arg(value_name = "REV")]
@@ -308,6 +308,10 @@ pub(crate) struct ResolveArgs {
     /// You undid its statements by hand (or it is unknown): delete its record
     #[arg(long)]
     pub(crate) forget: bool,
+    /// You fixed what made a statement fail: run it and the rest of the revision, from the
+    /// failed statement its row records
+    #[arg(long)]
+    pub(crate) resume: bool,
     #[command(flatten)]
     pub(crate) lock: LockArgs,
 }

@@ -306,8 +306,8 @@ pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), Cli
                 "no revision is marked failed".to_owned()
             } else {
                 format!(
-                    "marked failed: {} (finish or undo it by hand, then `{program} resolve REV \
-                     --applied` or `--forget`)",
+                    "marked failed: {} (`{program} status` says how far it got; then \
+                     `{program} resolve REV --resume`, `--applied` or `--forget`)",
                     failed.join(", ")
                 )
             },
@@ -417,7 +417,14 @@ pub(crate) async fn resolve(ctx: &mut Context, args: &ResolveArgs) -> Result<(),
     let client = ctx.connect().await?;
     let migrator = ctx.migrator(set.clone()).lock_wait(args.lock.lock_wait);
     let revision = args.revision.as_str();
-    if args.applied {
+    if args.resume {
+        let step = migrator.resume(&client, revision).await?;
+        ctx.out.say(format!(
+            "Resumed {revision}: its {} finished in {}; runs can go on.",
+            step.direction,
+            super::progress::format_duration(step.duration)
+        ));
+    } else if args.applied {
         migrator.mark_applied(&client, revision).await?;
         ctx.out
             .say(format!("Recorded {revision} as applied; runs can go on."));

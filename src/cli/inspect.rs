@@ -22,24 +22,38 @@ pub(crate) async fn current(ctx: &mut Context, as_json: bool) -> Result<(), CliE
     let set = ctx.migrations()?;
     let db = read_db_state(ctx, &set).await?;
     warn_about_db(ctx, &db);
+    // A failed revision is shown beside the heads, never hidden behind its parent: part of
+    // it may be applied.
+    let failed: Vec<&str> = db.status.failed.iter().map(|(id, _)| id.as_str()).collect();
     let heads = db.status.current_heads.clone();
     if as_json {
         let list = heads
             .iter()
-            .filter_map(|id| set.get(id.as_str()))
+            .map(RevisionId::as_str)
+            .chain(failed.iter().copied())
+            .filter_map(|id| set.get(id))
             .map(|entry| to_json(&set, entry, Some(&db)))
             .collect();
         ctx.out.print_json(&Value::Array(list));
         return Ok(());
     }
-    if heads.is_empty() {
+    if heads.is_empty() && failed.is_empty() {
         ctx.out.say("The database has no revision applied.");
     }
     let style = ctx.out.out_style;
     let verbose = ctx.out.verbosity >= super::output::Verbosity::Verbose;
-    for (i, id) in heads.iter().enumerate() {
+    let shown = heads
+        .iter()
+        .map(RevisionId::as_str)
+        .chain(failed.iter().copied());
+    for (i, id) in shown.enumerate() {
+        let mark = if failed.contains(&id) {
+            format!(" {}", style.paint(Paint::Bad, "(failed)"))
+        } else {
+            String::new()
+        };
         if verbose {
-            let Some(entry) = set.get(id.as_str()) else {
+            let Some(entry) = set.get(id) else {
                 continue;
             };
             if i > 0 {
@@ -49,7 +63,8 @@ pub(crate) async fn current(ctx: &mut Context, as_json: bool) -> Result<(), CliE
                 ctx.out.print(line);
             }
         } else {
-            ctx.out.print(short_line(&set, id.as_str(), &style));
+            ctx.out
+                .print(format!("{}{mark}", short_line(&set, id, &style)));
         }
     }
     Ok(())

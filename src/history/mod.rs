@@ -9,19 +9,26 @@
 //! costs one round trip.
 //!
 //! Beside the history table, the one-row `pelican_state` holds a digest of it (the hash is
-//! defined in `src/history/digest.rs`), kept up to date by a trigger on `pelican_revisions`, whoever writes to it: a
-//! start at head reads that row instead of every revision.
+//! defined in `src/history/digest.rs`), kept up to date by a trigger on `pelican_revisions`,
+//! whoever writes to it: a start at head reads that row instead of every revision.
+//!
+//! Nothing in the history schema is trusted before its owner is checked (`probe.rs`); the
+//! layout's DDL is in `layout.rs`.
 
 mod digest;
+mod layout;
+mod probe;
 
 pub(crate) use digest::HistoryDigest;
+pub(crate) use probe::Probe;
 
 use std::fmt;
 use std::time::Duration;
 
-use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
+use crate::error::Error;
+use crate::plan::Direction;
 use crate::quote::{ident, literal, optional_literal, text_array};
 use crate::revision::Checksum;
 use crate::source::MigrationKind;
@@ -36,8 +43,12 @@ pub const STATE_TABLE: &str = "pelican_state";
 ///
 /// Layout 1: `pelican_revisions` and `pelican_log`. Layout 2 adds `pelican_state`, the
 /// functions `pelican_revision_digest` and `pelican_track_state`, and the triggers
-/// `pelican_state_rows` and `pelican_state_truncate` on `pelican_revisions`.
-pub const LAYOUT_VERSION: u32 = 2;
+/// `pelican_state_rows` and `pelican_state_truncate` on `pelican_revisions`. Layout 3 makes the
+/// triggers fire always (whatever `session_replication_role`), makes the trigger function
+/// refuse any table but its own history table, revokes `EXECUTE` on both functions from
+/// `PUBLIC`, and adds the columns `failed_direction` and `failed_statement` to
+/// `pelican_revisions`.
+pub const LAYOUT_VERSION: u32 = 3;
 
 /// The functions of layout 2, kept beside the history tables.
 const DIGEST_FUNCTION: &str = "pelican_revision_digest";
@@ -102,6 +113,11 @@ pub(crate) enum Operation {
     Downgrade,
     Stamp,
     Unstamp,
+    /// `stamp --purge`: a row erased whatever its state.
+    Purge,
+    /// `resolve --resume`: a failed `transaction: false` revision finished from its failed
+    /// statement.
+    Resume,
     Repair,
     MarkApplied,
     Forget,
@@ -114,6 +130,8 @@ impl Operation {
             Operation::Downgrade => "downgrade",
             Operation::Stamp => "stamp",
             Operation::Unstamp => "unstamp",
+            Operation::Purge => "purge",
+            Operation::Resume => "resume",
             Operation::Repair => "repair",
             Operation::MarkApplied => "mark_applied",
             Operation::Forget => "forget",
@@ -146,6 +164,32 @@ pub struct HistoryRow {
     pub applied_by: String,
     /// For a failed revision, what went wrong.
     pub error: Option<String>,
+    /// For a failed `transaction: false` revision, the statement that failed, when known:
+    /// `pelican resolve --resume` runs the rest from there.
+    pub failed_at: Option<FailedStatement>,
+}
+
+/// Where a `transaction: false` revision stopped: the statements before this one ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedStatement {
+    /// Whether its upgrade or its downgrade failed.
+    pub direction: Direction,
+    /// The number of the statement that failed in its section, from 1.
+    pub statement: u32,
+}
+
+/// The failed statement of a row, from its `failed_direction` and `failed_statement`.
+fn failed_at(direction: Option<&str>, statement: Option<&str>) -> Option<FailedStatement> {
+    let direction = match direction? {
+        "up" => Direction::Up,
+        "down" => Direction::Down,
+        _ => return None,
+    };
+    let statement = statement?.parse().ok().filter(|n| *n > 0)?;
+    Some(FailedStatement {
+        direction,
+        statement,
+    })
 }
 
 /// The part of a row every run reads: small, so that a start at head stays one cheap query.
@@ -156,6 +200,7 @@ pub(crate) struct StateRow {
     pub(crate) checksum_algorithm: String,
     pub(crate) state: RevisionState,
     pub(crate) error: Option<String>,
+    pub(crate) failed_at: Option<FailedStatement>,
 }
 
 /// What `pelican_state` says, read in the one query of a start at head.
@@ -198,10 +243,8 @@ pub(crate) struct History {
     revisions: String,
     log: String,
     state: String,
-    /// `SELECT` of the state row: built once.
-    read_digest_sql: String,
-    /// The same, and whether the triggers are on.
-    read_digest_and_triggers_sql: String,
+    /// The probe of the start at head (see [`probe`]): built once.
+    probe_sql: String,
 }
 
 /// The values a new row records.
@@ -239,72 +282,15 @@ impl Elapsed {
 
 impl History {
     pub(crate) fn new(schema: &str) -> Self {
-        let revisions = format!("{}.{}", ident(schema), ident(REVISIONS_TABLE));
-        let state = format!("{}.{}", ident(schema), ident(STATE_TABLE));
-        // The start at head's query: one small table, no index, no catalog lookup, so that a
-        // new server process answers it almost as fast as `SELECT 1`.
-        let read_digest_sql = format!("SELECT layout, digest, revisions FROM {state}");
-        let read_digest_and_triggers_sql = format!(
-            "SELECT layout, digest, revisions, (SELECT count(*) FROM pg_catalog.pg_trigger \
-             WHERE tgrelid = {}::regclass AND tgname IN ({}, {}) AND tgenabled IN ('O', 'A')) \
-             FROM {state}",
-            literal(&revisions),
-            literal(ROW_TRIGGER),
-            literal(TRUNCATE_TRIGGER),
-        );
-        History {
+        let mut history = History {
             schema: schema.to_owned(),
+            revisions: format!("{}.{}", ident(schema), ident(REVISIONS_TABLE)),
             log: format!("{}.{}", ident(schema), ident(LOG_TABLE)),
-            revisions,
-            state,
-            read_digest_sql,
-            read_digest_and_triggers_sql,
-        }
-    }
-
-    /// Reads `pelican_state` in one query; with `check_triggers`, checks that its triggers are
-    /// there and enabled too (which costs a new server process more than the read itself).
-    pub(crate) async fn read_digest(
-        &self,
-        client: &Client,
-        check_triggers: bool,
-    ) -> Result<StoredDigest, tokio_postgres::Error> {
-        let sql = if check_triggers {
-            &self.read_digest_and_triggers_sql
-        } else {
-            &self.read_digest_sql
+            state: format!("{}.{}", ident(schema), ident(STATE_TABLE)),
+            probe_sql: String::new(),
         };
-        let messages = match client.simple_query(sql).await {
-            Ok(messages) => messages,
-            Err(err) if is_missing_table(&err) => return Ok(StoredDigest::Missing),
-            Err(err) if err.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => {
-                return Ok(StoredDigest::Unreadable)
-            }
-            Err(err) => return Err(err),
-        };
-        let mut rows = messages.iter().filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => Some(row),
-            _ => None,
-        });
-        // Exactly one row; more can only be written by hand, and make the digest unknown.
-        let (Some(row), None) = (rows.next(), rows.next()) else {
-            return Ok(StoredDigest::Missing);
-        };
-        let layout: Option<i64> = row.get(0).and_then(|l| l.parse().ok());
-        let revisions: Option<i64> = row.get(2).and_then(|r| r.parse().ok());
-        let triggers_on = !check_triggers || row.get(3) == Some("2");
-        Ok(match (layout, row.get(1), revisions) {
-            (Some(layout), _, _) if layout > i64::from(LAYOUT_VERSION) => StoredDigest::Newer,
-            (Some(layout), Some(bits), Some(revisions))
-                if layout == i64::from(LAYOUT_VERSION) && triggers_on =>
-            {
-                StoredDigest::Current {
-                    bits: bits.to_owned(),
-                    revisions,
-                }
-            }
-            _ => StoredDigest::Missing,
-        })
+        history.probe_sql = history.build_probe_sql();
+        history
     }
 
     /// The schema holding the tables.
@@ -322,20 +308,34 @@ impl History {
         &self.log
     }
 
-    /// Reads every row's state; `None` when the table does not exist yet. One round trip.
-    pub(crate) async fn read_state(
+    /// Reads every row's state; `None` when the table does not exist yet. Two round trips:
+    /// the probe, then the rows.
+    pub(crate) async fn read_state(&self, client: &Client) -> Result<Option<Vec<StateRow>>, Error> {
+        let probe = self.probe(client).await?;
+        self.read_state_after(client, &probe).await
+    }
+
+    /// Reads every row's state after a probe; `None` when the table does not exist.
+    pub(crate) async fn read_state_after(
         &self,
         client: &Client,
-    ) -> Result<Option<Vec<StateRow>>, tokio_postgres::Error> {
+        probe: &Probe,
+    ) -> Result<Option<Vec<StateRow>>, Error> {
+        if !probe.revisions_exist {
+            return Ok(None);
+        }
+        // The columns of layout 3 through to_jsonb, so that a history of layout 2 reads too.
         let sql = format!(
-            "SELECT revision, checksum, checksum_algorithm, state, error FROM {}",
+            "SELECT revision, checksum, checksum_algorithm, state, error, \
+             CASE WHEN state = 'failed' THEN pg_catalog.to_jsonb(r) ->> 'failed_direction' END, \
+             CASE WHEN state = 'failed' THEN pg_catalog.to_jsonb(r) ->> 'failed_statement' END \
+             FROM {} AS r",
             self.revisions
         );
-        let messages = match client.simple_query(&sql).await {
-            Ok(messages) => messages,
-            Err(err) if is_missing_table(&err) => return Ok(None),
-            Err(err) => return Err(err),
-        };
+        let messages = client
+            .simple_query(&sql)
+            .await
+            .map_err(|e| Error::database("reading the history table", e))?;
         let mut rows = Vec::with_capacity(messages.len());
         for message in messages {
             if let SimpleQueryMessage::Row(row) = message {
@@ -348,6 +348,7 @@ impl History {
                         .and_then(RevisionState::parse)
                         .unwrap_or(RevisionState::Failed),
                     error: row.get(4).map(str::to_owned),
+                    failed_at: failed_at(row.get(5), row.get(6)),
                 });
             }
         }
@@ -355,21 +356,21 @@ impl History {
     }
 
     /// Reads every row in full, oldest first; empty when the table does not exist.
-    pub(crate) async fn read_rows(
-        &self,
-        client: &Client,
-    ) -> Result<Vec<HistoryRow>, tokio_postgres::Error> {
+    pub(crate) async fn read_rows(&self, client: &Client) -> Result<Vec<HistoryRow>, Error> {
+        if !self.probe(client).await?.revisions_exist {
+            return Ok(Vec::new());
+        }
         let sql = format!(
             "SELECT revision, array_to_string(parents, ','), message, checksum, checksum_algorithm, \
              kind, state, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), \
-             duration_ms, applied_by, error FROM {} ORDER BY applied_at, revision",
+             duration_ms, applied_by, error, pg_catalog.to_jsonb(r) ->> 'failed_direction', \
+             pg_catalog.to_jsonb(r) ->> 'failed_statement' FROM {} AS r ORDER BY applied_at, revision",
             self.revisions
         );
-        let messages = match client.simple_query(&sql).await {
-            Ok(messages) => messages,
-            Err(err) if is_missing_table(&err) => return Ok(Vec::new()),
-            Err(err) => return Err(err),
-        };
+        let messages = client
+            .simple_query(&sql)
+            .await
+            .map_err(|e| Error::database("reading the history table", e))?;
         Ok(messages
             .into_iter()
             .filter_map(|m| match m {
@@ -397,191 +398,10 @@ impl History {
                     duration_ms: row.get(8).and_then(|d| d.parse().ok()),
                     applied_by: text(9),
                     error: row.get(10).map(str::to_owned),
+                    failed_at: failed_at(row.get(11), row.get(12)),
                 }
             })
             .collect())
-    }
-
-    /// Creates the schema (when missing) and both tables. Runs under the migration lock.
-    pub(crate) async fn create(&self, client: &Client) -> Result<(), tokio_postgres::Error> {
-        // CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database even when
-        // the schema exists, so look first.
-        let exists = client
-            .simple_query(&format!(
-                "SELECT 1 FROM pg_namespace WHERE nspname = {}",
-                literal(&self.schema)
-            ))
-            .await?
-            .iter()
-            .any(|m| matches!(m, SimpleQueryMessage::Row(_)));
-        let mut sql = String::new();
-        if !exists {
-            sql.push_str(&format!("CREATE SCHEMA {};\n", ident(&self.schema)));
-        }
-        sql.push_str(&self.create_tables_sql());
-        client.batch_execute(&sql).await
-    }
-
-    /// The schema's creation when it is missing, as one statement that runs without asking
-    /// first (for scripts): the same check as [`create`](Self::create), done by the server.
-    pub(crate) fn create_schema_if_missing_sql(&self) -> String {
-        let check = format!(
-            "IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = {}) THEN CREATE SCHEMA {}; END IF;",
-            literal(&self.schema),
-            ident(&self.schema)
-        );
-        format!("DO {};\n", dollar_quoted(&format!(" BEGIN {check} END ")))
-    }
-
-    /// `CREATE TABLE IF NOT EXISTS` of the tables, with their comments, then the digest's
-    /// functions and triggers, and the digest computed from the rows: the layout (see the
-    /// module documentation). The schema must exist. Run on tables of layout 1, it brings them
-    /// to layout 2; run again, it changes nothing but recomputes the digest.
-    pub(crate) fn create_tables_sql(&self) -> String {
-        let mut sql = self.create_layout_1_sql();
-        sql.push('\n');
-        sql.push_str(&self.create_state_sql());
-        sql
-    }
-
-    /// The `pelican_state` table, the functions and triggers that maintain it, and its row,
-    /// computed from the history's rows under a lock that keeps writers out meanwhile.
-    fn create_state_sql(&self) -> String {
-        let schema = ident(&self.schema);
-        let digest_function = format!("{schema}.{DIGEST_FUNCTION}");
-        let track_function = format!("{schema}.{TRACK_FUNCTION}");
-        let revisions = &self.revisions;
-        let state = &self.state;
-        let zero = "repeat('0', 256)::bit(256)";
-        // The SQL side of `digest::row_hash`: the same text, the same hash.
-        let row_digest = dollar_quoted(
-            "SELECT ('x' || encode(sha256(convert_to(revision || ' ' || checksum_algorithm \
-             || ' ' || checksum || ' ' || CASE WHEN state = 'failed' THEN 'failed' ELSE \
-             'applied' END, 'UTF8')), 'hex'))::bit(256)",
-        );
-        let track = dollar_quoted(&format!(
-            "
-DECLARE
-    change bit(256) := {zero};
-    delta bigint := 0;
-BEGIN
-    IF TG_OP = 'TRUNCATE' THEN
-        UPDATE {state} SET digest = {zero}, revisions = 0;
-        RETURN NULL;
-    END IF;
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        change := change # {digest_function}(OLD.revision, OLD.checksum_algorithm, OLD.checksum, OLD.state);
-        delta := delta - 1;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        change := change # {digest_function}(NEW.revision, NEW.checksum_algorithm, NEW.checksum, NEW.state);
-        delta := delta + 1;
-    END IF;
-    UPDATE {state} SET digest = digest # change, revisions = revisions + delta;
-    RETURN NULL;
-END
-"
-        ));
-        let table = literal(revisions);
-        let row_trigger = ident(ROW_TRIGGER);
-        let truncate_trigger = ident(TRUNCATE_TRIGGER);
-        let setup = dollar_quoted(&format!(
-            "
-DECLARE
-    total bit(256) := {zero};
-    counted bigint := 0;
-    kept_layout integer;
-    r record;
-BEGIN
-    -- Writers wait until the digest below is committed with the triggers.
-    LOCK TABLE {revisions} IN SHARE ROW EXCLUSIVE MODE;
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = {table}::regclass AND tgname = {row_name}) THEN
-        CREATE TRIGGER {row_trigger} AFTER INSERT OR UPDATE OR DELETE ON {revisions}
-            FOR EACH ROW EXECUTE FUNCTION {track_function}();
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = {table}::regclass AND tgname = {truncate_name}) THEN
-        CREATE TRIGGER {truncate_trigger} AFTER TRUNCATE ON {revisions}
-            FOR EACH STATEMENT EXECUTE FUNCTION {track_function}();
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = {table}::regclass AND tgname IN ({row_name}, {truncate_name}) AND tgenabled NOT IN ('O', 'A')) THEN
-        ALTER TABLE {revisions} ENABLE TRIGGER {row_trigger}, ENABLE TRIGGER {truncate_trigger};
-    END IF;
-    FOR r IN SELECT revision, checksum_algorithm, checksum, state FROM {revisions} LOOP
-        total := total # {digest_function}(r.revision, r.checksum_algorithm, r.checksum, r.state);
-        counted := counted + 1;
-    END LOOP;
-    -- One row, whatever was there; a newer layout keeps its number.
-    SELECT max(layout) INTO kept_layout FROM {state};
-    DELETE FROM {state};
-    INSERT INTO {state} (layout, digest, revisions)
-        VALUES (greatest(kept_layout, {LAYOUT_VERSION}), total, counted);
-END
-"
-        ,
-            row_name = literal(ROW_TRIGGER),
-            truncate_name = literal(TRUNCATE_TRIGGER),
-        ));
-        // No key: an index would cost every start more than the row. Hence `REPLICA IDENTITY
-        // FULL`, so that its updates replicate in a database that publishes every table.
-        format!(
-            "CREATE TABLE IF NOT EXISTS {state} (
-    layout integer NOT NULL,
-    digest bit(256) NOT NULL,
-    revisions bigint NOT NULL
-);
-ALTER TABLE {state} REPLICA IDENTITY FULL;
-COMMENT ON TABLE {state} IS {state_comment};
-CREATE OR REPLACE FUNCTION {digest_function}(revision text, checksum_algorithm text, checksum text, state text)
-    RETURNS bit(256) LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    AS {row_digest};
-CREATE OR REPLACE FUNCTION {track_function}() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-    AS {track};
-DO {setup};",
-            state_comment = literal(&format!(
-                "pelican: the digest of {REVISIONS_TABLE}, kept by its triggers; one row (layout {LAYOUT_VERSION})"
-            )),
-        )
-    }
-
-    /// The tables of layout 1.
-    fn create_layout_1_sql(&self) -> String {
-        format!(
-            "CREATE TABLE IF NOT EXISTS {revisions} (
-    revision text PRIMARY KEY,
-    parents text[] NOT NULL DEFAULT '{{}}',
-    message text NOT NULL DEFAULT '',
-    checksum text NOT NULL,
-    checksum_algorithm text NOT NULL DEFAULT 'sha256',
-    kind text NOT NULL CHECK (kind IN ('sql', 'rust')),
-    state text NOT NULL CHECK (state IN ('applied', 'stamped', 'failed')),
-    applied_at timestamptz NOT NULL DEFAULT now(),
-    duration_ms bigint,
-    applied_by text NOT NULL DEFAULT current_user,
-    error text
-);
-COMMENT ON TABLE {revisions} IS {revisions_comment};
-CREATE TABLE IF NOT EXISTS {log} (
-    id bigserial PRIMARY KEY,
-    revision text NOT NULL,
-    operation text NOT NULL,
-    outcome text NOT NULL CHECK (outcome IN ('ok', 'failed')),
-    at timestamptz NOT NULL DEFAULT now(),
-    duration_ms bigint,
-    by text NOT NULL DEFAULT current_user,
-    checksum text,
-    detail text
-);
-COMMENT ON TABLE {log} IS {log_comment};",
-            revisions = self.revisions,
-            log = self.log,
-            revisions_comment = literal(&format!(
-                "pelican: one row per applied, stamped or failed revision (layout {LAYOUT_VERSION})"
-            )),
-            log_comment = literal(&format!(
-                "pelican: append-only record of every upgrade, downgrade, stamp and repair (layout {LAYOUT_VERSION})"
-            )),
-        )
     }
 
     /// `INSERT` of a new row.
@@ -607,22 +427,88 @@ COMMENT ON TABLE {log} IS {log_comment};",
         )
     }
 
-    /// `UPDATE` of a row's state (and error, duration).
+    /// `UPDATE` of a row to applied (or stamped): its error and failed statement cleared.
     pub(crate) fn set_state_sql(
         &self,
         revision: &str,
         state: RevisionState,
         elapsed: Elapsed,
-        error: Option<&str>,
     ) -> String {
         format!(
-            "UPDATE {} SET state = {}, duration_ms = {}, error = {}, applied_at = now() WHERE revision = {};\n",
+            "UPDATE {} SET state = {}, duration_ms = {}, error = NULL, failed_direction = NULL, \
+             failed_statement = NULL, applied_at = now() WHERE revision = {};\n",
             self.revisions,
             literal(state.as_str()),
             elapsed.sql(),
-            optional_literal(error),
             literal(revision),
         )
+    }
+
+    /// What a `transaction: false` revision records before its first statement: its row,
+    /// marked failed with `detail` and the direction it runs in, so that an interruption
+    /// part-way leaves a record that blocks later runs. A downgrade's row keeps when and how
+    /// long its upgrade ran, so that it can be put back as it was.
+    pub(crate) fn mark_running_sql(
+        &self,
+        row: &NewRow<'_>,
+        direction: Direction,
+        detail: &str,
+    ) -> String {
+        match direction {
+            Direction::Up => format!(
+                "{}UPDATE {} SET failed_direction = 'up' WHERE revision = {};\n",
+                self.insert_sql(row, Elapsed::None, Some(detail)),
+                self.revisions,
+                literal(row.revision),
+            ),
+            Direction::Down => format!(
+                "UPDATE {} SET state = 'failed', error = {}, failed_direction = 'down', \
+                 failed_statement = NULL WHERE revision = {};\n",
+                self.revisions,
+                literal(detail),
+                literal(row.revision),
+            ),
+        }
+    }
+
+    /// What a `transaction: false` revision records when statement `statement` (from 1)
+    /// failed, or `None` when the failure is not one statement's (a Rust migration).
+    pub(crate) fn mark_failed_sql(
+        &self,
+        revision: &str,
+        statement: Option<u32>,
+        elapsed: Elapsed,
+        error: &str,
+    ) -> String {
+        format!(
+            "UPDATE {} SET state = 'failed', error = {}, failed_statement = {}, duration_ms = {} \
+             WHERE revision = {};\n",
+            self.revisions,
+            literal(error),
+            statement.map_or_else(|| "NULL".to_owned(), |n| n.to_string()),
+            elapsed.sql(),
+            literal(revision),
+        )
+    }
+
+    /// Puts a `transaction: false` revision's row back as it was before
+    /// [`mark_running_sql`](Self::mark_running_sql): nothing of it ran.
+    pub(crate) fn unmark_running_sql(
+        &self,
+        revision: &str,
+        direction: Direction,
+        state_before: RevisionState,
+    ) -> String {
+        match direction {
+            Direction::Up => self.delete_sql(revision),
+            Direction::Down => format!(
+                "UPDATE {} SET state = {}, error = NULL, failed_direction = NULL, \
+                 failed_statement = NULL WHERE revision = {};\n",
+                self.revisions,
+                literal(state_before.as_str()),
+                literal(revision),
+            ),
+        }
     }
 
     /// `UPDATE` of a row's recorded checksum (repair).
@@ -677,11 +563,4 @@ fn dollar_quoted(body: &str) -> String {
         tag = format!("$pelican{n}$");
     }
     format!("{tag}{body}{tag}")
-}
-
-fn is_missing_table(err: &tokio_postgres::Error) -> bool {
-    matches!(
-        err.code(),
-        Some(code) if *code == SqlState::UNDEFINED_TABLE || *code == SqlState::INVALID_SCHEMA_NAME
-    )
 }

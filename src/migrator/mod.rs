@@ -10,6 +10,9 @@
 //! meanwhile), plans, and runs each revision: a SQL revision's statements, its history row and
 //! its log row go to the server as one query, in one transaction.
 
+mod autocommit;
+
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,11 +21,10 @@ use tracing::Instrument;
 
 use crate::error::{describe_db_error, ChecksumMismatch, Error};
 use crate::history::{
-    Elapsed, History, HistoryRow, NewRow, Operation, RevisionState, StateRow, StoredDigest,
-    LAYOUT_VERSION, REVISIONS_TABLE,
+    Elapsed, History, HistoryDigest, HistoryRow, NewRow, Operation, Probe, RevisionState, StateRow,
+    StoredDigest, LAYOUT_VERSION, REVISIONS_TABLE,
 };
 use crate::lock::{Database, LockKey};
-use crate::migration::statements::split_statements;
 use crate::migration::{AtHead, Body, MigrationSet, SetEntry, SqlBody};
 use crate::plan::{Direction, Plan, Planner, StampPlan};
 use crate::revision::{Checksum, Revision, RevisionId};
@@ -169,6 +171,8 @@ struct Checked {
     all_applied: bool,
     /// Whether the history table exists.
     table_exists: bool,
+    /// Known revisions recorded as stamped (a subset of `applied`).
+    stamped: HashSet<String>,
 }
 
 impl Migrator {
@@ -349,8 +353,7 @@ impl Migrator {
         let rows = self
             .history
             .read_state(&connection)
-            .await
-            .map_err(|e| Error::database("reading the history table", e))?
+            .await?
             .unwrap_or_default();
         let mut status = Status::default();
         let mut applied = Vec::new();
@@ -402,10 +405,7 @@ impl Migrator {
     /// Every row of the history table, oldest first.
     pub async fn history(&self, db: &impl Database) -> Result<Vec<HistoryRow>, Error> {
         let connection = db.connection().await?;
-        self.history
-            .read_rows(&connection)
-            .await
-            .map_err(|e| Error::database("reading the history table", e))
+        self.history.read_rows(&connection).await
     }
 
     /// Records applied or removed revisions without running anything (Alembic's `stamp`).
@@ -423,9 +423,12 @@ impl Migrator {
         let guard = self.lock.acquire(connection, self.lock_wait).await?;
         let result = async {
             let client = guard.client();
+            if purge {
+                return self.stamp_purging(client, &targets).await;
+            }
             let checked = self.prepare_locked(client).await?;
-            let stamp = Planner::new(self.set.graph(), &checked.applied)?.stamp(&targets, purge)?;
-            self.record_stamp(client, &stamp).await?;
+            let stamp = Planner::new(self.set.graph(), &checked.applied)?.stamp(&targets, false)?;
+            self.record_stamp(client, &stamp, &[]).await?;
             Ok(StampReport {
                 added: stamp.add,
                 removed: stamp.remove,
@@ -433,6 +436,25 @@ impl Migrator {
         }
         .await;
         finish(guard, result).await
+    }
+
+    /// `stamp --purge`: erases every row of the history, failed and unknown ones included
+    /// (each erasure logged), then records the targets as stamped, as if from an empty
+    /// database. Alembic's "unconditionally erase the version table before stamping".
+    async fn stamp_purging(
+        &self,
+        client: &Client,
+        targets: &[Target],
+    ) -> Result<StampReport, Error> {
+        let rows = self.read_rows_locked(client).await?;
+        let nothing_applied: &[String] = &[];
+        let stamp = Planner::new(self.set.graph(), nothing_applied)?.stamp(targets, true)?;
+        let erased: Vec<String> = rows.into_iter().map(|row| row.revision).collect();
+        self.record_stamp(client, &stamp, &erased).await?;
+        Ok(StampReport {
+            added: stamp.add,
+            removed: erased.iter().filter_map(|id| id.parse().ok()).collect(),
+        })
     }
 
     /// Accepts the current checksums of applied revisions whose files changed, so the golden
@@ -519,7 +541,6 @@ impl Migrator {
                     revision,
                     RevisionState::Applied,
                     Elapsed::None,
-                    None,
                 ));
                 sql.push_str(&self.history.log_sql(
                     revision,
@@ -561,23 +582,20 @@ impl Migrator {
             let connection = db.connection().await?;
             // The common case, at every application start: one query reading one row, no
             // lock, and the set's entries and graph not even built.
+            let probe = self.history.probe(&connection).await?;
             let mut layout_missing = false;
             if let Some(at_head) = self.head_shortcut(&target, direction)? {
-                let stored = self
-                    .history
-                    .read_digest(&connection, false)
-                    .await
-                    .map_err(|e| Error::database("reading the history's digest", e))?;
-                if stored.is(&at_head.digest) {
+                if probe.digest.is(&at_head.digest) {
                     tracing::debug!("nothing to do: the history's digest is the set's at head");
                     return Ok(Report {
                         steps: Vec::new(),
                         elapsed: started.elapsed(),
                     });
                 }
-                layout_missing = stored == StoredDigest::Missing;
+                layout_missing = probe.digest == StoredDigest::Missing;
             }
-            match self.read_checked(&connection).await {
+            let rows = self.history.read_state_after(&connection, &probe).await?;
+            match self.check(rows) {
                 Ok(checked) => {
                     // A history of layout 1 (or whose digest can't be trusted) is brought up
                     // to date under the lock, so that the next start takes the shortcut.
@@ -610,7 +628,9 @@ impl Migrator {
                 let checked = self.prepare_locked(client).await?;
                 // Another migrator may have run (part of) the plan while we waited.
                 let plan = self.plan_for(&checked, &target, direction)?;
-                self.execute_plan(client, &plan).await
+                let outcome = self.execute_plan(client, &plan, &checked).await;
+                self.verify_digest(client, outcome.is_ok()).await?;
+                outcome
             }
             .await;
             let mut report = finish(guard, result).await?;
@@ -642,11 +662,7 @@ impl Migrator {
 
     /// Reads and checks the state: failed rows, changed files and unknown revisions stop here.
     async fn read_checked(&self, client: &Client) -> Result<Checked, Error> {
-        let rows = self
-            .history
-            .read_state(client)
-            .await
-            .map_err(|e| Error::database("reading the history table", e))?;
+        let rows = self.history.read_state(client).await?;
         self.check(rows)
     }
 
@@ -657,6 +673,7 @@ impl Migrator {
                 applied: Vec::new(),
                 all_applied: self.set.is_empty(),
                 table_exists: false,
+                stamped: HashSet::new(),
             });
         };
         if let Some(failed) = rows
@@ -671,6 +688,7 @@ impl Migrator {
                     .get(&failed.revision)
                     .map_or_else(|| "unknown file".to_owned(), |e| e.file_name().to_owned()),
                 error: failed.error.clone().unwrap_or_default(),
+                statement: failed.failed_at.map(|at| at.statement),
             });
         }
         let mut mismatches = Vec::new();
@@ -680,10 +698,14 @@ impl Migrator {
         // record a revision twice.
         let mut recorded = vec![false; self.set.len()];
         let mut distinct = 0;
+        let mut stamped = HashSet::new();
         for row in rows {
             match self.set.position(&row.revision) {
                 None => unknown.push(row.revision),
                 Some(position) => {
+                    if row.state == RevisionState::Stamped {
+                        stamped.insert(row.revision.clone());
+                    }
                     if let Some(m) = mismatch(&self.set.entries()[position], &row) {
                         mismatches.push(m);
                     }
@@ -706,6 +728,7 @@ impl Migrator {
             applied,
             all_applied: distinct == self.set.len(),
             table_exists: true,
+            stamped,
         })
     }
 
@@ -741,52 +764,94 @@ impl Migrator {
     /// Under the lock: creates the tables when missing (or brings them to the current
     /// layout) and reads the state again.
     async fn prepare_locked(&self, client: &Client) -> Result<Checked, Error> {
-        let checked = self.read_checked(client).await?;
-        if checked.table_exists {
-            let stored = self
+        let probe = self.history.probe(client).await?;
+        let checked = self.check(self.history.read_state_after(client, &probe).await?)?;
+        self.ensure_layout(client, &probe).await?;
+        Ok(checked)
+    }
+
+    /// Under the lock: creates the history tables, or brings them to the current layout
+    /// (digest recomputed, triggers restored) when they are older or incomplete. A newer
+    /// layout, or one whose digest this role may not read, is left alone.
+    async fn ensure_layout(&self, client: &Client, probe: &Probe) -> Result<(), Error> {
+        let context = if !probe.revisions_exist {
+            "creating the history tables"
+        } else if probe.digest == StoredDigest::Missing
+            || !self.history.check_layout(client).await?
+        {
+            tracing::info!(
+                schema = self.history.schema(),
+                "bringing the history tables to layout {LAYOUT_VERSION}"
+            );
+            "updating the history tables' layout"
+        } else {
+            return Ok(());
+        };
+        self.history
+            .create(client)
+            .await
+            .map_err(|e| Error::database(context, e))
+    }
+
+    /// Under the lock, after migrations ran: checks that the digest is the digest of the
+    /// rows and that its triggers fire (a migration may have disabled them), and rebuilds
+    /// it when not. After a failed run, a failure here is only logged: the run's error wins.
+    async fn verify_digest(&self, client: &Client, run_succeeded: bool) -> Result<(), Error> {
+        let outcome = async {
+            let probe = self.history.probe(client).await?;
+            if matches!(probe.digest, StoredDigest::Newer | StoredDigest::Unreadable) {
+                return Ok(());
+            }
+            let rows = self
                 .history
-                .read_digest(client, true)
-                .await
-                .map_err(|e| Error::database("reading the history's digest", e))?;
-            if stored == StoredDigest::Missing {
-                tracing::info!(
+                .read_state_after(client, &probe)
+                .await?
+                .unwrap_or_default();
+            let computed = digest_of_rows(&rows);
+            let sound = computed.is_some_and(|digest| probe.digest.is(&digest))
+                && self.history.check_layout(client).await?;
+            if !sound {
+                tracing::warn!(
                     schema = self.history.schema(),
-                    "bringing the history tables to layout {LAYOUT_VERSION}: adding the digest"
+                    "the history's digest did not match its rows after the run (did a migration \
+                     disable pelican's triggers?); recomputing it"
                 );
                 self.history
                     .create(client)
                     .await
-                    .map_err(|e| Error::database("updating the history tables' layout", e))?;
+                    .map_err(|e| Error::database("recomputing the history's digest", e))?;
             }
-            return Ok(checked);
+            Ok(())
         }
-        self.history
-            .create(client)
-            .await
-            .map_err(|e| Error::database("creating the history tables", e))?;
-        Ok(checked)
+        .await;
+        match outcome {
+            Err(err) if !run_succeeded => {
+                tracing::warn!(error = %err, "could not verify the history's digest after the failed run");
+                Ok(())
+            }
+            other => other,
+        }
     }
 
+    /// Under the lock: the tables brought to the current layout, then every row's state.
     async fn read_rows_locked(&self, client: &Client) -> Result<Vec<StateRow>, Error> {
         self.set.try_built()?;
-        self.history
-            .create(client)
-            .await
-            .map_err(|e| Error::database("creating the history tables", e))?;
-        Ok(self
-            .history
-            .read_state(client)
-            .await
-            .map_err(|e| Error::database("reading the history table", e))?
-            .unwrap_or_default())
+        let probe = self.history.probe(client).await?;
+        self.ensure_layout(client, &probe).await?;
+        Ok(self.history.read_state(client).await?.unwrap_or_default())
     }
 
-    async fn record_stamp(&self, client: &Client, stamp: &StampPlan) -> Result<(), Error> {
-        if stamp.is_empty() {
+    async fn record_stamp(
+        &self,
+        client: &Client,
+        stamp: &StampPlan,
+        erase: &[String],
+    ) -> Result<(), Error> {
+        if stamp.is_empty() && erase.is_empty() {
             return Ok(());
         }
         let add: Vec<&SetEntry> = stamp.add.iter().map(|id| self.entry(id)).collect();
-        let sql = self.step_sql().stamp(&stamp.remove, &add);
+        let sql = self.step_sql().stamp(erase, &stamp.remove, &add);
         execute(client, &sql, "recording the stamp").await
     }
 
@@ -796,7 +861,12 @@ impl Migrator {
             .expect("plans only name revisions of the set")
     }
 
-    async fn execute_plan(&self, client: &Client, plan: &Plan) -> Result<Report, Error> {
+    async fn execute_plan(
+        &self,
+        client: &Client,
+        plan: &Plan,
+        checked: &Checked,
+    ) -> Result<Report, Error> {
         // Refuse what can't run before anything runs.
         for step in plan.steps() {
             let entry = self.entry(&step.revision);
@@ -833,7 +903,12 @@ impl Migrator {
                     .instrument(span.clone())
                     .await
             } else {
-                self.run_autocommit(client, entry, step.direction)
+                let state_before = if checked.stamped.contains(step.revision.as_str()) {
+                    RevisionState::Stamped
+                } else {
+                    RevisionState::Applied
+                };
+                self.run_autocommit(client, entry, step.direction, state_before)
                     .instrument(span.clone())
                     .await
             };
@@ -906,125 +981,27 @@ impl Migrator {
                 let (opening, closing) =
                     steps.transaction_bounds(entry.revision(), in_plan_transaction);
                 let record = steps.record(entry, direction, Elapsed::SinceTransactionStart);
-                if !opening.is_empty() {
-                    execute(client, &opening, "starting the migration's transaction").await?;
-                }
-                if let Err(err) = run_rust(migration.as_ref(), client, direction).await {
-                    if !in_plan_transaction {
-                        let _ = client.batch_execute("ROLLBACK").await;
+                let outcome = async {
+                    if !opening.is_empty() {
+                        execute(client, &opening, "starting the migration's transaction").await?;
                     }
-                    return Err(rust_failure(entry, direction, err));
+                    run_rust(migration.as_ref(), client, direction)
+                        .await
+                        .map_err(|err| rust_failure(entry, direction, err))?;
+                    client
+                        .batch_execute(&format!("{record}{closing}"))
+                        .await
+                        .map_err(|err| recording_failure(entry, direction, err))
                 }
-                execute(
-                    client,
-                    &format!("{record}{closing}"),
-                    "recording the migration",
-                )
-                .await
-            }
-            Body::RustNotCompiled => Err(not_compiled(entry)),
-        }
-    }
-
-    /// Runs a `transaction: false` revision statement by statement in autocommit. A row marked
-    /// failed is written first and cleared only on success, so a crash part-way leaves a
-    /// record that blocks later runs until someone looks.
-    async fn run_autocommit(
-        &self,
-        client: &Client,
-        entry: &SetEntry,
-        direction: Direction,
-    ) -> Result<(), Error> {
-        let id = entry.revision().id().as_str();
-        let started = Instant::now();
-        let steps = self.step_sql();
-        let interrupted = format!(
-            "{IN_PROGRESS_MARKER} the {direction} started at {} did not finish",
-            now_utc_hint()
-        );
-        let marker = steps.in_progress_marker(entry, direction, &interrupted);
-        execute(client, &marker, "marking the revision as in progress").await?;
-        let timeouts = steps.timeouts(entry.revision(), SettingScope::Session);
-        let mut restore = String::new();
-        if !timeouts.is_empty() {
-            // Put the session's own values back afterwards: it may be the application's.
-            let saved = client
-                .query_one(
-                    "SELECT current_setting('lock_timeout'), current_setting('statement_timeout')",
-                    &[],
-                )
-                .await
-                .map_err(|e| Error::database("reading the session's timeouts", e))?;
-            restore = format!(
-                "SET lock_timeout = {}; SET statement_timeout = {}",
-                crate::quote::literal(saved.get(0)),
-                crate::quote::literal(saved.get(1))
-            );
-            execute(client, &timeouts, "setting the revision's timeouts").await?;
-        }
-        let outcome = self.run_statements(client, entry, direction).await;
-        if !restore.is_empty() {
-            let _ = client.batch_execute(&restore).await;
-        }
-        match outcome {
-            Ok(()) => {
-                let elapsed = Elapsed::Measured(started.elapsed());
-                execute(
-                    client,
-                    &steps.autocommit_finish(entry, direction, elapsed),
-                    "recording the migration",
-                )
-                .await
-            }
-            Err(err) => {
-                let message = err.to_string();
-                let _ = client
-                    .batch_execute(&self.history.set_state_sql(
-                        id,
-                        RevisionState::Failed,
-                        Elapsed::Measured(started.elapsed()),
-                        Some(&message),
-                    ))
-                    .await;
-                Err(err)
-            }
-        }
-    }
-
-    async fn run_statements(
-        &self,
-        client: &Client,
-        entry: &SetEntry,
-        direction: Direction,
-    ) -> Result<(), Error> {
-        match entry.body() {
-            Body::Sql { up, down } => {
-                let body = section(entry, direction, up, down.as_ref());
-                let statements =
-                    split_statements(body.sql()).map_err(|err| Error::MigrationFailed {
-                        revision: entry.revision().id().clone(),
-                        file: entry.file_name().to_owned(),
-                        direction,
-                        line: Some(body.first_line() + err.line() - 1),
-                        message: err.to_string(),
-                        source: Some(Box::new(err)),
-                    })?;
-                for statement in statements {
-                    // One statement per query: several would form an implicit transaction.
-                    if let Err(err) = client.batch_execute(statement.sql()).await {
-                        let line = error_position(&err)
-                            .map(|pos| {
-                                body.first_line() + statement.input_line_of_position(pos) - 1
-                            })
-                            .or(Some(body.first_line() + statement.first_line() - 1));
-                        return Err(sql_failure(entry, direction, line, err));
-                    }
+                .await;
+                // Whatever failed (the migration, or its history row after the migration
+                // swallowed an error), its transaction is rolled back before anything else
+                // is sent: the log row, the unlock and the application's next query.
+                if outcome.is_err() && !in_plan_transaction {
+                    let _ = client.batch_execute("ROLLBACK").await;
                 }
-                Ok(())
+                outcome
             }
-            Body::Rust(migration) => run_rust(migration.as_ref(), client, direction)
-                .await
-                .map_err(|err| rust_failure(entry, direction, err)),
             Body::RustNotCompiled => Err(not_compiled(entry)),
         }
     }
@@ -1252,19 +1229,8 @@ impl StepSql<'_> {
         direction: Direction,
         detail: &str,
     ) -> String {
-        match direction {
-            Direction::Up => self.history.insert_sql(
-                &new_row(entry, RevisionState::Failed),
-                Elapsed::None,
-                Some(detail),
-            ),
-            Direction::Down => self.history.set_state_sql(
-                entry.revision().id().as_str(),
-                RevisionState::Failed,
-                Elapsed::None,
-                Some(detail),
-            ),
-        }
+        self.history
+            .mark_running_sql(&new_row(entry, RevisionState::Failed), direction, detail)
     }
 
     /// What a `transaction: false` revision records once all its statements succeeded, in a
@@ -1279,7 +1245,7 @@ impl StepSql<'_> {
         let finish = match direction {
             Direction::Up => {
                 self.history
-                    .set_state_sql(id, RevisionState::Applied, elapsed, None)
+                    .set_state_sql(id, RevisionState::Applied, elapsed)
                     + &self.history.log_sql(
                         id,
                         Operation::Upgrade,
@@ -1294,10 +1260,53 @@ impl StepSql<'_> {
         format!("BEGIN;\n{finish}COMMIT;")
     }
 
-    /// A stamp, in one transaction: the records to delete (in downgrade order), then the
-    /// revisions to record as stamped (in upgrade order).
-    pub(crate) fn stamp(&self, remove: &[RevisionId], add: &[&SetEntry]) -> String {
+    /// What a resumed `transaction: false` revision records once its remaining statements
+    /// succeeded, in a transaction of its own: as the finished run would have, logged as a
+    /// resume.
+    pub(crate) fn resumed_finish(
+        &self,
+        entry: &SetEntry,
+        direction: Direction,
+        elapsed: Elapsed,
+    ) -> String {
+        let id = entry.revision().id().as_str();
+        let record = match direction {
+            Direction::Up => self
+                .history
+                .set_state_sql(id, RevisionState::Applied, elapsed),
+            Direction::Down => self.history.delete_sql(id),
+        };
+        let log = self.history.log_sql(
+            id,
+            Operation::Resume,
+            true,
+            elapsed,
+            Some(entry.revision().checksum()),
+            Some(&format!("the {direction} finished")),
+        );
+        format!("BEGIN;\n{record}{log}COMMIT;")
+    }
+
+    /// A stamp, in one transaction: the rows a purge erases, the records to delete (in
+    /// downgrade order), then the revisions to record as stamped (in upgrade order).
+    pub(crate) fn stamp(
+        &self,
+        erase: &[String],
+        remove: &[RevisionId],
+        add: &[&SetEntry],
+    ) -> String {
         let mut sql = String::from("BEGIN;\n");
+        for id in erase {
+            sql.push_str(&self.history.delete_sql(id));
+            sql.push_str(&self.history.log_sql(
+                id,
+                Operation::Purge,
+                true,
+                Elapsed::None,
+                None,
+                Some("stamp --purge erased the row"),
+            ));
+        }
         for id in remove {
             sql.push_str(&self.history.delete_sql(id.as_str()));
             sql.push_str(&self.history.log_sql(
@@ -1364,6 +1373,11 @@ fn mismatch(entry: &SetEntry, row: &StateRow) -> Option<ChecksumMismatch> {
     if row.state == RevisionState::Failed {
         return None;
     }
+    mismatch_of(entry, row)
+}
+
+/// Whether a row's checksum differs from the file's, whatever the row's state.
+fn mismatch_of(entry: &SetEntry, row: &StateRow) -> Option<ChecksumMismatch> {
     let current = entry.revision().checksum();
     let same =
         row.checksum_algorithm == current.algorithm().name() && is_hex_of(&row.checksum, current);
@@ -1418,6 +1432,42 @@ async fn run_rust(
     match direction {
         Direction::Up => migration.up(client).await,
         Direction::Down => migration.down(client).await,
+    }
+}
+
+/// The digest of these rows, as the triggers compute it; `None` when a checksum is not one
+/// this library writes (then only the database can compute it).
+fn digest_of_rows(rows: &[StateRow]) -> Option<HistoryDigest> {
+    let mut digest = HistoryDigest::EMPTY;
+    for row in rows {
+        let algorithm = crate::revision::ChecksumAlgorithm::Sha256;
+        if row.checksum_algorithm != algorithm.name() {
+            return None;
+        }
+        let checksum = Checksum::from_hex(algorithm, &row.checksum)?;
+        digest.add_row(&row.revision, &checksum, row.state == RevisionState::Failed);
+    }
+    Some(digest)
+}
+
+/// The history row of a migration that ran could not be written (its transaction is
+/// rolled back): typically because the migration's code swallowed an error of its own.
+fn recording_failure(entry: &SetEntry, direction: Direction, err: tokio_postgres::Error) -> Error {
+    let mut message = describe_db_error(&err);
+    if err.code() == Some(&tokio_postgres::error::SqlState::IN_FAILED_SQL_TRANSACTION) {
+        message.push_str(
+            "; a statement of the migration failed and its error was ignored (e.g. `let _ = \
+             client.batch_execute(..)`), which aborted the transaction: return the error \
+             instead. The migration's transaction was rolled back",
+        );
+    }
+    Error::MigrationFailed {
+        revision: entry.revision().id().clone(),
+        file: entry.file_name().to_owned(),
+        direction,
+        line: None,
+        message: format!("recording the migration: {message}"),
+        source: Some(Box::new(err)),
     }
 }
 
@@ -1483,6 +1533,7 @@ mod tests {
             checksum_algorithm: "sha256".to_owned(),
             state: RevisionState::Applied,
             error: None,
+            failed_at: None,
         }
     }
 

@@ -1,0 +1,247 @@
+//! What pelican finds in the history schema before it trusts anything there: which tables
+//! exist, whether a role pelican can trust owns them, and the digest, in one query that never
+//! fails on a missing table (a first run writes no ERROR into the server log).
+//!
+//! A relation owned by another role is never read: a view, a rule or a row-level security
+//! policy runs its owner's code with the privileges of whoever reads it, and a table written
+//! by another role can claim anything about what was applied.
+
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+use super::{History, StoredDigest, DIGEST_FUNCTION, LAYOUT_VERSION, LOG_TABLE, REVISIONS_TABLE};
+use super::{ROW_TRIGGER, STATE_TABLE, TRACK_FUNCTION, TRUNCATE_TRIGGER};
+use crate::error::Error;
+use crate::quote::literal;
+
+/// The history schema as one query found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Probe {
+    /// Whether `pelican_revisions` exists (it is then a table pelican trusts).
+    pub(crate) revisions_exist: bool,
+    /// What `pelican_state` says.
+    pub(crate) digest: StoredDigest,
+}
+
+/// Whether the role owning an object is one pelican may trust, as SQL over `owner` (the
+/// owner's oid) and `cur` (a row of `pg_roles` for `current_user`): the role itself, a
+/// superuser (who could do anything anyway), or a role the current one is a member of.
+/// `pg_has_role` says yes to a superuser for every role, so it counts only for others.
+fn trusted_owner_sql(owner: &str) -> String {
+    format!(
+        "({owner} = cur.oid OR (SELECT o.rolsuper FROM pg_catalog.pg_roles o WHERE o.oid = {owner}) \
+         OR (NOT cur.rolsuper AND pg_catalog.pg_has_role(cur.oid, {owner}, 'MEMBER')))"
+    )
+}
+
+/// `FROM` item naming the current role as `cur`.
+const CURRENT_ROLE: &str =
+    "(SELECT oid, rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) AS cur";
+
+impl History {
+    /// The probe's SQL: one row per history table that exists.
+    pub(super) fn build_probe_sql(&self) -> String {
+        let trusted = trusted_owner_sql("c.relowner");
+        let object = |name: &str, qualified: &str| {
+            format!(
+                "({}, pg_catalog.to_regclass({}))",
+                literal(name),
+                literal(qualified)
+            )
+        };
+        format!(
+            "SELECT o.name, c.relkind::text, pg_catalog.pg_get_userbyid(c.relowner)::text, \
+             current_user::text, t.trusted, \
+             CASE WHEN o.name = {state_name} AND c.relkind = 'r' AND t.trusted \
+             AND pg_catalog.has_table_privilege(c.oid, 'SELECT') \
+             THEN pg_catalog.table_to_xml(c.oid, true, true, '')::text END, \
+             pg_catalog.has_table_privilege(c.oid, 'SELECT') \
+             FROM (VALUES {}, {}, {}) AS o(name, oid) \
+             JOIN pg_catalog.pg_class c ON c.oid = o.oid \
+             CROSS JOIN {CURRENT_ROLE} \
+             CROSS JOIN LATERAL (SELECT {trusted} AS trusted) AS t",
+            object(REVISIONS_TABLE, &self.revisions),
+            object(LOG_TABLE, &self.log),
+            object(STATE_TABLE, &self.state),
+            state_name = literal(STATE_TABLE),
+        )
+    }
+
+    /// Looks at the history tables in one query; an error when one of them is not a table
+    /// owned by a role pelican trusts.
+    pub(crate) async fn probe(&self, client: &Client) -> Result<Probe, Error> {
+        let messages = client
+            .simple_query(&self.probe_sql)
+            .await
+            .map_err(|e| Error::database("looking for the history tables", e))?;
+        let mut probe = Probe {
+            revisions_exist: false,
+            digest: StoredDigest::Missing,
+        };
+        for message in &messages {
+            let SimpleQueryMessage::Row(row) = message else {
+                continue;
+            };
+            let name = row.get(0).unwrap_or_default();
+            let kind = row.get(1).unwrap_or_default();
+            let owner_trusted = row.get(4) == Some("t");
+            if !owner_trusted || kind != "r" {
+                return Err(Error::UntrustedHistory {
+                    object: self.qualified(name),
+                    kind: relation_kind(kind).to_owned(),
+                    owner: row.get(2).unwrap_or_default().to_owned(),
+                    user: row.get(3).unwrap_or_default().to_owned(),
+                    owner_trusted,
+                });
+            }
+            match name {
+                REVISIONS_TABLE => probe.revisions_exist = true,
+                STATE_TABLE => {
+                    probe.digest = match row.get(5) {
+                        Some(xml) => parse_state(xml),
+                        None if row.get(6) == Some("f") => StoredDigest::Unreadable,
+                        None => StoredDigest::Missing,
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(probe)
+    }
+
+    /// Checks, under the lock, what the probe does not: that the digest's functions belong
+    /// to a trusted role and that its triggers are there and fire always. `Ok(true)` when the
+    /// layout is complete.
+    pub(crate) async fn check_layout(&self, client: &Client) -> Result<bool, Error> {
+        let sql = format!(
+            "SELECT 'function', p.proname::text, pg_catalog.pg_get_userbyid(p.proowner)::text, \
+             current_user::text, {trusted} \
+             FROM pg_catalog.pg_proc p CROSS JOIN {CURRENT_ROLE} \
+             WHERE p.pronamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = {schema}) \
+             AND p.proname IN ({digest}, {track}) \
+             UNION ALL \
+             SELECT 'trigger', tgname::text, NULL, NULL, tgenabled = 'A' FROM pg_catalog.pg_trigger \
+             WHERE tgrelid = pg_catalog.to_regclass({revisions}) AND tgname IN ({row}, {truncate})",
+            trusted = trusted_owner_sql("p.proowner"),
+            schema = literal(&self.schema),
+            digest = literal(DIGEST_FUNCTION),
+            track = literal(TRACK_FUNCTION),
+            revisions = literal(&self.revisions),
+            row = literal(ROW_TRIGGER),
+            truncate = literal(TRUNCATE_TRIGGER),
+        );
+        let messages = client
+            .simple_query(&sql)
+            .await
+            .map_err(|e| Error::database("checking the history's functions and triggers", e))?;
+        let mut triggers_firing = 0;
+        let mut functions = 0;
+        for message in &messages {
+            let SimpleQueryMessage::Row(row) = message else {
+                continue;
+            };
+            let trusted = row.get(4) == Some("t");
+            match row.get(0) {
+                Some("function") if !trusted => {
+                    return Err(Error::UntrustedHistory {
+                        object: self.qualified(row.get(1).unwrap_or_default()),
+                        kind: "function".to_owned(),
+                        owner: row.get(2).unwrap_or_default().to_owned(),
+                        user: row.get(3).unwrap_or_default().to_owned(),
+                        owner_trusted: false,
+                    })
+                }
+                Some("function") => functions += 1,
+                _ if trusted => triggers_firing += 1,
+                _ => {}
+            }
+        }
+        Ok(functions == 2 && triggers_firing == 2)
+    }
+
+    /// `schema.name`, quoted, for messages.
+    fn qualified(&self, name: &str) -> String {
+        format!(
+            "{}.{}",
+            crate::quote::ident(&self.schema),
+            crate::quote::ident(name)
+        )
+    }
+}
+
+fn relation_kind(relkind: &str) -> &'static str {
+    match relkind {
+        "r" => "table",
+        "v" => "view",
+        "m" => "materialized view",
+        "f" => "foreign table",
+        "p" => "partitioned table",
+        "S" => "sequence",
+        "c" => "composite type",
+        "i" | "I" => "index",
+        _ => "relation",
+    }
+}
+
+/// `pelican_state` as `table_to_xml(…, nulls => true, tableforest => true)` prints it: one
+/// element per row, one child element per column.
+fn parse_state(xml: &str) -> StoredDigest {
+    // Exactly one row; more can only be written by hand, and make the digest unknown.
+    if xml.matches("<layout").count() != 1 {
+        return StoredDigest::Missing;
+    }
+    let layout: Option<i64> = element(xml, "layout").and_then(|l| l.parse().ok());
+    let revisions: Option<i64> = element(xml, "revisions").and_then(|r| r.parse().ok());
+    match (layout, element(xml, "digest"), revisions) {
+        (Some(layout), _, _) if layout > i64::from(LAYOUT_VERSION) => StoredDigest::Newer,
+        (Some(layout), Some(bits), Some(revisions)) if layout == i64::from(LAYOUT_VERSION) => {
+            StoredDigest::Current {
+                bits: bits.to_owned(),
+                revisions,
+            }
+        }
+        _ => StoredDigest::Missing,
+    }
+}
+
+/// The text of `<name>…</name>`; `None` when absent or nil.
+fn element<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<{name}>");
+    let start = xml.find(&open)? + open.len();
+    let end = start + xml[start..].find(&format!("</{name}>"))?;
+    Some(&xml[start..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(layout: &str, digest: &str, revisions: &str) -> String {
+        format!(
+            "<pelican_state xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n  \
+             <layout>{layout}</layout>\n  <digest>{digest}</digest>\n  \
+             <revisions>{revisions}</revisions>\n</pelican_state>\n\n"
+        )
+    }
+
+    #[test]
+    fn the_state_row_is_read_from_its_xml() {
+        let bits = "01".repeat(128);
+        let current = LAYOUT_VERSION.to_string();
+        assert_eq!(
+            parse_state(&row(&current, &bits, "12")),
+            StoredDigest::Current {
+                bits: bits.clone(),
+                revisions: 12
+            }
+        );
+        let newer = (LAYOUT_VERSION + 1).to_string();
+        assert_eq!(parse_state(&row(&newer, &bits, "1")), StoredDigest::Newer);
+        assert_eq!(parse_state(&row("2", &bits, "1")), StoredDigest::Missing);
+        let two = row(&current, &bits, "1") + &row(&current, &bits, "1");
+        assert_eq!(parse_state(&two), StoredDigest::Missing);
+        assert_eq!(parse_state(""), StoredDigest::Missing);
+        let nil = row(&current, &bits, "1")
+            .replace("<revisions>1</revisions>", "<revisions xsi:nil=\"true\"/>");
+        assert_eq!(parse_state(&nil), StoredDigest::Missing);
+    }
+}
