@@ -128,10 +128,14 @@ impl LockKey {
             .zip(values.iter().skip(1))
             .filter_map(|(name, value)| Some((*name, value.clone()?)))
             .collect();
-        let restore_saved: String = saved
-            .iter()
-            .map(|(name, value)| format!("SET {name} = {};\n", literal(value)))
-            .collect();
+        let set_back = |keep: &dyn Fn(&str) -> bool| -> String {
+            saved
+                .iter()
+                .filter(|(name, _)| keep(name))
+                .map(|(name, value)| format!("SET {name} = {};\n", literal(value)))
+                .collect()
+        };
+        let restore_saved = set_back(&|_| true);
         let session_settings = values
             .get(1 + SAVED_SETTINGS.len())
             .cloned()
@@ -152,8 +156,10 @@ impl LockKey {
                     wait_sql.push_str(&format!("SET {setting} = 0;\n"));
                 }
             }
+            // After the wait, its settings go back; the connection check stays on for the run.
+            let restore_wait = set_back(&|name| name != "client_connection_check_interval");
             wait_sql.push_str(&format!(
-                "SELECT pg_catalog.pg_advisory_lock({LOCK_CLASS}, {});\n{restore_saved}",
+                "SELECT pg_catalog.pg_advisory_lock({LOCK_CLASS}, {});\n{restore_wait}",
                 self.key_sql
             ));
             tracing::info!(lock = %self.label, "waiting for another migrator to finish");

@@ -824,18 +824,49 @@ async fn a_failed_non_transactional_revision_is_resolved_with_resolve() {
         ["r1:applied", "r2:applied"]
     );
 
-    // --applied, after finishing by hand.
+    // --applied, after finishing by hand. (Its second statement fails: a failing first
+    // statement would leave no row to resolve.)
     p.migration_with(
         "r3",
         "r2",
         "transaction: false",
-        "SELECT no_such_column FROM t_r2;",
+        "CREATE TABLE t_r3 (id int);\nSELECT no_such_column FROM t_r2;",
     );
     p.pelican(&["upgrade"]).fails(1);
+    // `current` shows the failed revision beside the head it has applied.
+    assert_eq!(p.pelican(&["current"]).ok(), "r2\nr3 (head) (failed)\n");
     let run = p.pelican(&["resolve", "r3", "--applied"]);
     run.ok();
     assert_eq!(run.stderr, "Recorded r3 as applied; runs can go on.\n");
     assert_eq!(p.pelican(&["current"]).ok(), "r3 (head)\n");
+
+    // --resume, after fixing the cause: the failed statement and the rest run.
+    p.migration_with(
+        "r4",
+        "r3",
+        "transaction: false",
+        "CREATE TABLE t_r4 (id int);\nINSERT INTO t_needed VALUES (1);\nCREATE TABLE t_r4_done (id int);",
+    );
+    p.pelican(&["upgrade"]).fails(1);
+    let client = p.client().await;
+    client
+        .batch_execute("CREATE TABLE t_needed (id int)")
+        .await
+        .unwrap();
+    let run = p.pelican(&["resolve", "r4", "--resume"]);
+    run.ok();
+    assert!(
+        run.stderr
+            .starts_with("Resumed r4: its upgrade finished in "),
+        "{}",
+        run.stderr
+    );
+    assert!(table_exists(&client, "t_r4_done").await);
+    assert_eq!(p.pelican(&["current"]).ok(), "r4 (head)\n");
+    assert_eq!(
+        p.pelican(&["resolve", "r4", "--resume"]).fails(1),
+        "error: revision r4 is not marked failed in the history table (it is applied)\n"
+    );
 }
 
 #[tokio::test]

@@ -345,7 +345,17 @@ async fn session_settings_a_migration_changes_do_not_leak() {
 #[tokio::test]
 async fn a_role_statement_timeout_does_not_cut_the_lock_wait_short() {
     let (db, client) = fresh_db().await;
-    let migrator = Migrator::new(two_revisions());
+    // The first migration records the session's settings while it runs, after the wait.
+    let migrator = Migrator::new(set(&[
+        sql(
+            "a1",
+            "",
+            "CREATE TABLE t1 AS SELECT current_setting('statement_timeout') AS statement_timeout, \
+             current_setting('client_connection_check_interval') AS check_interval;",
+            "DROP TABLE t1;",
+        ),
+        sql("a2", "a1", "CREATE TABLE t2 (id int);", "DROP TABLE t2;"),
+    ]));
     let holder = db.connect().await.unwrap();
     holder
         .batch_execute(&pelican_lock_sql("public"))
@@ -370,6 +380,14 @@ async fn a_role_statement_timeout_does_not_cut_the_lock_wait_short() {
         .await
         .unwrap();
     assert_eq!(db::ids(&report), ["a1", "a2"]);
+    let during = client
+        .query_one("SELECT statement_timeout, check_interval FROM t1", &[])
+        .await
+        .unwrap();
+    // The role's statement timeout applies to the migrations (only the wait lifts it), and
+    // the server checks for a vanished client every second while they run.
+    assert_eq!(during.get::<_, String>(0), "300ms");
+    assert_eq!(during.get::<_, String>(1), "1s");
     let holder = release.await.unwrap();
     // The role's own setting is back afterwards.
     let timeout: String = waiter

@@ -243,8 +243,9 @@ pub(crate) struct History {
     revisions: String,
     log: String,
     state: String,
-    /// The probe of the start at head (see [`probe`]): built once.
+    /// The probes (see [`probe`]): built once.
     probe_sql: String,
+    digest_probe_sql: String,
 }
 
 /// The values a new row records.
@@ -288,8 +289,10 @@ impl History {
             log: format!("{}.{}", ident(schema), ident(LOG_TABLE)),
             state: format!("{}.{}", ident(schema), ident(STATE_TABLE)),
             probe_sql: String::new(),
+            digest_probe_sql: String::new(),
         };
         history.probe_sql = history.build_probe_sql();
+        history.digest_probe_sql = history.build_digest_probe_sql();
         history
     }
 

@@ -23,24 +23,36 @@ pub(crate) struct Probe {
 }
 
 /// Whether the role owning an object is one pelican may trust, as SQL over `owner` (the
-/// owner's oid) and `cur` (a row of `pg_roles` for `current_user`): the role itself, a
-/// superuser (who could do anything anyway), or a role the current one is a member of.
-/// `pg_has_role` says yes to a superuser for every role, so it counts only for others.
+/// owner's oid): the current role itself, a superuser (who could do anything anyway), or a
+/// role the current one is a member of. `pg_has_role` says yes to a superuser for every role,
+/// so it counts only for others. The common case, the current role, is decided first, without
+/// reading `pg_roles`.
 fn trusted_owner_sql(owner: &str) -> String {
     format!(
-        "({owner} = cur.oid OR (SELECT o.rolsuper FROM pg_catalog.pg_roles o WHERE o.oid = {owner}) \
-         OR (NOT cur.rolsuper AND pg_catalog.pg_has_role(cur.oid, {owner}, 'MEMBER')))"
+        "({owner} = pg_catalog.to_regrole(pg_catalog.quote_ident(current_user))::oid \
+         OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = {owner}) \
+         OR (SELECT NOT u.rolsuper AND pg_catalog.pg_has_role(u.oid, {owner}, 'MEMBER') \
+         FROM pg_catalog.pg_roles u WHERE u.rolname = current_user))"
     )
 }
 
-/// `FROM` item naming the current role as `cur`.
-const CURRENT_ROLE: &str =
-    "(SELECT oid, rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) AS cur";
+/// The columns of a probe's row, over `c` (the relation's `pg_class` row) and `name`.
+fn probe_columns(name: &str) -> String {
+    let trusted = trusted_owner_sql("c.relowner");
+    format!(
+        "{name}, c.relkind::text, pg_catalog.pg_get_userbyid(c.relowner)::text, \
+         current_user::text, {trusted}, \
+         CASE WHEN {name} = {state} AND c.relkind = 'r' AND {trusted} \
+         AND pg_catalog.has_table_privilege(c.oid, 'SELECT') \
+         THEN pg_catalog.table_to_xml(c.oid, true, true, '')::text END, \
+         pg_catalog.has_table_privilege(c.oid, 'SELECT')",
+        state = literal(STATE_TABLE),
+    )
+}
 
 impl History {
     /// The probe's SQL: one row per history table that exists.
     pub(super) fn build_probe_sql(&self) -> String {
-        let trusted = trusted_owner_sql("c.relowner");
         let object = |name: &str, qualified: &str| {
             format!(
                 "({}, pg_catalog.to_regclass({}))",
@@ -49,28 +61,41 @@ impl History {
             )
         };
         format!(
-            "SELECT o.name, c.relkind::text, pg_catalog.pg_get_userbyid(c.relowner)::text, \
-             current_user::text, t.trusted, \
-             CASE WHEN o.name = {state_name} AND c.relkind = 'r' AND t.trusted \
-             AND pg_catalog.has_table_privilege(c.oid, 'SELECT') \
-             THEN pg_catalog.table_to_xml(c.oid, true, true, '')::text END, \
-             pg_catalog.has_table_privilege(c.oid, 'SELECT') \
-             FROM (VALUES {}, {}, {}) AS o(name, oid) \
-             JOIN pg_catalog.pg_class c ON c.oid = o.oid \
-             CROSS JOIN {CURRENT_ROLE} \
-             CROSS JOIN LATERAL (SELECT {trusted} AS trusted) AS t",
+            "SELECT {} FROM (VALUES {}, {}, {}) AS o(name, oid) \
+             JOIN pg_catalog.pg_class c ON c.oid = o.oid",
+            probe_columns("o.name"),
             object(REVISIONS_TABLE, &self.revisions),
             object(LOG_TABLE, &self.log),
             object(STATE_TABLE, &self.state),
-            state_name = literal(STATE_TABLE),
         )
+    }
+
+    /// The start at head's probe: `pelican_state` alone, the cheapest shape for a new server
+    /// process (no join).
+    pub(super) fn build_digest_probe_sql(&self) -> String {
+        format!(
+            "SELECT {} FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass({})",
+            probe_columns(&literal(STATE_TABLE)),
+            literal(&self.state),
+        )
+    }
+
+    /// The digest alone, in one query that fails neither when `pelican_state` is missing nor
+    /// for lack of privileges; an error when it is not a table owned by a role pelican trusts.
+    /// What a start at head reads.
+    pub(crate) async fn probe_digest(&self, client: &Client) -> Result<StoredDigest, Error> {
+        Ok(self.run_probe(client, &self.digest_probe_sql).await?.digest)
     }
 
     /// Looks at the history tables in one query; an error when one of them is not a table
     /// owned by a role pelican trusts.
     pub(crate) async fn probe(&self, client: &Client) -> Result<Probe, Error> {
+        self.run_probe(client, &self.probe_sql).await
+    }
+
+    async fn run_probe(&self, client: &Client, sql: &str) -> Result<Probe, Error> {
         let messages = client
-            .simple_query(&self.probe_sql)
+            .simple_query(sql)
             .await
             .map_err(|e| Error::database("looking for the history tables", e))?;
         let mut probe = Probe {
@@ -115,7 +140,7 @@ impl History {
         let sql = format!(
             "SELECT 'function', p.proname::text, pg_catalog.pg_get_userbyid(p.proowner)::text, \
              current_user::text, {trusted} \
-             FROM pg_catalog.pg_proc p CROSS JOIN {CURRENT_ROLE} \
+             FROM pg_catalog.pg_proc p \
              WHERE p.pronamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = {schema}) \
              AND p.proname IN ({digest}, {track}) \
              UNION ALL \

@@ -582,18 +582,19 @@ impl Migrator {
             let connection = db.connection().await?;
             // The common case, at every application start: one query reading one row, no
             // lock, and the set's entries and graph not even built.
-            let probe = self.history.probe(&connection).await?;
             let mut layout_missing = false;
             if let Some(at_head) = self.head_shortcut(&target, direction)? {
-                if probe.digest.is(&at_head.digest) {
+                let digest = self.history.probe_digest(&connection).await?;
+                if digest.is(&at_head.digest) {
                     tracing::debug!("nothing to do: the history's digest is the set's at head");
                     return Ok(Report {
                         steps: Vec::new(),
                         elapsed: started.elapsed(),
                     });
                 }
-                layout_missing = probe.digest == StoredDigest::Missing;
+                layout_missing = digest == StoredDigest::Missing;
             }
+            let probe = self.history.probe(&connection).await?;
             let rows = self.history.read_state_after(&connection, &probe).await?;
             match self.check(rows) {
                 Ok(checked) => {
