@@ -51,6 +51,7 @@ mod quote;
 pub mod revision;
 pub mod schema;
 pub mod source;
+mod step_sql;
 pub mod target;
 pub mod testing;
 

@@ -67,11 +67,11 @@ use std::time::Duration;
 use crate::history::{Elapsed, History};
 use crate::migration::statements::{split_statements, SplitError};
 use crate::migration::{Body, MigrationSet, SetEntry};
-use crate::migrator::{
-    section, SettingScope, StepSql, TransactionMode, IN_PROGRESS_MARKER, RESET_TIMEOUTS,
-};
 use crate::plan::{Direction, Plan, StampPlan};
 use crate::revision::RevisionId;
+use crate::step_sql::{
+    section, SettingScope, StepSql, TransactionMode, IN_PROGRESS_MARKER, RESET_TIMEOUTS,
+};
 
 /// How a script is rendered. The defaults match [`Migrator::new`](crate::Migrator::new)'s:
 /// history in schema `public`, one transaction per revision, no run-level timeouts; and the

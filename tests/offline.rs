@@ -205,7 +205,7 @@ async fn an_upgrade_script_does_what_an_online_upgrade_does() {
     assert_eq!(count(&expected, "trigger "), 2);
     let state = expected.iter().find(|l| l.starts_with("state ")).unwrap();
     assert!(
-        state.starts_with("state 2 | ") && state.ends_with(" | 4 | t"),
+        state.starts_with("state 3 | ") && state.ends_with(" | 4 | t"),
         "{state}"
     );
     assert_eq!(snapshot(&offline, "public").await, expected);

@@ -15,7 +15,7 @@ COMMIT;
 
 -- Running downgrade b -> root
 -- (transaction: false: each statement runs on its own, outside a transaction)
-UPDATE "public"."pelican_revisions" SET state = 'failed', duration_ms = NULL, error = 'interrupted: the downgrade started by an offline SQL script did not finish', applied_at = now() WHERE revision = 'b';
+UPDATE "public"."pelican_revisions" SET state = 'failed', error = 'interrupted: the downgrade started by an offline SQL script did not finish', failed_direction = 'down', failed_statement = NULL WHERE revision = 'b';
 SET SESSION statement_timeout = 60000;
 DROP INDEX CONCURRENTLY tasks_id_title;
 DROP INDEX CONCURRENTLY tasks_title;

@@ -17,7 +17,10 @@ CREATE TABLE IF NOT EXISTS "public"."pelican_revisions" (
     applied_by text NOT NULL DEFAULT current_user,
     error text
 );
-COMMENT ON TABLE "public"."pelican_revisions" IS 'pelican: one row per applied, stamped or failed revision (layout 2)';
+ALTER TABLE "public"."pelican_revisions"
+    ADD COLUMN IF NOT EXISTS failed_direction text CHECK (failed_direction IN ('up', 'down')),
+    ADD COLUMN IF NOT EXISTS failed_statement integer;
+COMMENT ON TABLE "public"."pelican_revisions" IS 'pelican: one row per applied, stamped or failed revision (layout 3)';
 CREATE TABLE IF NOT EXISTS "public"."pelican_log" (
     id bigserial PRIMARY KEY,
     revision text NOT NULL,
@@ -29,14 +32,14 @@ CREATE TABLE IF NOT EXISTS "public"."pelican_log" (
     checksum text,
     detail text
 );
-COMMENT ON TABLE "public"."pelican_log" IS 'pelican: append-only record of every upgrade, downgrade, stamp and repair (layout 2)';
+COMMENT ON TABLE "public"."pelican_log" IS 'pelican: append-only record of every upgrade, downgrade, stamp and repair (layout 3)';
 CREATE TABLE IF NOT EXISTS "public"."pelican_state" (
     layout integer NOT NULL,
     digest bit(256) NOT NULL,
     revisions bigint NOT NULL
 );
 ALTER TABLE "public"."pelican_state" REPLICA IDENTITY FULL;
-COMMENT ON TABLE "public"."pelican_state" IS 'pelican: the digest of pelican_revisions, kept by its triggers; one row (layout 2)';
+COMMENT ON TABLE "public"."pelican_state" IS 'pelican: the digest of pelican_revisions, kept by its triggers; one row (layout 3)';
 CREATE OR REPLACE FUNCTION "public".pelican_revision_digest(revision text, checksum_algorithm text, checksum text, state text)
     RETURNS bit(256) LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $pelican$SELECT ('x' || encode(sha256(convert_to(revision || ' ' || checksum_algorithm || ' ' || checksum || ' ' || CASE WHEN state = 'failed' THEN 'failed' ELSE 'applied' END, 'UTF8')), 'hex'))::bit(256)$pelican$;
@@ -47,6 +50,10 @@ DECLARE
     change bit(256) := repeat('0', 256)::bit(256);
     delta bigint := 0;
 BEGIN
+    -- Only the history table's own triggers may move the digest (layout 3).
+    IF TG_RELID IS DISTINCT FROM '"public"."pelican_revisions"'::regclass THEN
+        RAISE EXCEPTION 'pelican_track_state keeps the digest of % only, not of %', '"public"."pelican_revisions"', TG_RELID::regclass;
+    END IF;
     IF TG_OP = 'TRUNCATE' THEN
         UPDATE "public"."pelican_state" SET digest = repeat('0', 256)::bit(256), revisions = 0;
         RETURN NULL;
@@ -63,6 +70,8 @@ BEGIN
     RETURN NULL;
 END
 $pelican$;
+REVOKE ALL ON FUNCTION "public".pelican_revision_digest(text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "public".pelican_track_state() FROM PUBLIC;
 DO $pelican$
 DECLARE
     total bit(256) := repeat('0', 256)::bit(256);
@@ -80,8 +89,9 @@ BEGIN
         CREATE TRIGGER "pelican_state_truncate" AFTER TRUNCATE ON "public"."pelican_revisions"
             FOR EACH STATEMENT EXECUTE FUNCTION "public".pelican_track_state();
     END IF;
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = '"public"."pelican_revisions"'::regclass AND tgname IN ('pelican_state_rows', 'pelican_state_truncate') AND tgenabled NOT IN ('O', 'A')) THEN
-        ALTER TABLE "public"."pelican_revisions" ENABLE TRIGGER "pelican_state_rows", ENABLE TRIGGER "pelican_state_truncate";
+    -- ALWAYS: the digest follows every write, session_replication_role = replica included.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = '"public"."pelican_revisions"'::regclass AND tgname IN ('pelican_state_rows', 'pelican_state_truncate') AND tgenabled <> 'A') THEN
+        ALTER TABLE "public"."pelican_revisions" ENABLE ALWAYS TRIGGER "pelican_state_rows", ENABLE ALWAYS TRIGGER "pelican_state_truncate";
     END IF;
     FOR r IN SELECT revision, checksum_algorithm, checksum, state FROM "public"."pelican_revisions" LOOP
         total := total # "public".pelican_revision_digest(r.revision, r.checksum_algorithm, r.checksum, r.state);
@@ -91,7 +101,7 @@ BEGIN
     SELECT max(layout) INTO kept_layout FROM "public"."pelican_state";
     DELETE FROM "public"."pelican_state";
     INSERT INTO "public"."pelican_state" (layout, digest, revisions)
-        VALUES (greatest(kept_layout, 2), total, counted);
+        VALUES (greatest(kept_layout, 3), total, counted);
 END
 $pelican$;
 

@@ -18,7 +18,10 @@ CREATE TABLE IF NOT EXISTS "odd ""schema"" $pelican$"."pelican_revisions" (
     applied_by text NOT NULL DEFAULT current_user,
     error text
 );
-COMMENT ON TABLE "odd ""schema"" $pelican$"."pelican_revisions" IS 'pelican: one row per applied, stamped or failed revision (layout 2)';
+ALTER TABLE "odd ""schema"" $pelican$"."pelican_revisions"
+    ADD COLUMN IF NOT EXISTS failed_direction text CHECK (failed_direction IN ('up', 'down')),
+    ADD COLUMN IF NOT EXISTS failed_statement integer;
+COMMENT ON TABLE "odd ""schema"" $pelican$"."pelican_revisions" IS 'pelican: one row per applied, stamped or failed revision (layout 3)';
 CREATE TABLE IF NOT EXISTS "odd ""schema"" $pelican$"."pelican_log" (
     id bigserial PRIMARY KEY,
     revision text NOT NULL,
@@ -30,14 +33,14 @@ CREATE TABLE IF NOT EXISTS "odd ""schema"" $pelican$"."pelican_log" (
     checksum text,
     detail text
 );
-COMMENT ON TABLE "odd ""schema"" $pelican$"."pelican_log" IS 'pelican: append-only record of every upgrade, downgrade, stamp and repair (layout 2)';
+COMMENT ON TABLE "odd ""schema"" $pelican$"."pelican_log" IS 'pelican: append-only record of every upgrade, downgrade, stamp and repair (layout 3)';
 CREATE TABLE IF NOT EXISTS "odd ""schema"" $pelican$"."pelican_state" (
     layout integer NOT NULL,
     digest bit(256) NOT NULL,
     revisions bigint NOT NULL
 );
 ALTER TABLE "odd ""schema"" $pelican$"."pelican_state" REPLICA IDENTITY FULL;
-COMMENT ON TABLE "odd ""schema"" $pelican$"."pelican_state" IS 'pelican: the digest of pelican_revisions, kept by its triggers; one row (layout 2)';
+COMMENT ON TABLE "odd ""schema"" $pelican$"."pelican_state" IS 'pelican: the digest of pelican_revisions, kept by its triggers; one row (layout 3)';
 CREATE OR REPLACE FUNCTION "odd ""schema"" $pelican$".pelican_revision_digest(revision text, checksum_algorithm text, checksum text, state text)
     RETURNS bit(256) LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $pelican$SELECT ('x' || encode(sha256(convert_to(revision || ' ' || checksum_algorithm || ' ' || checksum || ' ' || CASE WHEN state = 'failed' THEN 'failed' ELSE 'applied' END, 'UTF8')), 'hex'))::bit(256)$pelican$;
@@ -48,6 +51,10 @@ DECLARE
     change bit(256) := repeat('0', 256)::bit(256);
     delta bigint := 0;
 BEGIN
+    -- Only the history table's own triggers may move the digest (layout 3).
+    IF TG_RELID IS DISTINCT FROM '"odd ""schema"" $pelican$"."pelican_revisions"'::regclass THEN
+        RAISE EXCEPTION 'pelican_track_state keeps the digest of % only, not of %', '"odd ""schema"" $pelican$"."pelican_revisions"', TG_RELID::regclass;
+    END IF;
     IF TG_OP = 'TRUNCATE' THEN
         UPDATE "odd ""schema"" $pelican$"."pelican_state" SET digest = repeat('0', 256)::bit(256), revisions = 0;
         RETURN NULL;
@@ -64,6 +71,8 @@ BEGIN
     RETURN NULL;
 END
 $pelican1$;
+REVOKE ALL ON FUNCTION "odd ""schema"" $pelican$".pelican_revision_digest(text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "odd ""schema"" $pelican$".pelican_track_state() FROM PUBLIC;
 DO $pelican1$
 DECLARE
     total bit(256) := repeat('0', 256)::bit(256);
@@ -81,8 +90,9 @@ BEGIN
         CREATE TRIGGER "pelican_state_truncate" AFTER TRUNCATE ON "odd ""schema"" $pelican$"."pelican_revisions"
             FOR EACH STATEMENT EXECUTE FUNCTION "odd ""schema"" $pelican$".pelican_track_state();
     END IF;
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = '"odd ""schema"" $pelican$"."pelican_revisions"'::regclass AND tgname IN ('pelican_state_rows', 'pelican_state_truncate') AND tgenabled NOT IN ('O', 'A')) THEN
-        ALTER TABLE "odd ""schema"" $pelican$"."pelican_revisions" ENABLE TRIGGER "pelican_state_rows", ENABLE TRIGGER "pelican_state_truncate";
+    -- ALWAYS: the digest follows every write, session_replication_role = replica included.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = '"odd ""schema"" $pelican$"."pelican_revisions"'::regclass AND tgname IN ('pelican_state_rows', 'pelican_state_truncate') AND tgenabled <> 'A') THEN
+        ALTER TABLE "odd ""schema"" $pelican$"."pelican_revisions" ENABLE ALWAYS TRIGGER "pelican_state_rows", ENABLE ALWAYS TRIGGER "pelican_state_truncate";
     END IF;
     FOR r IN SELECT revision, checksum_algorithm, checksum, state FROM "odd ""schema"" $pelican$"."pelican_revisions" LOOP
         total := total # "odd ""schema"" $pelican$".pelican_revision_digest(r.revision, r.checksum_algorithm, r.checksum, r.state);
@@ -92,7 +102,7 @@ BEGIN
     SELECT max(layout) INTO kept_layout FROM "odd ""schema"" $pelican$"."pelican_state";
     DELETE FROM "odd ""schema"" $pelican$"."pelican_state";
     INSERT INTO "odd ""schema"" $pelican$"."pelican_state" (layout, digest, revisions)
-        VALUES (greatest(kept_layout, 2), total, counted);
+        VALUES (greatest(kept_layout, 3), total, counted);
 END
 $pelican1$;
 
