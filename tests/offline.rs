@@ -6,6 +6,8 @@
 mod db;
 #[path = "support/golden.rs"]
 mod golden;
+#[path = "offline/injection.rs"]
+mod injection;
 
 use std::process::Stdio;
 use std::time::Duration;
