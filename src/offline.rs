@@ -77,7 +77,7 @@ use crate::migrator::{
 };
 use crate::plan::{Direction, Plan, StampPlan};
 use crate::quote::comment;
-use crate::revision::RevisionId;
+use crate::revision::{check_setting_millis, RevisionId, TimeoutTooLong};
 
 /// How a script is rendered. The defaults match [`Migrator::new`](crate::Migrator::new)'s:
 /// history in schema `public`, one transaction per revision, no run-level timeouts; and the
@@ -188,6 +188,9 @@ pub enum OfflineError {
         /// The revision.
         revision: RevisionId,
     },
+    /// A run-level timeout longer than PostgreSQL takes.
+    #[error(transparent)]
+    TimeoutTooLong(#[from] TimeoutTooLong),
     /// The body of a `transaction: false` revision could not be cut into statements.
     #[error("revision {revision} ({file}, line {line}) can't be split into statements: {source}")]
     Split {
@@ -232,7 +235,8 @@ fn interrupted(direction: Direction) -> String {
 /// [`OfflineError::NotTransactional`] for a `transaction: false` revision in
 /// [`TransactionMode::WholePlan`], [`OfflineError::UnknownRevision`] for a plan made from
 /// another set, [`OfflineError::Split`] for a `transaction: false` body with an unclosed quote
-/// or comment. Everything is checked before anything is rendered.
+/// or comment, [`OfflineError::TimeoutTooLong`] for a run-level timeout PostgreSQL can't
+/// take. Everything is checked before anything is rendered.
 pub fn render(
     set: &MigrationSet,
     plan: &Plan,
@@ -240,11 +244,7 @@ pub fn render(
 ) -> Result<String, OfflineError> {
     let entries = checked_entries(set, plan, options)?;
     let history = History::new(&options.schema);
-    let steps = StepSql {
-        history: &history,
-        lock_timeout: options.lock_timeout,
-        statement_timeout: options.statement_timeout,
-    };
+    let steps = step_sql(&history, options)?;
     let mut script = Script::new(header(
         &plan.direction().to_string(),
         &history,
@@ -307,7 +307,8 @@ pub fn render(
 ///
 /// # Errors
 ///
-/// [`OfflineError::UnknownRevision`] when the stamp adds a revision `set` does not have.
+/// [`OfflineError::UnknownRevision`] when the stamp adds a revision `set` does not have,
+/// [`OfflineError::TimeoutTooLong`] for a run-level timeout PostgreSQL can't take.
 ///
 /// ```
 /// use pelican::migration::{Body, SetEntry, SqlBody};
@@ -340,11 +341,7 @@ pub fn render_stamp(
         })
         .collect::<Result<_, _>>()?;
     let history = History::new(&options.schema);
-    let steps = StepSql {
-        history: &history,
-        lock_timeout: options.lock_timeout,
-        statement_timeout: options.statement_timeout,
-    };
+    let steps = step_sql(&history, options)?;
     let count = stamp.add.len() + stamp.remove.len();
     let mut script = Script::new(header("stamp", &history, count));
     // An online stamp creates the tables first, even when it then has nothing to record.
@@ -371,6 +368,26 @@ pub fn render_stamp(
     block.push_str(&steps.stamp(&stamp.remove, &add));
     script.push(block);
     Ok(script.finish())
+}
+
+/// The statement builders for `options`, whose timeouts are checked (PostgreSQL takes at most
+/// [`MAX_TIMEOUT`](crate::revision::MAX_TIMEOUT)) and in whole milliseconds (a nonzero
+/// timeout under 1 ms is 1 ms, not 0, which would mean none).
+fn step_sql<'a>(
+    history: &'a History,
+    options: &OfflineOptions,
+) -> Result<StepSql<'a>, OfflineError> {
+    let checked = |setting, timeout: Option<Duration>| {
+        timeout
+            .map(|timeout| check_setting_millis(setting, timeout))
+            .transpose()
+            .map(|millis| millis.map(|millis| Duration::from_millis(millis.into())))
+    };
+    Ok(StepSql {
+        history,
+        lock_timeout: checked("lock_timeout", options.lock_timeout)?,
+        statement_timeout: checked("statement_timeout", options.statement_timeout)?,
+    })
 }
 
 /// A script being written: blocks separated by one blank line.

@@ -8,6 +8,8 @@ mod db;
 mod golden;
 #[path = "offline/injection.rs"]
 mod injection;
+#[path = "offline/timeouts.rs"]
+mod timeouts;
 
 use std::process::Stdio;
 use std::time::Duration;

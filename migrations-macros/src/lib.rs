@@ -12,7 +12,9 @@
 // to re-export the macro: a cycle), and moving the parser into a third crate would split one
 // concept across crates. So this crate compiles pelican's own files by path:
 //
-// * `revision.rs`: ids, naming rules, `Revision`, checksums;
+// * `revision.rs`: ids, naming rules, `Revision`, checksums; with its child `timeout.rs` (the
+//   durations of `lock-timeout` / `statement-timeout`, and the longest PostgreSQL takes),
+//   linked beside it because a file included by path finds its children in its own folder;
 // * `source/mod.rs` with its children `parse.rs` (the file parser) and `dir.rs` (the
 //   directory loader: which files count, name order, duplicate revisions), so the macro
 //   embeds exactly the files `pelican::source::load_dir` reads at run time;
@@ -36,7 +38,7 @@ mod graph;
 #[allow(dead_code)]
 #[path = "../shared/digest.rs"]
 mod history_digest;
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../shared/revision.rs"]
 mod revision;
 #[allow(dead_code, unused_imports)]

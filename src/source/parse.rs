@@ -11,7 +11,10 @@
 
 use std::fmt;
 
-use crate::revision::{check_name, Checksum, InvalidName, NameKind, Revision, RevisionId};
+use crate::revision::{
+    check_name, parse_duration, Checksum, DurationTextError, InvalidName, NameKind, Revision,
+    RevisionId, MAX_TIMEOUT_TEXT,
+};
 
 /// Whether a migration is written in SQL or in Rust, as told by its file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -290,6 +293,18 @@ pub enum ParseErrorKind {
          such as '500ms', '5s', '2min' or '1h'"
     )]
     InvalidTimeout {
+        /// The header key.
+        key: &'static str,
+        /// The value as written.
+        value: String,
+    },
+    /// A `lock-timeout` or `statement-timeout` longer than PostgreSQL takes
+    /// ([`crate::revision::MAX_TIMEOUT`]), which would fail only when the revision runs.
+    #[error(
+        "'{key}' value '{value}' is too long: PostgreSQL's maximum is {MAX_TIMEOUT_TEXT}; \
+         write a shorter duration, or '0ms' for no timeout"
+    )]
+    TimeoutTooLong {
         /// The header key.
         key: &'static str,
         /// The value as written.
@@ -664,24 +679,16 @@ fn set_key(header: &mut Header, key: Key, value: &str, line: usize) -> Result<()
     Ok(())
 }
 
-/// Parses `<whole number><unit>` with unit `ms`, `s`, `min` or `h` (PostgreSQL's own units).
+/// Parses `<whole number><unit>` with unit `ms`, `s`, `min` or `h` (PostgreSQL's own units),
+/// at most what PostgreSQL takes ([`crate::revision::MAX_TIMEOUT`]).
 fn parse_timeout(key: Key, value: &str) -> Result<std::time::Duration, ParseErrorKind> {
-    let invalid = || ParseErrorKind::InvalidTimeout {
-        key: key.name(),
-        value: value.to_owned(),
-    };
-    let digits = value.bytes().take_while(u8::is_ascii_digit).count();
-    let (number, unit) = value.split_at(digits);
-    let number: u64 = number.parse().map_err(|_| invalid())?;
-    let millis = match unit {
-        "ms" => Some(number),
-        "s" => number.checked_mul(1_000),
-        "min" => number.checked_mul(60_000),
-        "h" => number.checked_mul(3_600_000),
-        _ => None,
-    }
-    .ok_or_else(invalid)?;
-    Ok(std::time::Duration::from_millis(millis))
+    parse_duration(value).map_err(|error| {
+        let (key, value) = (key.name(), value.to_owned());
+        match error {
+            DurationTextError::Invalid => ParseErrorKind::InvalidTimeout { key, value },
+            DurationTextError::TooLong => ParseErrorKind::TimeoutTooLong { key, value },
+        }
+    })
 }
 
 /// Splits a comma-separated value; an empty value is an empty list. Checks every entry

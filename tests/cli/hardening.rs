@@ -24,3 +24,64 @@ fn a_schema_name_with_a_line_break_is_refused() {
          (a line break, a tab...); give a schema name without them, such as 'tenant_1'\n"
     );
 }
+
+#[test]
+fn durations_longer_than_postgres_takes_are_usage_errors() {
+    let p = Project::new("long-durations");
+    p.migration("a1", "");
+    let run = p.pelican(&["upgrade", "a1", "--sql", "--lock-timeout", "600h"]);
+    assert_eq!(
+        run.fails(2),
+        "error: invalid value '600h' for '--lock-timeout <DURATION>': '600h' is too long: \
+         PostgreSQL's maximum is 2147483647ms, about 24.8 days (596h); give a shorter duration \
+         (or 0ms for no timeout)\n\nFor more information, try '--help'.\n"
+    );
+    assert_eq!(run.stdout, "");
+    let run = p.pelican(&["upgrade", "--statement-timeout", "35792min"]);
+    assert!(
+        run.fails(2).contains("'35792min' is too long"),
+        "{}",
+        run.stderr
+    );
+    let run = p.pelican(&["stamp", "a1", "--lock-wait", "2147483648ms"]);
+    assert!(
+        run.fails(2)
+            .contains("give a shorter duration (the wait is a lock_timeout)"),
+        "{}",
+        run.stderr
+    );
+    // The longest it takes, and zero, are fine.
+    let script = p
+        .pelican(&[
+            "upgrade",
+            "a1",
+            "--sql",
+            "--lock-timeout",
+            "596h",
+            "--statement-timeout",
+            "0ms",
+        ])
+        .ok()
+        .to_owned();
+    assert!(
+        script.contains("SET LOCAL lock_timeout = 2145600000;\nSET LOCAL statement_timeout = 0;\n"),
+        "{script}"
+    );
+}
+
+#[test]
+fn a_header_timeout_longer_than_postgres_takes_names_the_file_and_line() {
+    let p = Project::new("long-header-timeout");
+    p.migration_with(
+        "a1",
+        "",
+        "lock-timeout: 600h",
+        "CREATE TABLE t_a1 (id int);",
+    );
+    assert_eq!(
+        p.pelican(&["upgrade", "--sql"]).fails(1),
+        "error: migrations/a1_test.sql:3: 'lock-timeout' value '600h' is too long: PostgreSQL's \
+         maximum is 2147483647ms, about 24.8 days (596h); write a shorter duration, or '0ms' \
+         for no timeout\n"
+    );
+}
