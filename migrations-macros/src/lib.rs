@@ -15,7 +15,8 @@
 // * `revision.rs`: ids, naming rules, `Revision`, checksums; with its child `timeout.rs` (the
 //   durations of `lock-timeout` / `statement-timeout`, and the longest PostgreSQL takes),
 //   linked beside it because a file included by path finds its children in its own folder;
-// * `source/mod.rs` with its children `parse.rs` (the file parser) and `dir.rs` (the
+// * `source/mod.rs` with its children `parse.rs` (the file parser, with `header.rs` and
+//   `parse_error.rs`) and `dir.rs` (the
 //   directory loader: which files count, name order, duplicate revisions), so the macro
 //   embeds exactly the files `pelican::source::load_dir` reads at run time;
 // * `graph.rs`: the DAG validation (unknown parents and dependencies, cycles, labels);
