@@ -28,8 +28,10 @@
 //! Run it with `psql -v ON_ERROR_STOP=1 -X -f script.sql`. Without `ON_ERROR_STOP`, psql goes
 //! on after an error and would run the revisions after a failed one; with `--single-transaction`,
 //! `transaction: false` revisions would fail. The migrations' SQL is copied as written, so psql
-//! reads it as psql does any file: a line starting with `\` is a meta-command, and `:name`
-//! outside quotes is replaced when a psql variable `name` is set.
+//! reads it as psql does any file: a line starting with `\` would be a meta-command (the parser
+//! refuses those in migration files, as it refuses `COPY ... FROM STDIN`; a set built by hand
+//! is copied as it is), and `:name` outside quotes is replaced when a psql variable `name` is
+//! set.
 //!
 //! **Rust migrations** can't be rendered: they run Rust code, which a SQL script can't hold.
 //! [`render`] then fails with [`OfflineError::RustMigration`] and renders nothing, rather than a

@@ -23,6 +23,11 @@
 //! backslash in a plain `'...'` string is an ordinary character), and the body is SQL, not a
 //! psql script (backslash meta-commands and `:variables` mean nothing here).
 
+// The migration file parser reads SQL sections with this lexer too (`source/client_side.rs`),
+// and the `pelican-macros` proc-macro crate compiles the parser, so this file is compiled
+// there as well (through `migrations-macros/shared/statements.rs`): it may use only `std` and
+// `thiserror`. Its tests are in `statements/tests.rs`, compiled only as part of `pelican`.
+
 use std::fmt;
 use std::ops::Range;
 
@@ -199,7 +204,41 @@ impl SplitError {
 /// # Ok::<(), pelican::migration::statements::SplitError>(())
 /// ```
 pub fn split_statements(sql: &str) -> Result<Vec<Statement<'_>>, SplitError> {
-    Splitter::new(sql).run()
+    let mut splitter = Splitter::new(sql);
+    splitter.scan()?;
+    Ok(splitter.statements)
+}
+
+/// A significant token of SQL text, as the splitter reads it (comments and whitespace are
+/// not tokens).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Token {
+    /// What kind of token.
+    pub(crate) kind: TokenKind,
+    /// Where it lies in the input, in bytes.
+    pub(crate) range: Range<usize>,
+}
+
+/// The kinds of [`Token`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenKind {
+    /// A keyword or an unquoted identifier.
+    Word,
+    /// Anything else inside a statement: a string (`E'...'` and dollar quotes included), a
+    /// quoted identifier, a number, a parameter, an operator or punctuation (one byte each).
+    Other,
+    /// The `;` that ends a statement.
+    End,
+}
+
+/// The significant tokens of `sql`, in order, cut as [`split_statements`] cuts statements;
+/// with the error that stopped the lexer early, if one did (the tokens before it are returned
+/// all the same).
+pub(crate) fn tokens(sql: &str) -> (Vec<Token>, Option<SplitError>) {
+    let mut splitter = Splitter::new(sql);
+    splitter.tokens = Some(Vec::new());
+    let error = splitter.scan().err();
+    (splitter.tokens.unwrap_or_default(), error)
 }
 
 /// Maps an error position reported by PostgreSQL to a 1-based line of the query string.
@@ -314,6 +353,8 @@ struct Splitter<'a> {
     pos: usize,
     current: Current,
     statements: Vec<Statement<'a>>,
+    /// Every significant token, when asked for ([`tokens`]).
+    tokens: Option<Vec<Token>>,
     /// Lines counted so far: `counted_line` is the line of byte `counted_to`.
     counted_to: usize,
     counted_line: usize,
@@ -342,6 +383,7 @@ impl<'a> Splitter<'a> {
             pos: 0,
             current: Current::new(),
             statements: Vec::new(),
+            tokens: None,
             counted_to: 0,
             counted_line: 1,
         }
@@ -366,7 +408,8 @@ impl<'a> Splitter<'a> {
         self.counted_line
     }
 
-    fn run(mut self) -> Result<Vec<Statement<'a>>, SplitError> {
+    /// Reads the whole input into `statements` (and `tokens`, when asked for).
+    fn scan(&mut self) -> Result<(), SplitError> {
         while let Some(byte) = self.peek(0) {
             let start = self.pos;
             match byte {
@@ -376,6 +419,7 @@ impl<'a> Splitter<'a> {
                 b';' => {
                     self.pos += 1;
                     if self.current.paren_depth == 0 && self.current.body_depth == 0 {
+                        self.record(TokenKind::End, start);
                         self.finish_statement();
                     } else {
                         self.symbol(start);
@@ -433,10 +477,21 @@ impl<'a> Splitter<'a> {
             }
         }
         self.finish_statement();
-        Ok(self.statements)
+        Ok(())
+    }
+
+    /// Records the token from `start` to the current position, when tokens are asked for.
+    fn record(&mut self, kind: TokenKind, start: usize) {
+        if let Some(tokens) = &mut self.tokens {
+            tokens.push(Token {
+                kind,
+                range: start..self.pos,
+            });
+        }
     }
 
     fn symbol(&mut self, start: usize) {
+        self.record(TokenKind::Other, start);
         self.current.note_token(start, self.pos);
         self.current.note_symbol();
     }
@@ -457,6 +512,7 @@ impl<'a> Splitter<'a> {
         }
         // `U&'...'`, `B'...'` and the like need nothing special: the prefix is a word (and
         // `&`), and the quoted part follows the rules of a plain string or identifier.
+        self.record(TokenKind::Word, start);
         self.current.note_token(start, self.pos);
         self.current.note_word(word);
         Ok(())
@@ -587,5 +643,9 @@ impl<'a> Splitter<'a> {
     }
 }
 
+// By path, so that the proc-macro crate, which compiles this file as
+// `migrations-macros/shared/statements.rs`, finds the same file (tools such as rustfmt look
+// for it there; `migrations-macros/shared/statements` links to `statements/` here).
 #[cfg(test)]
+#[path = "statements/tests.rs"]
 mod tests;

@@ -2,8 +2,8 @@
 //! (`--` in SQL, `//!` in Rust), read into what the revision declares.
 
 // Shared with the `pelican-macros` proc-macro crate, like every file of `source/` (see
-// `parse.rs`): `std`, `thiserror`, `crate::revision` and `crate::migration::statements` only,
-// no I/O, and no tests here (they live in `parse_tests.rs`).
+// `parse.rs`): `std`, `thiserror` and `crate::revision` only, no I/O, and no tests here
+// (they live in `parse_tests.rs`).
 
 use super::parse::{misspelled_marker, section_marker, Line, Located, MigrationKind};
 use super::parse_error::ParseErrorKind;

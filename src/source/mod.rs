@@ -38,11 +38,14 @@
 //! # Ok::<(), pelican::source::ParseError>(())
 //! ```
 
+mod client_side;
 mod dir;
 mod header;
 mod parse;
 mod parse_error;
 
+#[cfg(test)]
+mod client_side_tests;
 #[cfg(test)]
 mod parse_tests;
 

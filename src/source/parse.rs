@@ -3,14 +3,16 @@
 //! The format is described for users in `docs/file-format.md`.
 
 // Why this file stands alone: the `pelican-macros` proc-macro crate parses migration files at
-// compile time with this very code (and its siblings `header.rs` and `parse_error.rs`), through
-// `#[path = "../shared/source/mod.rs"] mod source;`, because a proc-macro crate can't depend on
-// `pelican` (which re-exports it). So these files may use only `std`, `thiserror` and
-// `crate::revision` (which the macro crate includes the same way), do no I/O, and hold no
-// doctests or tests: they live in `parse_tests.rs`, compiled only as part of `pelican`.
+// compile time with this very code (and its siblings `header.rs`, `parse_error.rs` and
+// `client_side.rs`), through `#[path = "../shared/source/mod.rs"] mod source;`, because a
+// proc-macro crate can't depend on `pelican` (which re-exports it). So these files may use
+// only `std`, `thiserror`, `crate::revision` and `crate::migration::statements` (which the
+// macro crate includes the same way), do no I/O, and hold no doctests or tests: they live in
+// `parse_tests.rs` and `client_side_tests.rs`, compiled only as part of `pelican`.
 
 use std::fmt;
 
+use super::client_side::check_section;
 use super::header::{check_after_header, parse_header, Key};
 use super::parse_error::{ParseError, ParseErrorKind};
 use crate::revision::{Checksum, Revision, RevisionId};
@@ -209,6 +211,8 @@ pub fn parse_migration(file_name: &str, text_bytes: &[u8]) -> Result<MigrationFi
         MigrationKind::Sql => {
             let sections = parse_sections(text, &lines, header_end, header.irreversible.as_ref())
                 .map_err(|(line, e)| fail(line, e))?;
+            check_client_side(&sections.0, sections.1.as_ref())
+                .map_err(|(line, e)| fail(line, e))?;
             (Some(sections.0), sections.1)
         }
     };
@@ -353,6 +357,23 @@ fn parse_sections(
             ))
         }
         (down, _) => Ok((up, down.map(|(_, section)| section))),
+    }
+}
+
+/// Refuses what only a client such as psql can run (`COPY ... FROM STDIN`, `\copy`...), in
+/// either section; the first in the file is reported.
+fn check_client_side(up: &SqlSection, down: Option<&SqlSection>) -> Result<(), Located> {
+    let first = [Some(up), down]
+        .into_iter()
+        .flatten()
+        .filter_map(|section| {
+            let (line, error) = check_section(&section.sql).err()?;
+            Some((section.first_line + line - 1, error))
+        })
+        .min_by_key(|(line, _)| *line);
+    match first {
+        Some((line, error)) => Err((Some(line), error)),
+        None => Ok(()),
     }
 }
 

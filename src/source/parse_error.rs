@@ -2,8 +2,8 @@
 //! the file and line.
 
 // Shared with the `pelican-macros` proc-macro crate, like every file of `source/` (see
-// `parse.rs`): `std`, `thiserror`, `crate::revision` and `crate::migration::statements` only,
-// no I/O, and no tests here (they live in `parse_tests.rs`).
+// `parse.rs`): `std`, `thiserror` and `crate::revision` only, no I/O, and no tests here
+// (they live in `parse_tests.rs`).
 
 use std::fmt;
 
@@ -194,6 +194,55 @@ pub enum ParseErrorKind {
         /// The line of the `irreversible` key.
         irreversible_line: usize,
     },
+    /// `COPY ... FROM STDIN` in a SQL section: its rows would come from the client, and a
+    /// simple query has none to send (the server would end the session).
+    #[error(
+        "'COPY ... {clause}' reads its rows from the client, but pelican sends a migration to \
+         the server as SQL, with no rows to follow (in psql, the lines after it would be the \
+         rows); load them with INSERT ... VALUES, or COPY ... FROM '/path/on/the/server', or \
+         write a Rust migration that uses tokio-postgres' copy_in"
+    )]
+    CopyFromClient {
+        /// The clause as it reads, in capitals: `FROM STDIN` (or `FROM STDOUT`).
+        clause: String,
+    },
+    /// `COPY ... TO STDOUT` in a SQL section: its rows would go to the client, which reads
+    /// none (the server would end the session).
+    #[error(
+        "'COPY ... {clause}' sends its rows to the client, but pelican sends a migration to the \
+         server as SQL and reads no rows back; write them to a file on the server with \
+         COPY ... TO '/path/on/the/server', or write a Rust migration that uses tokio-postgres' \
+         copy_out"
+    )]
+    CopyToClient {
+        /// The clause as it reads, in capitals: `TO STDOUT` (or `TO STDIN`).
+        clause: String,
+    },
+    /// A line of a SQL section that starts with a backslash outside any string, quoted
+    /// identifier or comment: a psql meta-command, which the server does not understand.
+    #[error(
+        "'{command}' is a psql meta-command, but pelican sends a migration to the server as \
+         SQL, where a backslash command is a syntax error; write the SQL it stands for \
+         instead{}",
+        meta_command_hint(.command)
+    )]
+    PsqlMetaCommand {
+        /// The command as written, from the backslash to the first blank (`\copy`).
+        command: String,
+    },
+}
+
+/// What to write instead of a meta-command, for the common ones.
+fn meta_command_hint(command: &str) -> &'static str {
+    let name = command.trim_start_matches('\\');
+    if name.eq_ignore_ascii_case("copy") {
+        "; to load rows, use INSERT ... VALUES, or COPY ... FROM '/path/on/the/server', or \
+         write a Rust migration that uses tokio-postgres' copy_in"
+    } else if matches!(name, "i" | "ir" | "include" | "include_relative") {
+        "; put the SQL of the included file in the migration itself"
+    } else {
+        ""
+    }
 }
 
 /// A migration file that could not be parsed: the file, the line when there is one, and what

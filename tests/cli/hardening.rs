@@ -85,3 +85,32 @@ fn a_header_timeout_longer_than_postgres_takes_names_the_file_and_line() {
          for no timeout\n"
     );
 }
+
+#[test]
+fn copy_from_stdin_and_meta_commands_are_refused_when_the_files_are_read() {
+    let p = Project::new("copy-from-stdin");
+    p.migration_with(
+        "a1",
+        "",
+        "transaction: false",
+        "CREATE TABLE t_a1 (id int);\nCOPY t_a1 (id) FROM STDIN;\n1\n\\.",
+    );
+    assert_eq!(
+        p.pelican(&["heads"]).fails(1),
+        "error: migrations/a1_test.sql:7: 'COPY ... FROM STDIN' reads its rows from the client, \
+         but pelican sends a migration to the server as SQL, with no rows to follow (in psql, \
+         the lines after it would be the rows); load them with INSERT ... VALUES, or COPY ... \
+         FROM '/path/on/the/server', or write a Rust migration that uses tokio-postgres' \
+         copy_in\n"
+    );
+    p.migration_with("a1", "", "", "\\i tables.sql");
+    assert_eq!(
+        p.pelican(&["upgrade", "--sql"]).fails(1),
+        "error: migrations/a1_test.sql:5: '\\i' is a psql meta-command, but pelican sends a \
+         migration to the server as SQL, where a backslash command is a syntax error; write the \
+         SQL it stands for instead; put the SQL of the included file in the migration itself\n"
+    );
+    // COPY from a file on the server is fine.
+    p.migration_with("a1", "", "", "COPY t FROM '/srv/t.csv';");
+    assert_eq!(p.pelican(&["heads"]).ok(), "a1 (head)\n");
+}
