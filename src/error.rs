@@ -28,6 +28,10 @@ pub enum Error {
     /// A plan can't be rendered as an offline SQL script.
     #[error(transparent)]
     Offline(#[from] crate::offline::OfflineError),
+    /// A timeout or lock wait longer than PostgreSQL takes
+    /// ([`MAX_TIMEOUT`](crate::revision::MAX_TIMEOUT)).
+    #[error(transparent)]
+    TimeoutTooLong(#[from] crate::revision::TimeoutTooLong),
     /// A revision id that is not in the migration set.
     #[error("no revision {id} among the known migrations")]
     UnknownRevision {

@@ -94,6 +94,8 @@ impl LockKey {
         connection: Connection<'a>,
         wait: Duration,
     ) -> Result<LockGuard<'a>, Error> {
+        // The wait is a `lock_timeout`: checked before the connection is touched.
+        let wait_millis = crate::revision::check_setting_millis("lock_wait", wait)?;
         let started = Instant::now();
         let mut guard = LockGuard {
             connection: Some(connection),
@@ -150,7 +152,7 @@ impl LockKey {
         if !acquired {
             // Only `lock_timeout` bounds the wait: a role's own statement (or transaction)
             // timeout must not cut it short.
-            let mut wait_sql = format!("SET lock_timeout = {};\n", wait.as_millis().max(1));
+            let mut wait_sql = format!("SET lock_timeout = {};\n", wait_millis.max(1));
             for setting in ["statement_timeout", "transaction_timeout"] {
                 if has(setting) {
                     wait_sql.push_str(&format!("SET {setting} = 0;\n"));

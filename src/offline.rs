@@ -20,11 +20,18 @@
 //! The script assumes the database is at the plan's start state: the caller plans from the
 //! applied set it expects (the CLI's `FROM:TO`), and nothing in the script checks it.
 //!
+//! Nothing from a user reaches the script unquoted: names are quoted identifiers, messages and
+//! errors are string literals that stay on one line, and every comment is one line, with line
+//! breaks and other control characters shown escaped (`\n`), so that no schema name or
+//! message can end a comment and put SQL of its own in the script.
+//!
 //! Run it with `psql -v ON_ERROR_STOP=1 -X -f script.sql`. Without `ON_ERROR_STOP`, psql goes
 //! on after an error and would run the revisions after a failed one; with `--single-transaction`,
 //! `transaction: false` revisions would fail. The migrations' SQL is copied as written, so psql
-//! reads it as psql does any file: a line starting with `\` is a meta-command, and `:name`
-//! outside quotes is replaced when a psql variable `name` is set.
+//! reads it as psql does any file: a line starting with `\` would be a meta-command (the parser
+//! refuses those in migration files, as it refuses `COPY ... FROM STDIN`; a set built by hand
+//! is copied as it is), and `:name` outside quotes is replaced when a psql variable `name` is
+//! set.
 //!
 //! **Rust migrations** can't be rendered: they run Rust code, which a SQL script can't hold.
 //! [`render`] then fails with [`OfflineError::RustMigration`] and renders nothing, rather than a
@@ -68,9 +75,11 @@ use crate::history::{Elapsed, History};
 use crate::migration::statements::{split_statements, SplitError};
 use crate::migration::{Body, MigrationSet, SetEntry};
 use crate::plan::{Direction, Plan, StampPlan};
-use crate::revision::RevisionId;
+use crate::quote::comment;
+use crate::revision::{RevisionId, TimeoutTooLong};
 use crate::step_sql::{
-    section, SettingScope, StepSql, TransactionMode, IN_PROGRESS_MARKER, RESET_TIMEOUTS,
+    checked_timeout, section, SettingScope, StepSql, TransactionMode, IN_PROGRESS_MARKER,
+    RESET_TIMEOUTS,
 };
 
 /// How a script is rendered. The defaults match [`Migrator::new`](crate::Migrator::new)'s:
@@ -182,6 +191,9 @@ pub enum OfflineError {
         /// The revision.
         revision: RevisionId,
     },
+    /// A run-level timeout longer than PostgreSQL takes.
+    #[error(transparent)]
+    TimeoutTooLong(#[from] TimeoutTooLong),
     /// The body of a `transaction: false` revision could not be cut into statements.
     #[error("revision {revision} ({file}, line {line}) can't be split into statements: {source}")]
     Split {
@@ -226,7 +238,8 @@ fn interrupted(direction: Direction) -> String {
 /// [`OfflineError::NotTransactional`] for a `transaction: false` revision in
 /// [`TransactionMode::WholePlan`], [`OfflineError::UnknownRevision`] for a plan made from
 /// another set, [`OfflineError::Split`] for a `transaction: false` body with an unclosed quote
-/// or comment. Everything is checked before anything is rendered.
+/// or comment, [`OfflineError::TimeoutTooLong`] for a run-level timeout PostgreSQL can't
+/// take. Everything is checked before anything is rendered.
 pub fn render(
     set: &MigrationSet,
     plan: &Plan,
@@ -234,11 +247,7 @@ pub fn render(
 ) -> Result<String, OfflineError> {
     let entries = checked_entries(set, plan, options)?;
     let history = History::new(&options.schema);
-    let steps = StepSql {
-        history: &history,
-        lock_timeout: options.lock_timeout,
-        statement_timeout: options.statement_timeout,
-    };
+    let steps = step_sql(&history, options)?;
     let mut script = Script::new(header(
         &plan.direction().to_string(),
         &history,
@@ -246,7 +255,7 @@ pub fn render(
     ));
     if entries.is_empty() {
         // An online run with nothing to do sends nothing, not even the tables' creation.
-        script.push("-- Nothing to do: the plan is empty.".to_owned());
+        script.push(comment_line("Nothing to do: the plan is empty."));
         return Ok(script.finish());
     }
     if options.create_history_tables {
@@ -265,9 +274,9 @@ pub fn render(
                 block.push_str(&steps.transactional(entry, body, direction, whole_plan).sql);
             }
             Rendered::Statements(statements) => {
-                block.push_str(
-                    "-- (transaction: false: each statement runs on its own, outside a transaction)\n",
-                );
+                block.push_str(&comment_line(
+                    "(transaction: false: each statement runs on its own, outside a transaction)",
+                ));
                 block.push_str(&steps.in_progress_marker(
                     entry,
                     direction,
@@ -301,7 +310,8 @@ pub fn render(
 ///
 /// # Errors
 ///
-/// [`OfflineError::UnknownRevision`] when the stamp adds a revision `set` does not have.
+/// [`OfflineError::UnknownRevision`] when the stamp adds a revision `set` does not have,
+/// [`OfflineError::TimeoutTooLong`] for a run-level timeout PostgreSQL can't take.
 ///
 /// ```
 /// use pelican::migration::{Body, SetEntry, SqlBody};
@@ -334,11 +344,7 @@ pub fn render_stamp(
         })
         .collect::<Result<_, _>>()?;
     let history = History::new(&options.schema);
-    let steps = StepSql {
-        history: &history,
-        lock_timeout: options.lock_timeout,
-        statement_timeout: options.statement_timeout,
-    };
+    let steps = step_sql(&history, options)?;
     let count = stamp.add.len() + stamp.remove.len();
     let mut script = Script::new(header("stamp", &history, count));
     // An online stamp creates the tables first, even when it then has nothing to record.
@@ -346,25 +352,39 @@ pub fn render_stamp(
         script.push(history_ddl(&history));
     }
     if stamp.is_empty() {
-        script.push("-- Nothing to do: the stamp changes no record.".to_owned());
+        script.push(comment_line("Nothing to do: the stamp changes no record."));
         return Ok(script.finish());
     }
     let mut block = String::new();
     if !stamp.remove.is_empty() {
-        block.push_str(&format!(
-            "-- Unstamping {} (records deleted, nothing run)\n",
+        block.push_str(&comment_line(&format!(
+            "Unstamping {} (records deleted, nothing run)",
             join_ids(&stamp.remove)
-        ));
+        )));
     }
     if !stamp.add.is_empty() {
-        block.push_str(&format!(
-            "-- Stamping {} (recorded as applied, not run)\n",
+        block.push_str(&comment_line(&format!(
+            "Stamping {} (recorded as applied, not run)",
             join_ids(&stamp.add)
-        ));
+        )));
     }
     block.push_str(&steps.stamp(&[], &stamp.remove, &add));
     script.push(block);
     Ok(script.finish())
+}
+
+/// The statement builders for `options`, whose timeouts are checked (PostgreSQL takes at most
+/// [`MAX_TIMEOUT`](crate::revision::MAX_TIMEOUT)) and in whole milliseconds (a nonzero
+/// timeout under 1 ms is 1 ms, not 0, which would mean none).
+fn step_sql<'a>(
+    history: &'a History,
+    options: &OfflineOptions,
+) -> Result<StepSql<'a>, OfflineError> {
+    Ok(StepSql {
+        history,
+        lock_timeout: checked_timeout("lock_timeout", options.lock_timeout)?,
+        statement_timeout: checked_timeout("statement_timeout", options.statement_timeout)?,
+    })
 }
 
 /// A script being written: blocks separated by one blank line.
@@ -468,21 +488,36 @@ fn sql_body(entry: &SetEntry, direction: Direction) -> &crate::migration::SqlBod
     }
 }
 
+/// `-- text` and a line break, with `text` made safe for a comment
+/// ([`quote::comment`](crate::quote::comment)): every comment of a script is written by this
+/// function, so that nothing in it (a schema name, an id, a message) can end the comment
+/// early and put SQL on a line of its own.
+fn comment_line(text: &str) -> String {
+    format!("-- {}\n", comment(text))
+}
+
 fn header(operation: &str, history: &History, count: usize) -> String {
     let revisions = if count == 1 { "revision" } else { "revisions" };
-    format!(
-        "-- pelican offline script: {operation}, {count} {revisions}.\n\
-         -- History tables: {} and {}.\n\
-         -- Run it with: psql -v ON_ERROR_STOP=1 -X -f <this file>\n\
-         -- (ON_ERROR_STOP makes psql stop at the first error instead of running what follows).",
-        history.revisions_table(),
-        history.log_table(),
-    )
+    [
+        comment_line(&format!(
+            "pelican offline script: {operation}, {count} {revisions}."
+        )),
+        comment_line(&format!(
+            "History tables: {} and {}.",
+            history.revisions_table(),
+            history.log_table()
+        )),
+        comment_line("Run it with: psql -v ON_ERROR_STOP=1 -X -f <this file>"),
+        comment_line(
+            "(ON_ERROR_STOP makes psql stop at the first error instead of running what follows).",
+        ),
+    ]
+    .concat()
 }
 
 /// The history tables' creation when missing, as an online run does on a new database.
 fn history_ddl(history: &History) -> String {
-    let mut sql = String::from("-- The history tables, when missing.\n");
+    let mut sql = comment_line("The history tables, when missing.");
     // `public` exists unless someone dropped it; the check would only add noise.
     if history.schema() != "public" {
         sql.push_str(&history.create_schema_if_missing_sql());
@@ -500,10 +535,10 @@ fn running_comment(entry: &SetEntry, direction: Direction) -> String {
     } else {
         join_ids(entry.revision().parents())
     };
-    match direction {
-        Direction::Up => format!("-- Running upgrade {parents} -> {id}\n"),
-        Direction::Down => format!("-- Running downgrade {id} -> {parents}\n"),
-    }
+    comment_line(&match direction {
+        Direction::Up => format!("Running upgrade {parents} -> {id}"),
+        Direction::Down => format!("Running downgrade {id} -> {parents}"),
+    })
 }
 
 fn join_ids(ids: &[RevisionId]) -> String {

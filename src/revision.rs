@@ -1,12 +1,20 @@
 //! Revision identity and metadata: what one migration file declares about itself.
 //!
 //! This module is part of the pure core: no I/O, no runtime dependencies beyond `sha2`,
-//! so the proc-macro crate can compile the very same file (see `source`).
+//! so the proc-macro crate can compile the very same file (see `source`), and its child
+//! `timeout` (the durations of timeout settings).
 
 use std::borrow::Borrow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+
+mod timeout;
+
+pub(crate) use timeout::{
+    check_setting_millis, parse_duration, DurationTextError, MAX_TIMEOUT_TEXT,
+};
+pub use timeout::{TimeoutTooLong, MAX_TIMEOUT};
 
 /// Words with a meaning of their own in targets; they can't name a revision or a branch.
 pub const RESERVED_NAMES: [&str; 3] = ["head", "heads", "base"];

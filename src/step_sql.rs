@@ -8,7 +8,20 @@ use std::time::Duration;
 use crate::history::{Elapsed, History, NewRow, Operation, RevisionState};
 use crate::migration::{SetEntry, SqlBody};
 use crate::plan::Direction;
-use crate::revision::{Revision, RevisionId};
+use crate::revision::{check_setting_millis, Revision, RevisionId, TimeoutTooLong};
+
+/// A timeout as PostgreSQL takes it: checked (at most [`MAX_TIMEOUT`](crate::revision::MAX_TIMEOUT))
+/// and in whole milliseconds, a nonzero timeout under 1 ms being 1 ms (not 0, which would mean
+/// none).
+pub(crate) fn checked_timeout(
+    setting: &'static str,
+    timeout: Option<Duration>,
+) -> Result<Option<Duration>, TimeoutTooLong> {
+    timeout
+        .map(|timeout| check_setting_millis(setting, timeout))
+        .transpose()
+        .map(|millis| millis.map(|millis| Duration::from_millis(millis.into())))
+}
 
 /// How revisions are grouped into transactions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,11 +82,21 @@ impl StepSql<'_> {
         };
         let mut sql = String::new();
         for (setting, own, run) in self.timeout_settings(revision) {
-            if let Some(t) = own.or(run) {
+            // Checked before the run (`check`); unchecked, PostgreSQL refuses it by name.
+            let timeout = checked_timeout(setting, own.or(run)).unwrap_or(own.or(run));
+            if let Some(t) = timeout {
                 sql.push_str(&format!("SET {scope} {setting} = {};\n", t.as_millis()));
             }
         }
         sql
+    }
+
+    /// Checks the timeouts `revision` runs with (its own and the run's) before anything runs.
+    pub(crate) fn check(&self, revision: &Revision) -> Result<(), TimeoutTooLong> {
+        for (setting, own, run) in self.timeout_settings(revision) {
+            checked_timeout(setting, own.or(run))?;
+        }
+        Ok(())
     }
 
     /// The timeouts a revision can set: PostgreSQL's name, the revision's own value (from

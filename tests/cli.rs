@@ -6,6 +6,8 @@
 mod cli;
 #[path = "support/db.rs"]
 mod db;
+#[path = "cli/hardening.rs"]
+mod hardening;
 
 use cli::{run_in, Project};
 use db::{history, table_exists};

@@ -636,3 +636,39 @@ async fn a_cancelled_run_never_leaves_the_lock_on_the_pool() {
         }
     }
 }
+
+/// Defect 4 (durations): a timeout PostgreSQL can't take is refused before anything runs,
+/// naming the setting, instead of failing mid-run with "Value exceeds integer range".
+#[tokio::test]
+async fn timeouts_postgres_cannot_take_are_refused_before_anything_runs() {
+    let (_db, client) = fresh_db().await;
+    let too_long = Duration::from_secs(600 * 3600);
+    for (migrator, setting) in [
+        (
+            Migrator::new(two_revisions()).lock_timeout(too_long),
+            "lock_timeout",
+        ),
+        (
+            Migrator::new(two_revisions()).statement_timeout(too_long),
+            "statement_timeout",
+        ),
+        (
+            Migrator::new(two_revisions()).lock_wait(too_long),
+            "lock_wait",
+        ),
+    ] {
+        let err = migrator.migrate_to_head(&client).await.unwrap_err();
+        assert!(matches!(err, Error::TimeoutTooLong(_)), "{err:?}");
+        assert!(
+            err.to_string().starts_with(&format!(
+                "{setting} of 2160000s is too long: PostgreSQL's maximum is 2147483647ms"
+            )),
+            "{err}"
+        );
+        assert!(!table_exists(&client, "t1").await, "{setting}: nothing ran");
+        assert!(
+            !table_exists(&client, "public.pelican_revisions").await,
+            "{setting}: not even the history tables were created"
+        );
+    }
+}

@@ -6,6 +6,10 @@
 mod db;
 #[path = "support/golden.rs"]
 mod golden;
+#[path = "offline/injection.rs"]
+mod injection;
+#[path = "offline/timeouts.rs"]
+mod timeouts;
 
 use std::process::Stdio;
 use std::time::Duration;

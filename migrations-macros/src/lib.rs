@@ -12,10 +12,16 @@
 // to re-export the macro: a cycle), and moving the parser into a third crate would split one
 // concept across crates. So this crate compiles pelican's own files by path:
 //
-// * `revision.rs`: ids, naming rules, `Revision`, checksums;
-// * `source/mod.rs` with its children `parse.rs` (the file parser) and `dir.rs` (the
-//   directory loader: which files count, name order, duplicate revisions), so the macro
-//   embeds exactly the files `pelican::source::load_dir` reads at run time;
+// * `revision.rs`: ids, naming rules, `Revision`, checksums; with its child `timeout.rs` (the
+//   durations of `lock-timeout` / `statement-timeout`, and the longest PostgreSQL takes),
+//   linked beside it because a file included by path finds its children in its own folder;
+// * `source/mod.rs` with its children `parse.rs` (the file parser, with `header.rs`,
+//   `parse_error.rs` and `client_side.rs`) and `dir.rs` (the directory loader: which files
+//   count, name order, duplicate revisions), so the macro embeds exactly the files
+//   `pelican::source::load_dir` reads at run time;
+// * `migration/statements.rs`: the statement splitter, which follows PostgreSQL's lexer; the
+//   parser reads SQL sections with it (psql-only commands are refused there), and it sits
+//   in a module `migration` as in pelican, so that its path is the same;
 // * `graph.rs`: the DAG validation (unknown parents and dependencies, cycles, labels);
 // * `history/digest.rs`: the digest of the history table when every revision is applied,
 //   which the expansion carries so that a start at head compares it with one row.
@@ -36,12 +42,22 @@ mod graph;
 #[allow(dead_code)]
 #[path = "../shared/digest.rs"]
 mod history_digest;
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../shared/revision.rs"]
 mod revision;
 #[allow(dead_code, unused_imports)]
 #[path = "../shared/source/mod.rs"]
 mod source;
+// `enum_variant_names`: `SplitError`'s variants are pelican's public API, where clippy lets
+// them be; here the module is private.
+#[allow(dead_code, clippy::enum_variant_names)]
+#[path = "../shared/statements.rs"]
+mod statements;
+
+/// `crate::migration::statements`, the path the shared parser uses, as in pelican.
+mod migration {
+    pub(crate) use super::statements;
+}
 
 use revision::RevisionId;
 

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
+use crate::revision::{self, DurationTextError, MAX_TIMEOUT_TEXT};
+
 /// Alembic's revision DAG for PostgreSQL: create, inspect and run migrations.
 #[derive(Debug, Parser)]
 #[command(
@@ -191,10 +193,10 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) single_transaction: bool,
     /// PostgreSQL's lock_timeout while migrations run, e.g. 3s
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
     pub(crate) lock_timeout: Option<Duration>,
     /// PostgreSQL's statement_timeout while migrations run, e.g. 10min
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
     pub(crate) statement_timeout: Option<Duration>,
     /// Tolerate applied revisions the migrations don't have
     #[arg(long)]
@@ -207,7 +209,7 @@ pub(crate) struct RunArgs {
 #[derive(Debug, Args)]
 pub(crate) struct LockArgs {
     /// How long to wait for another migrator to finish, e.g. 30s
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5min")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_wait, default_value = "5min")]
     pub(crate) lock_wait: Duration,
 }
 
@@ -316,26 +318,29 @@ pub(crate) struct ResolveArgs {
     pub(crate) lock: LockArgs,
 }
 
-/// Parses `<whole number><unit>` with unit `ms`, `s`, `min` or `h`, as in migration headers.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+/// Parses a `--lock-timeout` or `--statement-timeout`: `<whole number><unit>` with unit `ms`,
+/// `s`, `min` or `h`, as in migration headers, at most what PostgreSQL takes. `0ms` is no
+/// timeout.
+pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
+    parse_duration(text, "or 0ms for no timeout")
+}
+
+/// Parses `--lock-wait`, written as a timeout is: the wait is PostgreSQL's `lock_timeout`.
+pub(crate) fn parse_wait(text: &str) -> Result<Duration, String> {
+    parse_duration(text, "the wait is a lock_timeout")
+}
+
+fn parse_duration(text: &str, note: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let invalid = || {
-        format!("'{text}' is not a duration; write a whole number and a unit: 500ms, 5s, 2min, 1h")
-    };
-    let number: u64 = number.parse().map_err(|_| invalid())?;
-    let millis = match unit {
-        "ms" => Some(number),
-        "s" => number.checked_mul(1000),
-        "min" => number.checked_mul(60_000),
-        "h" => number.checked_mul(3_600_000),
-        _ => None,
-    }
-    .ok_or_else(invalid)?;
-    Ok(Duration::from_millis(millis))
+    revision::parse_duration(text).map_err(|error| match error {
+        DurationTextError::Invalid => format!(
+            "'{text}' is not a duration; write a whole number and a unit: 500ms, 5s, 2min, 1h"
+        ),
+        DurationTextError::TooLong => format!(
+            "'{text}' is too long: PostgreSQL's maximum is {MAX_TIMEOUT_TEXT}; give a shorter \
+             duration ({note})"
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -350,18 +355,41 @@ mod tests {
 
     #[test]
     fn durations_take_postgres_units() {
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("3s"), Ok(Duration::from_secs(3)));
-        assert_eq!(parse_duration("2min"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_timeout("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_timeout("3s"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_timeout("2min"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_timeout(" 1h "), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_timeout("0ms"), Ok(Duration::ZERO));
+        assert_eq!(parse_wait("30s"), Ok(Duration::from_secs(30)));
         assert_eq!(
-            parse_duration("3"),
+            parse_timeout("3"),
             Err(
                 "'3' is not a duration; write a whole number and a unit: 500ms, 5s, 2min, 1h"
                     .to_owned()
             )
         );
-        assert!(parse_duration("1.5s").is_err());
-        assert!(parse_duration("s").is_err());
+        assert!(parse_timeout("1.5s").is_err());
+        assert!(parse_wait("s").is_err());
+    }
+
+    #[test]
+    fn durations_stop_at_what_postgres_takes() {
+        assert_eq!(parse_timeout("596h"), Ok(Duration::from_secs(596 * 3600)));
+        assert_eq!(
+            parse_timeout("600h"),
+            Err(
+                "'600h' is too long: PostgreSQL's maximum is 2147483647ms, about 24.8 days \
+                 (596h); give a shorter duration (or 0ms for no timeout)"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            parse_wait("99999999999999999999h"),
+            Err(
+                "'99999999999999999999h' is too long: PostgreSQL's maximum is 2147483647ms, \
+                 about 24.8 days (596h); give a shorter duration (the wait is a lock_timeout)"
+                    .to_owned()
+            )
+        );
     }
 }

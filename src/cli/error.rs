@@ -66,6 +66,18 @@ pub(crate) enum CliError {
         /// Where it came from.
         origin: Origin,
     },
+    /// A schema name with a line break or another control character: surely a mistake (or
+    /// an attempt to slip SQL into a script), and unreadable in any listing.
+    #[error(
+        "the history schema ({origin}) {schema:?} contains a control character (a line break, \
+         a tab...); give a schema name without them, such as 'tenant_1'"
+    )]
+    ControlCharacterInSchema {
+        /// The name as given.
+        schema: String,
+        /// Where it came from.
+        origin: Origin,
+    },
     /// A file operation failed.
     #[error("can't {action} '{}': {error}", .path.display())]
     Io {

@@ -117,6 +117,12 @@ impl Settings {
                 origin: schema_origin,
             });
         }
+        if schema.chars().any(char::is_control) {
+            return Err(CliError::ControlCharacterInSchema {
+                schema,
+                origin: schema_origin,
+            });
+        }
         Ok(Settings {
             dir,
             dir_origin,

@@ -23,8 +23,20 @@
 //! backslash in a plain `'...'` string is an ordinary character), and the body is SQL, not a
 //! psql script (backslash meta-commands and `:variables` mean nothing here).
 
+// The migration file parser reads SQL sections with this lexer too (`source/client_side.rs`),
+// and the `pelican-macros` proc-macro crate compiles the parser, so this file is compiled
+// there as well (through `migrations-macros/shared/statements.rs`): it may use only `std` and
+// `thiserror`. Its tests are in `statements/tests.rs`, compiled only as part of `pelican`.
+
 use std::fmt;
 use std::ops::Range;
+
+// By path, like `tests` below: the proc-macro crate compiles this file as
+// `migrations-macros/shared/statements.rs`.
+#[path = "statements/split_error.rs"]
+mod split_error;
+
+pub use split_error::SplitError;
 
 /// One statement of a migration body, borrowed from the text it was split from.
 ///
@@ -82,86 +94,6 @@ impl fmt::Display for Statement<'_> {
     }
 }
 
-/// Why a migration body could not be split: a quote or comment opened and never closed.
-///
-/// Each variant carries the 1-based line of the input where the unclosed construct starts.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SplitError {
-    /// A `'...'` string literal (also `B'`, `X'`, `N'`, `U&'`) has no closing quote.
-    #[error(
-        "unterminated string literal starting at line {line}: the `'` opened there is never \
-         closed (a quote inside a string is written `''`)"
-    )]
-    UnterminatedString {
-        /// Line where the string starts.
-        line: usize,
-    },
-    /// An `E'...'` string literal has no closing quote.
-    #[error(
-        "unterminated escape string literal starting at line {line}: the `E'` opened there is \
-         never closed (inside E'...' a backslash escapes the next character, so `\\'` does not \
-         end the string)"
-    )]
-    UnterminatedEscapeString {
-        /// Line where the string starts.
-        line: usize,
-    },
-    /// A `"..."` quoted identifier has no closing double quote.
-    #[error(
-        "unterminated quoted identifier starting at line {line}: the `\"` opened there is never \
-         closed (a double quote inside an identifier is written `\"\"`)"
-    )]
-    UnterminatedQuotedIdentifier {
-        /// Line where the identifier starts.
-        line: usize,
-    },
-    /// A dollar-quoted string has no closing delimiter.
-    #[error(
-        "unterminated dollar-quoted string starting at line {line}: nothing closes the \
-         `{delimiter}` opened there (only the same tag, `{delimiter}` exactly, case included, \
-         ends it)"
-    )]
-    UnterminatedDollarQuote {
-        /// Line where the dollar quote opens.
-        line: usize,
-        /// The opening delimiter, such as `$$` or `$body$`.
-        delimiter: String,
-    },
-    /// A `/* ... */` comment is not closed.
-    #[error("unterminated block comment starting at line {line}: {}", block_comment_hint(*.nested_line))]
-    UnterminatedBlockComment {
-        /// Line where the outermost unclosed comment starts.
-        line: usize,
-        /// Line of the first `/*` inside it, if any: block comments nest, so such a `/*`
-        /// (say in `/* see dir/*.sql */`) takes the `*/` meant for the outer one.
-        nested_line: Option<usize>,
-    },
-}
-
-fn block_comment_hint(nested_line: Option<usize>) -> String {
-    match nested_line {
-        None => "the `/*` opened there is never closed by `*/`".to_owned(),
-        Some(nested) => format!(
-            "PostgreSQL nests block comments, and the `/*` at line {nested} opens a comment \
-             inside it, so a `*/` closes only that inner one"
-        ),
-    }
-}
-
-impl SplitError {
-    /// The 1-based line of the input where the unclosed construct starts.
-    pub fn line(&self) -> usize {
-        match self {
-            SplitError::UnterminatedString { line }
-            | SplitError::UnterminatedEscapeString { line }
-            | SplitError::UnterminatedQuotedIdentifier { line }
-            | SplitError::UnterminatedDollarQuote { line, .. }
-            | SplitError::UnterminatedBlockComment { line, .. } => *line,
-        }
-    }
-}
-
 /// Splits a migration body into its statements, cutting at exactly the semicolons that end a
 /// statement for PostgreSQL (see the [module documentation](self) for what does not end one).
 ///
@@ -199,7 +131,41 @@ impl SplitError {
 /// # Ok::<(), pelican::migration::statements::SplitError>(())
 /// ```
 pub fn split_statements(sql: &str) -> Result<Vec<Statement<'_>>, SplitError> {
-    Splitter::new(sql).run()
+    let mut splitter = Splitter::new(sql);
+    splitter.scan()?;
+    Ok(splitter.statements)
+}
+
+/// A significant token of SQL text, as the splitter reads it (comments and whitespace are
+/// not tokens).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Token {
+    /// What kind of token.
+    pub(crate) kind: TokenKind,
+    /// Where it lies in the input, in bytes.
+    pub(crate) range: Range<usize>,
+}
+
+/// The kinds of [`Token`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenKind {
+    /// A keyword or an unquoted identifier.
+    Word,
+    /// Anything else inside a statement: a string (`E'...'` and dollar quotes included), a
+    /// quoted identifier, a number, a parameter, an operator or punctuation (one byte each).
+    Other,
+    /// The `;` that ends a statement.
+    End,
+}
+
+/// The significant tokens of `sql`, in order, cut as [`split_statements`] cuts statements;
+/// with the error that stopped the lexer early, if one did (the tokens before it are returned
+/// all the same).
+pub(crate) fn tokens(sql: &str) -> (Vec<Token>, Option<SplitError>) {
+    let mut splitter = Splitter::new(sql);
+    splitter.tokens = Some(Vec::new());
+    let error = splitter.scan().err();
+    (splitter.tokens.unwrap_or_default(), error)
 }
 
 /// Maps an error position reported by PostgreSQL to a 1-based line of the query string.
@@ -314,6 +280,8 @@ struct Splitter<'a> {
     pos: usize,
     current: Current,
     statements: Vec<Statement<'a>>,
+    /// Every significant token, when asked for ([`tokens`]).
+    tokens: Option<Vec<Token>>,
     /// Lines counted so far: `counted_line` is the line of byte `counted_to`.
     counted_to: usize,
     counted_line: usize,
@@ -342,6 +310,7 @@ impl<'a> Splitter<'a> {
             pos: 0,
             current: Current::new(),
             statements: Vec::new(),
+            tokens: None,
             counted_to: 0,
             counted_line: 1,
         }
@@ -366,7 +335,8 @@ impl<'a> Splitter<'a> {
         self.counted_line
     }
 
-    fn run(mut self) -> Result<Vec<Statement<'a>>, SplitError> {
+    /// Reads the whole input into `statements` (and `tokens`, when asked for).
+    fn scan(&mut self) -> Result<(), SplitError> {
         while let Some(byte) = self.peek(0) {
             let start = self.pos;
             match byte {
@@ -376,6 +346,7 @@ impl<'a> Splitter<'a> {
                 b';' => {
                     self.pos += 1;
                     if self.current.paren_depth == 0 && self.current.body_depth == 0 {
+                        self.record(TokenKind::End, start);
                         self.finish_statement();
                     } else {
                         self.symbol(start);
@@ -433,10 +404,21 @@ impl<'a> Splitter<'a> {
             }
         }
         self.finish_statement();
-        Ok(self.statements)
+        Ok(())
+    }
+
+    /// Records the token from `start` to the current position, when tokens are asked for.
+    fn record(&mut self, kind: TokenKind, start: usize) {
+        if let Some(tokens) = &mut self.tokens {
+            tokens.push(Token {
+                kind,
+                range: start..self.pos,
+            });
+        }
     }
 
     fn symbol(&mut self, start: usize) {
+        self.record(TokenKind::Other, start);
         self.current.note_token(start, self.pos);
         self.current.note_symbol();
     }
@@ -457,6 +439,7 @@ impl<'a> Splitter<'a> {
         }
         // `U&'...'`, `B'...'` and the like need nothing special: the prefix is a word (and
         // `&`), and the quoted part follows the rules of a plain string or identifier.
+        self.record(TokenKind::Word, start);
         self.current.note_token(start, self.pos);
         self.current.note_word(word);
         Ok(())
@@ -587,5 +570,9 @@ impl<'a> Splitter<'a> {
     }
 }
 
+// By path, so that the proc-macro crate, which compiles this file as
+// `migrations-macros/shared/statements.rs`, finds the same file (tools such as rustfmt look
+// for it there; `migrations-macros/shared/statements` links to `statements/` here).
 #[cfg(test)]
+#[path = "statements/tests.rs"]
 mod tests;

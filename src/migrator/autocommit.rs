@@ -149,6 +149,7 @@ impl Migrator {
                     changed.file, changed.recorded, changed.current
                 )));
             }
+            self.step_sql().check(entry.revision())?;
             let started = Instant::now();
             let direction = failed_at.direction;
             let outcome = self

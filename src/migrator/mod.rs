@@ -206,6 +206,14 @@ impl Migrator {
         }
     }
 
+    /// Refuses run-level timeouts PostgreSQL can't take, before anything is touched.
+    fn check_options(&self) -> Result<(), Error> {
+        crate::step_sql::checked_timeout("lock_timeout", self.lock_timeout)?;
+        crate::step_sql::checked_timeout("statement_timeout", self.statement_timeout)?;
+        crate::revision::check_setting_millis("lock_wait", self.lock_wait)?;
+        Ok(())
+    }
+
     /// The migrations this migrator runs.
     pub fn migrations(&self) -> &MigrationSet {
         &self.set

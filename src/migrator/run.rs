@@ -28,6 +28,7 @@ impl Migrator {
         let span =
             tracing::info_span!("pelican.run", %target, %direction, schema = self.history.schema());
         async {
+            self.check_options()?;
             let target: Target = target.parse()?;
             let connection = db.connection().await?;
             // The common case, at every application start: one query reading one row, no
@@ -230,8 +231,10 @@ impl Migrator {
         checked: &Checked,
     ) -> Result<Report, Error> {
         // Refuse what can't run before anything runs.
+        let steps = self.step_sql();
         for step in plan.steps() {
             let entry = self.entry(&step.revision);
+            steps.check(entry.revision())?;
             if matches!(entry.body(), Body::RustNotCompiled) {
                 return Err(not_compiled(entry));
             }

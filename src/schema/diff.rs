@@ -488,9 +488,10 @@ fn labels(labels: &[String]) -> String {
         .join(", ")
 }
 
-/// A SQL string literal, for comments and labels.
+/// A SQL string literal, for comments and labels: [`crate::quote::literal`], which reads back
+/// the same whatever `standard_conforming_strings` is and stays on one line.
 fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+    crate::quote::literal(text)
 }
 
 fn comment(comment: &Option<String>) -> Option<String> {

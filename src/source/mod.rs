@@ -38,16 +38,20 @@
 //! # Ok::<(), pelican::source::ParseError>(())
 //! ```
 
+mod client_side;
 mod dir;
+mod header;
 mod parse;
+mod parse_error;
 
+#[cfg(test)]
+mod client_side_tests;
 #[cfg(test)]
 mod parse_tests;
 
 pub use dir::load_dir;
-pub use parse::{
-    parse_migration, MigrationFile, MigrationKind, ParseError, ParseErrorKind, Section, SqlSection,
-};
+pub use parse::{parse_migration, MigrationFile, MigrationKind, Section, SqlSection};
+pub use parse_error::{ParseError, ParseErrorKind};
 
 use std::io;
 use std::path::PathBuf;

@@ -3,15 +3,19 @@
 //! The format is described for users in `docs/file-format.md`.
 
 // Why this file stands alone: the `pelican-macros` proc-macro crate parses migration files at
-// compile time with this very code, through `#[path = "../../src/source/parse.rs"] mod ...;`,
-// because a proc-macro crate can't depend on `pelican` (which re-exports it). So this file may
-// use only `std`, `thiserror` and `crate::revision` (which the macro crate includes the same
-// way), does no I/O, and holds no doctests or tests: they live in `parse_tests.rs`, compiled
-// only as part of `pelican`.
+// compile time with this very code (and its siblings `header.rs`, `parse_error.rs` and
+// `client_side.rs`), through `#[path = "../shared/source/mod.rs"] mod source;`, because a
+// proc-macro crate can't depend on `pelican` (which re-exports it). So these files may use
+// only `std`, `thiserror`, `crate::revision` and `crate::migration::statements` (which the
+// macro crate includes the same way), do no I/O, and hold no doctests or tests: they live in
+// `parse_tests.rs` and `client_side_tests.rs`, compiled only as part of `pelican`.
 
 use std::fmt;
 
-use crate::revision::{check_name, Checksum, InvalidName, NameKind, Revision, RevisionId};
+use super::client_side::check_section;
+use super::header::{check_after_header, parse_header, Key};
+use super::parse_error::{ParseError, ParseErrorKind};
+use crate::revision::{Checksum, Revision, RevisionId};
 
 /// Whether a migration is written in SQL or in Rust, as told by its file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -146,284 +150,6 @@ impl MigrationFile {
     }
 }
 
-/// The header keys, in the order the documentation lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Key {
-    Revision,
-    Revises,
-    DependsOn,
-    BranchLabels,
-    Message,
-    Created,
-    Transaction,
-    Irreversible,
-    LockTimeout,
-    StatementTimeout,
-}
-
-const KEYS: [Key; 10] = [
-    Key::Revision,
-    Key::Revises,
-    Key::DependsOn,
-    Key::BranchLabels,
-    Key::Message,
-    Key::Created,
-    Key::Transaction,
-    Key::Irreversible,
-    Key::LockTimeout,
-    Key::StatementTimeout,
-];
-
-impl Key {
-    fn name(self) -> &'static str {
-        match self {
-            Key::Revision => "revision",
-            Key::Revises => "revises",
-            Key::DependsOn => "depends-on",
-            Key::BranchLabels => "branch-labels",
-            Key::Message => "message",
-            Key::Created => "created",
-            Key::Transaction => "transaction",
-            Key::Irreversible => "irreversible",
-            Key::LockTimeout => "lock-timeout",
-            Key::StatementTimeout => "statement-timeout",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Key> {
-        KEYS.into_iter().find(|key| key.name() == name)
-    }
-}
-
-/// What went wrong in a migration file; [`ParseError`] adds the file and line.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ParseErrorKind {
-    /// The file name ends in neither `.sql` nor `.rs`.
-    #[error("not a migration file: the name must end in '.sql' or '.rs'")]
-    UnsupportedExtension,
-    /// The file is not valid UTF-8.
-    #[error("invalid UTF-8 (byte 0x{byte:02x}); migration files must be saved as UTF-8")]
-    NotUtf8 {
-        /// The first byte that is not part of a valid UTF-8 sequence.
-        byte: u8,
-    },
-    /// A comment line in the header that is not `key: value`.
-    #[error(
-        "header line '{text}' is not 'key: value'; \
-         put free comments after a blank line that ends the header"
-    )]
-    MalformedHeaderLine {
-        /// The offending line, without surrounding whitespace.
-        text: String,
-    },
-    /// A header key pelican doesn't know.
-    #[error("unknown header key '{key}'{}", unknown_key_hint(*.suggestion))]
-    UnknownKey {
-        /// The key as written.
-        key: String,
-        /// The known key it most likely meant, if any.
-        suggestion: Option<&'static str>,
-    },
-    /// A header key given twice.
-    #[error("duplicate header key '{key}' (first given on line {first_line})")]
-    DuplicateKey {
-        /// The key.
-        key: &'static str,
-        /// Where it was given first.
-        first_line: usize,
-    },
-    /// A known header key in a comment after the end of the header, where it would be ignored.
-    #[error(
-        "header key '{key}' after the end of the header (line {header_end} ended it); \
-         move it up into the header, which is the unbroken run of comment lines at the top"
-    )]
-    KeyAfterHeader {
-        /// The key.
-        key: &'static str,
-        /// The line (blank or not a comment) that ended the header.
-        header_end: usize,
-    },
-    /// The header has no `revision` key.
-    #[error(
-        "no 'revision' in the header; the file must begin with a line such as \
-         '{} revision: 3f2a9c1d7b4e'",
-        .kind.header_prefix()
-    )]
-    MissingRevision {
-        /// The kind of file, which decides the comment marker of the header.
-        kind: MigrationKind,
-    },
-    /// A revision id, branch label or `depends-on` entry breaks the naming rules.
-    #[error("in '{key}': {error}")]
-    InvalidName {
-        /// The header key holding the name.
-        key: &'static str,
-        /// What is wrong with the name.
-        error: InvalidName,
-    },
-    /// The same entry listed twice in one comma-separated key.
-    #[error("'{entry}' is listed twice in '{key}'")]
-    DuplicateEntry {
-        /// The header key.
-        key: &'static str,
-        /// The repeated entry.
-        entry: String,
-    },
-    /// A revision listed in its own `revises` or `depends-on`.
-    #[error("revision '{id}' lists itself in '{key}'; a revision can't come after itself")]
-    SelfReference {
-        /// The header key.
-        key: &'static str,
-        /// The revision's own id.
-        id: RevisionId,
-    },
-    /// A `transaction` value other than `true` or `false`.
-    #[error("invalid 'transaction' value '{value}': expected 'true' or 'false'")]
-    InvalidTransaction {
-        /// The value as written.
-        value: String,
-    },
-    /// A `lock-timeout` or `statement-timeout` value that is not a duration.
-    #[error(
-        "invalid '{key}' value '{value}': expected a whole number with a unit, \
-         such as '500ms', '5s', '2min' or '1h'"
-    )]
-    InvalidTimeout {
-        /// The header key.
-        key: &'static str,
-        /// The value as written.
-        value: String,
-    },
-    /// A `created` value that is not an RFC 3339 timestamp.
-    #[error(
-        "invalid 'created' value '{value}': {reason}; \
-         expected an RFC 3339 timestamp such as '2026-11-21T10:00:00Z'"
-    )]
-    InvalidCreated {
-        /// The value as written.
-        value: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// `irreversible` given without a reason.
-    #[error(
-        "'irreversible' needs a reason, shown when a downgrade reaches this revision \
-         (for example 'irreversible: drops the archived rows')"
-    )]
-    EmptyIrreversible,
-    /// The file name does not start with the revision id the header declares.
-    #[error(
-        "the header declares revision '{id}' but the file name says '{name_id}'; \
-         rename the file to '{suggested_name}', or fix the header"
-    )]
-    FileNameMismatch {
-        /// The id from the header.
-        id: RevisionId,
-        /// The id the file name implies.
-        name_id: String,
-        /// The file name that would match the header.
-        suggested_name: String,
-    },
-    /// A SQL file without a `-- up` line.
-    #[error("no '-- up' section; add a line that is exactly '-- up' above the upgrade SQL")]
-    MissingUp,
-    /// A SQL file without a `-- down` line and without `irreversible`.
-    #[error(
-        "no '-- down' section; add an empty '-- down' section if there is nothing to undo, \
-         or declare '-- irreversible: <reason>' in the header"
-    )]
-    MissingDown,
-    /// A second `-- up` or `-- down` line.
-    #[error("second '{section}' section (the first is on line {first_line})")]
-    DuplicateSection {
-        /// Which section.
-        section: Section,
-        /// The line of the first marker.
-        first_line: usize,
-    },
-    /// A line that looks like a section marker but is not exactly `-- up` / `-- down`.
-    #[error("'{text}' is not a section marker; write the line as exactly '{section}'")]
-    MisspelledSectionMarker {
-        /// The line, without surrounding whitespace.
-        text: String,
-        /// The section it seems to mean.
-        section: Section,
-    },
-    /// SQL between the header and the first section marker.
-    #[error(
-        "SQL before the '-- up' section; only blank lines and '--' comments may come \
-         between the header and the first section marker"
-    )]
-    SqlBeforeSection,
-    /// An irreversible revision whose `-- down` section holds SQL that could never run.
-    #[error(
-        "the '-- down' section has SQL, but the header declares the revision irreversible \
-         (line {irreversible_line}), so it would never run; remove the SQL or the \
-         'irreversible' key"
-    )]
-    DownInIrreversible {
-        /// The line of the `irreversible` key.
-        irreversible_line: usize,
-    },
-}
-
-fn unknown_key_hint(suggestion: Option<&'static str>) -> String {
-    match suggestion {
-        Some(key) => format!(" (did you mean '{key}'?)"),
-        None => {
-            let known: Vec<&str> = KEYS.iter().map(|key| key.name()).collect();
-            format!("; the known keys are {}", known.join(", "))
-        }
-    }
-}
-
-/// A migration file that could not be parsed: the file, the line when there is one, and what
-/// is wrong. Displays as `file:line: message`, like a compiler.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    file: String,
-    line: Option<usize>,
-    kind: ParseErrorKind,
-}
-
-impl ParseError {
-    fn new(file: &str, line: Option<usize>, kind: ParseErrorKind) -> Self {
-        ParseError {
-            file: file.to_owned(),
-            line,
-            kind,
-        }
-    }
-
-    /// The file name as given to [`parse_migration`].
-    pub fn file(&self) -> &str {
-        &self.file
-    }
-
-    /// The 1-based line the error is about, when it is about one line.
-    pub fn line(&self) -> Option<usize> {
-        self.line
-    }
-
-    /// What went wrong.
-    pub fn kind(&self) -> &ParseErrorKind {
-        &self.kind
-    }
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.kind),
-            None => write!(f, "{}: {}", self.file, self.kind),
-        }
-    }
-}
-
-// The kind is part of the message, so it is not also reported as a `source`.
-impl std::error::Error for ParseError {}
-
 /// Parses one migration file.
 ///
 /// `file_name` is used in error messages as given (pass the path the user knows, such as
@@ -485,6 +211,8 @@ pub fn parse_migration(file_name: &str, text_bytes: &[u8]) -> Result<MigrationFi
         MigrationKind::Sql => {
             let sections = parse_sections(text, &lines, header_end, header.irreversible.as_ref())
                 .map_err(|(line, e)| fail(line, e))?;
+            check_client_side(&sections.0, sections.1.as_ref())
+                .map_err(|(line, e)| fail(line, e))?;
             (Some(sections.0), sections.1)
         }
     };
@@ -519,18 +247,18 @@ pub fn parse_migration(file_name: &str, text_bytes: &[u8]) -> Result<MigrationFi
 }
 
 /// An error found while parsing, with its line if it has one; `parse_migration` adds the file.
-type Located = (Option<usize>, ParseErrorKind);
+pub(super) type Located = (Option<usize>, ParseErrorKind);
 
 /// One line of the file.
-struct Line<'a> {
+pub(super) struct Line<'a> {
     /// 1-based.
-    number: usize,
+    pub(super) number: usize,
     /// The content without the `\n` (a `\r` before it is kept; callers trim).
-    text: &'a str,
+    pub(super) text: &'a str,
     /// Byte offset of the line's first character.
-    start: usize,
+    pub(super) start: usize,
     /// Byte offset just after the line's `\n` (or the end of the text).
-    end: usize,
+    pub(super) end: usize,
 }
 
 fn split_lines(text: &str) -> Vec<Line<'_>> {
@@ -549,182 +277,8 @@ fn split_lines(text: &str) -> Vec<Line<'_>> {
     lines
 }
 
-/// What the header declares; each key keeps the line it was given on.
-#[derive(Default)]
-struct Header {
-    revision: Option<(RevisionId, usize)>,
-    revises: Option<(Vec<RevisionId>, usize)>,
-    depends_on: Option<(Vec<String>, usize)>,
-    branch_labels: Option<(Vec<String>, usize)>,
-    message: Option<String>,
-    created: Option<String>,
-    transaction: Option<bool>,
-    irreversible: Option<(String, usize)>,
-    lock_timeout: Option<std::time::Duration>,
-    statement_timeout: Option<std::time::Duration>,
-    /// Each key given so far and its line, to report duplicates.
-    seen: Vec<(Key, usize)>,
-}
-
-/// Reads the header; returns it with the index of the first line after it.
-fn parse_header(lines: &[Line<'_>], kind: MigrationKind) -> Result<(Header, usize), Located> {
-    let mut header = Header::default();
-    for (index, line) in lines.iter().enumerate() {
-        let trimmed = line.text.trim_end();
-        let at = |e| (Some(line.number), e);
-        if trimmed.trim_start().is_empty() || section_marker(trimmed, kind).is_some() {
-            return Ok((header, index));
-        }
-        let Some(comment) = comment_text(trimmed, kind) else {
-            return Ok((header, index));
-        };
-        if let Some(section) = misspelled_marker(trimmed, kind) {
-            return Err(at(ParseErrorKind::MisspelledSectionMarker {
-                text: trimmed.trim().to_owned(),
-                section,
-            }));
-        }
-        let Some((key_text, value)) = split_key_value(comment) else {
-            return Err(at(ParseErrorKind::MalformedHeaderLine {
-                text: trimmed.trim().to_owned(),
-            }));
-        };
-        let Some(key) = Key::from_name(key_text) else {
-            return Err(at(ParseErrorKind::UnknownKey {
-                key: key_text.to_owned(),
-                suggestion: suggest_key(key_text),
-            }));
-        };
-        if let Some(&(_, first_line)) = header.seen.iter().find(|(seen, _)| *seen == key) {
-            return Err(at(ParseErrorKind::DuplicateKey {
-                key: key.name(),
-                first_line,
-            }));
-        }
-        header.seen.push((key, line.number));
-        set_key(&mut header, key, value, line.number).map_err(at)?;
-    }
-    Ok((header, lines.len()))
-}
-
-fn set_key(header: &mut Header, key: Key, value: &str, line: usize) -> Result<(), ParseErrorKind> {
-    let invalid = |error| ParseErrorKind::InvalidName {
-        key: key.name(),
-        error,
-    };
-    match key {
-        Key::Revision => {
-            let id = RevisionId::new(value).map_err(invalid)?;
-            header.revision = Some((id, line));
-        }
-        Key::Revises => {
-            let entries = parse_list(key, value, NameKind::Revision)?;
-            let ids = entries
-                .into_iter()
-                .map(RevisionId::new)
-                .collect::<Result<_, _>>()
-                .map_err(invalid)?;
-            header.revises = Some((ids, line));
-        }
-        Key::DependsOn => {
-            // Entries may be revision ids or branch labels; both follow the same rules.
-            header.depends_on = Some((parse_list(key, value, NameKind::Revision)?, line));
-        }
-        Key::BranchLabels => {
-            header.branch_labels = Some((parse_list(key, value, NameKind::BranchLabel)?, line));
-        }
-        Key::Message => header.message = Some(value.to_owned()),
-        Key::Created => {
-            check_rfc3339(value).map_err(|reason| ParseErrorKind::InvalidCreated {
-                value: value.to_owned(),
-                reason,
-            })?;
-            header.created = Some(value.to_owned());
-        }
-        Key::Transaction => {
-            header.transaction = Some(match value {
-                "true" => true,
-                "false" => false,
-                _ => {
-                    return Err(ParseErrorKind::InvalidTransaction {
-                        value: value.to_owned(),
-                    })
-                }
-            });
-        }
-        Key::Irreversible => {
-            if value.is_empty() {
-                return Err(ParseErrorKind::EmptyIrreversible);
-            }
-            header.irreversible = Some((value.to_owned(), line));
-        }
-        Key::LockTimeout => header.lock_timeout = Some(parse_timeout(key, value)?),
-        Key::StatementTimeout => header.statement_timeout = Some(parse_timeout(key, value)?),
-    }
-    Ok(())
-}
-
-/// Parses `<whole number><unit>` with unit `ms`, `s`, `min` or `h` (PostgreSQL's own units).
-fn parse_timeout(key: Key, value: &str) -> Result<std::time::Duration, ParseErrorKind> {
-    let invalid = || ParseErrorKind::InvalidTimeout {
-        key: key.name(),
-        value: value.to_owned(),
-    };
-    let digits = value.bytes().take_while(u8::is_ascii_digit).count();
-    let (number, unit) = value.split_at(digits);
-    let number: u64 = number.parse().map_err(|_| invalid())?;
-    let millis = match unit {
-        "ms" => Some(number),
-        "s" => number.checked_mul(1_000),
-        "min" => number.checked_mul(60_000),
-        "h" => number.checked_mul(3_600_000),
-        _ => None,
-    }
-    .ok_or_else(invalid)?;
-    Ok(std::time::Duration::from_millis(millis))
-}
-
-/// Splits a comma-separated value; an empty value is an empty list. Checks every entry
-/// against the naming rules and refuses repeats.
-fn parse_list(key: Key, value: &str, kind: NameKind) -> Result<Vec<String>, ParseErrorKind> {
-    if value.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut entries: Vec<String> = Vec::new();
-    for entry in value.split(',').map(str::trim) {
-        check_name(entry, kind).map_err(|error| ParseErrorKind::InvalidName {
-            key: key.name(),
-            error,
-        })?;
-        if entries.iter().any(|seen| seen == entry) {
-            return Err(ParseErrorKind::DuplicateEntry {
-                key: key.name(),
-                entry: entry.to_owned(),
-            });
-        }
-        entries.push(entry.to_owned());
-    }
-    Ok(entries)
-}
-
-/// The text after the comment marker of a header-style comment line, if it is one.
-fn comment_text(line: &str, kind: MigrationKind) -> Option<&str> {
-    line.trim_start().strip_prefix(kind.header_prefix())
-}
-
-/// `key: value` with a key made of letters, digits, `-` and `_`; both sides trimmed.
-fn split_key_value(comment: &str) -> Option<(&str, &str)> {
-    let (key, value) = comment.split_once(':')?;
-    let key = key.trim();
-    let is_key = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    is_key.then(|| (key, value.trim()))
-}
-
 /// The section a line starts: exactly `-- up` or `-- down`, trailing whitespace allowed.
-fn section_marker(trimmed_end: &str, kind: MigrationKind) -> Option<Section> {
+pub(super) fn section_marker(trimmed_end: &str, kind: MigrationKind) -> Option<Section> {
     if kind != MigrationKind::Sql {
         return None;
     }
@@ -735,7 +289,7 @@ fn section_marker(trimmed_end: &str, kind: MigrationKind) -> Option<Section> {
 
 /// A line meant as a section marker but not written exactly (`--up`, `-- UP`, ` -- down`).
 /// Accepting it as a comment would silently merge two sections.
-fn misspelled_marker(trimmed_end: &str, kind: MigrationKind) -> Option<Section> {
+pub(super) fn misspelled_marker(trimmed_end: &str, kind: MigrationKind) -> Option<Section> {
     if kind != MigrationKind::Sql || section_marker(trimmed_end, kind).is_some() {
         return None;
     }
@@ -743,40 +297,6 @@ fn misspelled_marker(trimmed_end: &str, kind: MigrationKind) -> Option<Section> 
     [Section::Up, Section::Down]
         .into_iter()
         .find(|section| word.eq_ignore_ascii_case(&section.marker()[3..]))
-}
-
-/// Between the header and the first section (SQL), or in the doc comment that follows the
-/// header (Rust): a known `key:` there would be ignored, which is never what the author meant.
-fn check_after_header(
-    lines: &[Line<'_>],
-    header_end: usize,
-    kind: MigrationKind,
-) -> Result<(), Located> {
-    let Some(end_line) = lines.get(header_end) else {
-        return Ok(());
-    };
-    for line in &lines[header_end..] {
-        let trimmed = line.text.trim_end();
-        if trimmed.trim_start().is_empty() {
-            continue;
-        }
-        if section_marker(trimmed, kind).is_some() || misspelled_marker(trimmed, kind).is_some() {
-            return Ok(());
-        }
-        let Some(comment) = comment_text(trimmed, kind) else {
-            return Ok(());
-        };
-        if let Some(key) = split_key_value(comment).and_then(|(key, _)| Key::from_name(key)) {
-            return Err((
-                Some(line.number),
-                ParseErrorKind::KeyAfterHeader {
-                    key: key.name(),
-                    header_end: end_line.number,
-                },
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Splits the rest of a SQL file into its sections. Returns `up` and, when present, `down`.
@@ -840,6 +360,23 @@ fn parse_sections(
     }
 }
 
+/// Refuses what only a client such as psql can run (`COPY ... FROM STDIN`, `\copy`...), in
+/// either section; the first in the file is reported.
+fn check_client_side(up: &SqlSection, down: Option<&SqlSection>) -> Result<(), Located> {
+    let first = [Some(up), down]
+        .into_iter()
+        .flatten()
+        .filter_map(|section| {
+            let (line, error) = check_section(&section.sql).err()?;
+            Some((section.first_line + line - 1, error))
+        })
+        .min_by_key(|(line, _)| *line);
+    match first {
+        Some((line, error)) => Err((Some(line), error)),
+        None => Ok(()),
+    }
+}
+
 fn is_blank_or_comment(line: &str) -> bool {
     let line = line.trim();
     line.is_empty() || line.starts_with("--")
@@ -868,126 +405,5 @@ fn file_name_mismatch(id: &RevisionId, base_name: &str, stem: &str) -> ParseErro
         id: id.clone(),
         name_id: name_id.to_owned(),
         suggested_name: format!("{id}{slug}{extension}"),
-    }
-}
-
-/// Suggests the known key an unknown one most likely meant: same key in another spelling,
-/// a common synonym (Alembic's names among them), or a small typo.
-fn suggest_key(key: &str) -> Option<&'static str> {
-    let normalized = key.to_ascii_lowercase().replace('_', "-");
-    let synonym = match normalized.as_str() {
-        "down-revision" | "parent" | "parents" => Some(Key::Revises),
-        "depends" | "dependencies" => Some(Key::DependsOn),
-        "branch-label" | "labels" | "branches" => Some(Key::BranchLabels),
-        "create-date" | "date" => Some(Key::Created),
-        "transactional" => Some(Key::Transaction),
-        _ => None,
-    };
-    if let Some(key) = synonym {
-        return Some(key.name());
-    }
-    let limit = (normalized.chars().count() / 3).max(1);
-    KEYS.iter()
-        .map(|key| (edit_distance(&normalized, key.name()), key.name()))
-        .filter(|(distance, _)| *distance <= limit)
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, name)| name)
-}
-
-/// Levenshtein distance over chars.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
-
-/// Checks the shape of an RFC 3339 timestamp: `YYYY-MM-DDTHH:MM:SS`, optional fractional
-/// seconds, then `Z` or an offset `+HH:MM` / `-HH:MM`. Returns what is wrong.
-fn check_rfc3339(value: &str) -> Result<(), String> {
-    const SHAPE: &str = "expected YYYY-MM-DDTHH:MM:SS followed by 'Z' or an offset like '+02:00'";
-    let bytes = value.as_bytes();
-    if value.is_empty() {
-        return Err("the value is empty".to_owned());
-    }
-    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
-        let part = bytes.get(range)?;
-        if !part.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        Some(part.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
-    };
-    let punctuation_ok = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')]
-        .iter()
-        .all(|&(at, expected)| bytes.get(at) == Some(&expected))
-        && matches!(bytes.get(10), Some(b'T' | b't'));
-    let fields = (
-        digits(0..4),
-        digits(5..7),
-        digits(8..10),
-        digits(11..13),
-        digits(14..16),
-        digits(17..19),
-    );
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = fields
-    else {
-        return Err(SHAPE.to_owned());
-    };
-    if !punctuation_ok {
-        return Err(SHAPE.to_owned());
-    }
-    if !(1..=12).contains(&month) {
-        return Err(format!("month {month:02} does not exist"));
-    }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in_month = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    if !(1..=days_in_month).contains(&day) {
-        return Err(format!(
-            "day {day:02} does not exist in {year:04}-{month:02}"
-        ));
-    }
-    if hour > 23 || minute > 59 || second > 60 {
-        return Err(format!(
-            "time {hour:02}:{minute:02}:{second:02} does not exist"
-        ));
-    }
-    let mut rest = &value[19..];
-    if let Some(fraction) = rest.strip_prefix('.') {
-        let count = fraction.bytes().take_while(u8::is_ascii_digit).count();
-        if count == 0 {
-            return Err("fractional seconds need at least one digit after '.'".to_owned());
-        }
-        rest = &fraction[count..];
-    }
-    match rest.as_bytes() {
-        [b'Z' | b'z'] => Ok(()),
-        [] => Err("the time zone is missing; end with 'Z' or an offset like '+02:00'".to_owned()),
-        [b'+' | b'-', ..] => {
-            let offset = &rest.as_bytes()[1..];
-            let valid = offset.len() == 5
-                && offset[2] == b':'
-                && [0, 1, 3, 4].iter().all(|&i| offset[i].is_ascii_digit());
-            let in_range = valid
-                && (offset[0] - b'0') * 10 + (offset[1] - b'0') <= 23
-                && (offset[3] - b'0') * 10 + (offset[4] - b'0') <= 59;
-            if in_range {
-                Ok(())
-            } else {
-                Err(format!("invalid time zone offset '{rest}'"))
-            }
-        }
-        _ => Err(SHAPE.to_owned()),
     }
 }

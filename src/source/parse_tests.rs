@@ -147,15 +147,7 @@ fn timeouts_are_read_in_postgres_units() {
 
 #[test]
 fn error_bad_timeouts() {
-    for bad in [
-        "5",
-        "5 s",
-        "s",
-        "1.5s",
-        "5sec",
-        "-1s",
-        "99999999999999999999h",
-    ] {
+    for bad in ["5", "5 s", "s", "1.5s", "5sec", "-1s"] {
         assert_eq!(
             error(&with_header(&format!("-- lock-timeout: {bad}"))),
             format!(
@@ -166,6 +158,48 @@ fn error_bad_timeouts() {
     }
     assert!(error(&with_header("-- statement-timeout: soon"))
         .contains("invalid 'statement-timeout' value 'soon'"));
+}
+
+#[test]
+fn error_timeouts_longer_than_postgres_takes() {
+    use std::time::Duration;
+    for long in ["600h", "597h", "2147483648ms", "99999999999999999999h"] {
+        assert_eq!(
+            error(&with_header(&format!("-- lock-timeout: {long}"))),
+            format!(
+                "{NAME}:2: 'lock-timeout' value '{long}' is too long: PostgreSQL's maximum is \
+                 2147483647ms, about 24.8 days (596h); write a shorter duration, or '0ms' for no \
+                 timeout"
+            )
+        );
+    }
+    let err = parse(&with_header(
+        "-- message: x\n-- statement-timeout: 40000min",
+    ))
+    .unwrap_err();
+    assert_eq!(err.line(), Some(3));
+    assert_eq!(
+        err.kind(),
+        &ParseErrorKind::TimeoutTooLong {
+            key: "statement-timeout",
+            value: "40000min".to_owned()
+        }
+    );
+    // The longest PostgreSQL takes, and zero (no timeout), are fine.
+    let file = parse(&with_header(
+        "-- lock-timeout: 596h\n-- statement-timeout: 0ms",
+    ))
+    .unwrap();
+    assert_eq!(
+        file.revision().lock_timeout(),
+        Some(Duration::from_secs(596 * 3600))
+    );
+    assert_eq!(file.revision().statement_timeout(), Some(Duration::ZERO));
+    let file = parse(&with_header("-- lock-timeout: 2147483647ms")).unwrap();
+    assert_eq!(
+        file.revision().lock_timeout(),
+        Some(crate::revision::MAX_TIMEOUT)
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@ use super::error::describe_postgres_error;
 use super::teardown;
 use super::temp_names::{next_number, salt};
 use super::TestingError;
+use crate::quote::ident;
 
 /// Prefix of every database the harness creates, so that leftovers on a shared server (from
 /// a run that was killed) are easy to find: `SELECT datname FROM pg_database WHERE datname
@@ -68,7 +69,7 @@ impl TestDatabase {
         let name = unique_name();
         let client = connect(maintenance, server_shown).await?;
         client
-            .batch_execute(&format!("CREATE DATABASE \"{name}\"{options}"))
+            .batch_execute(&format!("CREATE DATABASE {}{options}", ident(&name)))
             .await
             .map_err(|error| {
                 let mut reason = describe_postgres_error(&error);
@@ -172,7 +173,10 @@ async fn drop_database(maintenance: &Config, name: &str, shown: &str) -> Result<
         .map_err(|e| e.to_string())?;
     end_sessions(&client, name).await;
     client
-        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            ident(name)
+        ))
         .await
         .map_err(|error| describe_postgres_error(&error))
 }

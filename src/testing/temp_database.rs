@@ -11,6 +11,7 @@ use super::error::describe_postgres_error;
 use super::temp_names::unique_temp_name;
 use super::temp_setup::ServerRef;
 use super::{temp_janitor, temp_spare, temp_template, TempSetup, TestDatabase, TestingError};
+use crate::quote::ident;
 use crate::{MigrationSet, Migrator};
 
 /// How long a clone waits for sessions to leave the template before giving up.
@@ -163,7 +164,9 @@ pub(crate) async fn clone_template(
     loop {
         let created = admin
             .batch_execute(&format!(
-                "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"{}",
+                "CREATE DATABASE {} TEMPLATE {}{}",
+                ident(&name),
+                ident(&template),
                 server.create_options()
             ))
             .await;

@@ -22,6 +22,7 @@ use super::temp_schema::drop_schema;
 use super::temp_setup::ServerRef;
 use super::temp_template::{self, BUILD_LOCK_CLASS};
 use super::{TestServer, TestingError};
+use crate::quote::ident;
 
 /// The age after which the first use of a process removes leftovers.
 pub const LEFTOVER_AGE: Duration = Duration::from_secs(3600);
@@ -135,7 +136,10 @@ async fn sweep(server: &ServerRef, older_than: Duration) -> Result<Swept, Testin
     for (name, _) in old_databases {
         // A spare taken meanwhile has another name by now: IF EXISTS leaves it alone.
         let dropped = client
-            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                ident(&name)
+            ))
             .await;
         match dropped {
             Ok(()) => swept.databases.push(name),

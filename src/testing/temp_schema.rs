@@ -12,6 +12,7 @@ use super::temp_janitor;
 use super::temp_names::unique_temp_name;
 use super::temp_setup::ServerRef;
 use super::{conninfo, teardown, TempSetup, TestingError};
+use crate::quote::ident;
 use crate::{MigrationSet, Migrator};
 
 /// How long dropping a schema may take before the harness gives up on it.
@@ -82,7 +83,7 @@ impl TempSchema {
         let name = unique_temp_name();
         let admin = connect(&server.config, &server.shown).await?;
         admin
-            .batch_execute(&format!("CREATE SCHEMA \"{name}\""))
+            .batch_execute(&format!("CREATE SCHEMA {}", ident(&name)))
             .await
             .map_err(|error| {
                 let mut reason = describe_postgres_error(&error);
@@ -212,7 +213,7 @@ pub(crate) async fn drop_schema(server: &ServerRef, name: &str) -> Result<(), St
         .await
         .map_err(|error| describe_postgres_error(&error))?;
     client
-        .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
+        .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", ident(name)))
         .await
         .map_err(|error| describe_postgres_error(&error))
 }

@@ -27,6 +27,7 @@ use super::temp_database::clone_template;
 use super::temp_names::{spare_name_at, spare_prefix, unique_temp_name, unix_now, TEMPLATE_PREFIX};
 use super::temp_setup::ServerRef;
 use super::{TempSetup, TestingError};
+use crate::quote::ident;
 
 /// The name of the database made, or why not.
 type Made = Result<String, TestingError>;
@@ -103,7 +104,11 @@ pub(crate) async fn take(server: &ServerRef, template: &str) -> Option<String> {
 async fn claim(admin: &Client, spare: &str) -> Option<String> {
     let name = unique_temp_name();
     let renamed = admin
-        .batch_execute(&format!("ALTER DATABASE \"{spare}\" RENAME TO \"{name}\""))
+        .batch_execute(&format!(
+            "ALTER DATABASE {} RENAME TO {}",
+            ident(spare),
+            ident(&name)
+        ))
         .await;
     match renamed {
         Ok(()) => Some(name),

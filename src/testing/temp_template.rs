@@ -21,6 +21,7 @@ use super::temp_names::{unix_now, TEMPLATE_PREFIX};
 use super::temp_setup::ServerRef;
 use super::{TempSetup, TestingError};
 use crate::migration::Body;
+use crate::quote::ident;
 use crate::MigrationSet;
 
 /// The first half of the advisory lock keys of template builds: "ptpl" in ASCII.
@@ -104,7 +105,8 @@ pub(crate) async fn ensure(server: &ServerRef, setup: &TempSetup) -> Result<Stri
     }
     // Best effort: it only tells the janitors of other runs that the template is in use.
     let comment = format!(
-        "COMMENT ON DATABASE \"{name}\" IS '{LAST_USED}{}'",
+        "COMMENT ON DATABASE {} IS '{LAST_USED}{}'",
+        ident(&name),
         unix_now()
     );
     if let Err(error) = client.batch_execute(&comment).await {
@@ -196,7 +198,7 @@ async fn build(
             reason,
         })?;
     run(
-        format!("CREATE DATABASE \"{name}\"{}", server.create_options()),
+        format!("CREATE DATABASE {}{}", ident(name), server.create_options()),
         format!("create template database {name}"),
     )
     .await?;
@@ -216,7 +218,10 @@ async fn build(
         return Err(error);
     }
     run(
-        format!("ALTER DATABASE \"{name}\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"),
+        format!(
+            "ALTER DATABASE {} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false",
+            ident(name)
+        ),
         format!("mark {name} as a template"),
     )
     .await?;
@@ -238,8 +243,8 @@ pub(crate) async fn drop_template(client: &Client, name: &str) -> Result<(), Str
     // Two queries: one query of several statements is a transaction, and DROP DATABASE
     // refuses to run in one.
     for statement in [
-        format!("ALTER DATABASE \"{name}\" WITH IS_TEMPLATE false"),
-        format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+        format!("ALTER DATABASE {} WITH IS_TEMPLATE false", ident(name)),
+        format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(name)),
     ] {
         client
             .batch_execute(&statement)
