@@ -1,4 +1,4 @@
-//! [`Migrator`]: configuration and the public operations; it executes [`Plan`]s against
+//! [`Migrator`]: configuration and the public operations; it executes [`Plan`](crate::Plan)s against
 //! PostgreSQL.
 //!
 //! Upgrading to `head` or `heads` first reads `pelican_state`, the one-row digest of the
@@ -225,7 +225,7 @@ impl Migrator {
         self.upgrade(db, "head").await
     }
 
-    /// Upgrades to `target` (see [`Target`] for the syntax).
+    /// Upgrades to `target` (see [`Target`](crate::Target) for the syntax).
     pub async fn upgrade(&self, db: &impl Database, target: &str) -> Result<Report, Error> {
         self.run(db, target, Direction::Up).await
     }

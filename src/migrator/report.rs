@@ -65,7 +65,8 @@ pub struct Status {
     pub current_heads: Vec<RevisionId>,
 }
 
-/// One event of a running plan, given to the callback of [`Migrator::on_progress`].
+/// One event of a running plan, given to the callback of
+/// [`Migrator::on_progress`](crate::Migrator::on_progress).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Progress {
@@ -95,7 +96,7 @@ pub enum Progress {
     },
 }
 
-/// The callback of [`Migrator::on_progress`].
+/// The callback of [`Migrator::on_progress`](crate::Migrator::on_progress).
 #[derive(Clone)]
 pub(super) struct ProgressCallback(pub(super) Arc<dyn Fn(&Progress) + Send + Sync>);
 
