@@ -70,21 +70,36 @@ impl History {
         )
     }
 
-    /// The start at head's probe: `pelican_state` alone, the cheapest shape for a new server
-    /// process (no join).
+    /// The start at head's probe: `pelican_state` alone, and only the common case decided:
+    /// a table owned by the current role. It names as few catalogs and functions as it can,
+    /// because a new server process pays for each one it looks up for the first time.
     pub(super) fn build_digest_probe_sql(&self) -> String {
         format!(
-            "SELECT {} FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass({})",
-            probe_columns(&literal(STATE_TABLE)),
+            "SELECT CASE WHEN c.relkind = 'r' AND pg_catalog.pg_get_userbyid(c.relowner) = current_user \
+             THEN pg_catalog.table_to_xml(c.oid, true, true, '')::text END \
+             FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass({})",
             literal(&self.state),
         )
     }
 
     /// The digest alone, in one query that fails neither when `pelican_state` is missing nor
-    /// for lack of privileges; an error when it is not a table owned by a role pelican trusts.
-    /// What a start at head reads.
+    /// for lack of privileges: what a start at head reads. When the table is not the current
+    /// role's own, the full [`probe`](Self::probe) decides (an error when its owner is not
+    /// trusted): a second round trip, in that case only.
     pub(crate) async fn probe_digest(&self, client: &Client) -> Result<StoredDigest, Error> {
-        Ok(self.run_probe(client, &self.digest_probe_sql).await?.digest)
+        let messages = client
+            .simple_query(&self.digest_probe_sql)
+            .await
+            .map_err(|e| Error::database("reading the history's digest", e))?;
+        let mut rows = messages.iter().filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(row),
+            _ => None,
+        });
+        match rows.next().map(|row| row.get(0)) {
+            None => Ok(StoredDigest::Missing),
+            Some(Some(xml)) => Ok(parse_state(xml)),
+            Some(None) => Ok(self.probe(client).await?.digest),
+        }
     }
 
     /// Looks at the history tables in one query; an error when one of them is not a table
