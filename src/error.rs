@@ -259,6 +259,28 @@ fn untrusted_history(
     )
 }
 
+impl From<crate::history::HistoryError> for Error {
+    fn from(err: crate::history::HistoryError) -> Self {
+        use crate::history::HistoryError;
+        match err {
+            HistoryError::Database { context, source } => Error::Database { context, source },
+            HistoryError::Untrusted {
+                object,
+                kind,
+                owner,
+                user,
+                owner_trusted,
+            } => Error::UntrustedHistory {
+                object,
+                kind,
+                owner,
+                user,
+                owner_trusted,
+            },
+        }
+    }
+}
+
 impl Error {
     pub(crate) fn database(context: &'static str, source: tokio_postgres::Error) -> Self {
         Error::Database { context, source }

@@ -5,8 +5,8 @@
 use std::fs;
 use std::path::Path;
 
-use crate::embed::{Dir, Embedded};
 use crate::graph::GraphError;
+use crate::migrations_dir::{Dir, Embedded};
 use crate::source::{MigrationKind, SourceError};
 
 pub(crate) fn describe_source_error(dir: &Dir, error: SourceError) -> String {

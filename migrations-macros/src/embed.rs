@@ -10,9 +10,10 @@ use syn::LitStr;
 use crate::diagnostics::{describe_graph_error, describe_source_error};
 use crate::graph::RevisionGraph;
 use crate::history_digest::HistoryDigest;
+use crate::migrations_dir::{Dir, Embedded};
 use crate::revision::Revision;
 use crate::rust_module::{find_migration_value, Located, MigrationValue};
-use crate::source::{load_dir, MigrationFile, MigrationKind, SqlSection};
+use crate::source::{load_dir, MigrationKind, SqlSection};
 
 /// The directory used when the macro is called without an argument.
 const DEFAULT_DIR: &str = "migrations";
@@ -52,45 +53,6 @@ impl Parse for Call {
             dir: literal.value(),
             span: literal.span(),
         })
-    }
-}
-
-/// One migration file, read and checked, ready to be written out.
-pub(crate) struct Embedded {
-    pub(crate) file: MigrationFile,
-    /// The file name inside the directory (`a1_first.sql`).
-    pub(crate) name: String,
-    /// The absolute path, for `include_bytes!` and `#[path]`.
-    pub(crate) path: PathBuf,
-    /// For a Rust migration, how to reach its `Migration` value.
-    pub(crate) rust: Option<MigrationValue>,
-}
-
-/// The migrations directory: as written in the call, and where it is.
-pub(crate) struct Dir {
-    /// As written, relative to the manifest directory; file names shown in errors start with it.
-    pub(crate) written: String,
-    /// `CARGO_MANIFEST_DIR` joined with it.
-    pub(crate) absolute: PathBuf,
-}
-
-impl Dir {
-    /// A file of the directory as the user knows it: `migrations/a1_first.sql`.
-    pub(crate) fn show(&self, name: &str) -> String {
-        let written = self.written.trim_end_matches(['/', '\\']);
-        if written.is_empty() || written == "." {
-            name.to_owned()
-        } else {
-            format!("{written}/{name}")
-        }
-    }
-
-    /// [`show`](Self::show) for a path inside the directory (as the loader reports files).
-    pub(crate) fn show_path(&self, path: &Path) -> String {
-        match path.strip_prefix(&self.absolute) {
-            Ok(name) => self.show(&name.to_string_lossy()),
-            Err(_) => path.display().to_string(),
-        }
     }
 }
 

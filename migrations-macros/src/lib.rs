@@ -63,6 +63,7 @@ use revision::RevisionId;
 
 mod diagnostics;
 mod embed;
+mod migrations_dir;
 mod rust_module;
 mod test_attr;
 

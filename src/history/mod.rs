@@ -16,10 +16,12 @@
 //! layout's DDL is in `layout.rs`.
 
 mod digest;
+mod error;
 mod layout;
 mod probe;
 
 pub(crate) use digest::HistoryDigest;
+pub(crate) use error::HistoryError;
 pub(crate) use probe::Probe;
 
 use std::fmt;
@@ -27,7 +29,6 @@ use std::time::Duration;
 
 use tokio_postgres::{Client, SimpleQueryMessage};
 
-use crate::error::Error;
 use crate::plan::Direction;
 use crate::quote::{ident, literal, optional_literal, text_array};
 use crate::revision::Checksum;
@@ -313,7 +314,10 @@ impl History {
 
     /// Reads every row's state; `None` when the table does not exist yet. Two round trips:
     /// the probe, then the rows.
-    pub(crate) async fn read_state(&self, client: &Client) -> Result<Option<Vec<StateRow>>, Error> {
+    pub(crate) async fn read_state(
+        &self,
+        client: &Client,
+    ) -> Result<Option<Vec<StateRow>>, HistoryError> {
         let probe = self.probe(client).await?;
         self.read_state_after(client, &probe).await
     }
@@ -323,7 +327,7 @@ impl History {
         &self,
         client: &Client,
         probe: &Probe,
-    ) -> Result<Option<Vec<StateRow>>, Error> {
+    ) -> Result<Option<Vec<StateRow>>, HistoryError> {
         if !probe.revisions_exist {
             return Ok(None);
         }
@@ -338,7 +342,7 @@ impl History {
         let messages = client
             .simple_query(&sql)
             .await
-            .map_err(|e| Error::database("reading the history table", e))?;
+            .map_err(HistoryError::database("reading the history table"))?;
         let mut rows = Vec::with_capacity(messages.len());
         for message in messages {
             if let SimpleQueryMessage::Row(row) = message {
@@ -359,7 +363,7 @@ impl History {
     }
 
     /// Reads every row in full, oldest first; empty when the table does not exist.
-    pub(crate) async fn read_rows(&self, client: &Client) -> Result<Vec<HistoryRow>, Error> {
+    pub(crate) async fn read_rows(&self, client: &Client) -> Result<Vec<HistoryRow>, HistoryError> {
         if !self.probe(client).await?.revisions_exist {
             return Ok(Vec::new());
         }
@@ -373,7 +377,7 @@ impl History {
         let messages = client
             .simple_query(&sql)
             .await
-            .map_err(|e| Error::database("reading the history table", e))?;
+            .map_err(HistoryError::database("reading the history table"))?;
         Ok(messages
             .into_iter()
             .filter_map(|m| match m {

@@ -8,9 +8,9 @@
 
 use tokio_postgres::{Client, SimpleQueryMessage};
 
+use super::HistoryError;
 use super::{History, StoredDigest, DIGEST_FUNCTION, LAYOUT_VERSION, LOG_TABLE, REVISIONS_TABLE};
 use super::{ROW_TRIGGER, STATE_TABLE, TRACK_FUNCTION, TRUNCATE_TRIGGER};
-use crate::error::Error;
 use crate::quote::literal;
 
 /// The history schema as one query found it.
@@ -86,11 +86,11 @@ impl History {
     /// for lack of privileges: what a start at head reads. When the table is not the current
     /// role's own, the full [`probe`](Self::probe) decides (an error when its owner is not
     /// trusted): a second round trip, in that case only.
-    pub(crate) async fn probe_digest(&self, client: &Client) -> Result<StoredDigest, Error> {
+    pub(crate) async fn probe_digest(&self, client: &Client) -> Result<StoredDigest, HistoryError> {
         let messages = client
             .simple_query(&self.digest_probe_sql)
             .await
-            .map_err(|e| Error::database("reading the history's digest", e))?;
+            .map_err(HistoryError::database("reading the history's digest"))?;
         let mut rows = messages.iter().filter_map(|m| match m {
             SimpleQueryMessage::Row(row) => Some(row),
             _ => None,
@@ -104,15 +104,15 @@ impl History {
 
     /// Looks at the history tables in one query; an error when one of them is not a table
     /// owned by a role pelican trusts.
-    pub(crate) async fn probe(&self, client: &Client) -> Result<Probe, Error> {
+    pub(crate) async fn probe(&self, client: &Client) -> Result<Probe, HistoryError> {
         self.run_probe(client, &self.probe_sql).await
     }
 
-    async fn run_probe(&self, client: &Client, sql: &str) -> Result<Probe, Error> {
+    async fn run_probe(&self, client: &Client, sql: &str) -> Result<Probe, HistoryError> {
         let messages = client
             .simple_query(sql)
             .await
-            .map_err(|e| Error::database("looking for the history tables", e))?;
+            .map_err(HistoryError::database("looking for the history tables"))?;
         let mut probe = Probe {
             revisions_exist: false,
             digest: StoredDigest::Missing,
@@ -125,7 +125,7 @@ impl History {
             let kind = row.get(1).unwrap_or_default();
             let owner_trusted = row.get(4) == Some("t");
             if !owner_trusted || kind != "r" {
-                return Err(Error::UntrustedHistory {
+                return Err(HistoryError::Untrusted {
                     object: self.qualified(name),
                     kind: relation_kind(kind).to_owned(),
                     owner: row.get(2).unwrap_or_default().to_owned(),
@@ -151,7 +151,7 @@ impl History {
     /// Checks, under the lock, what the probe does not: that the digest's functions belong
     /// to a trusted role and that its triggers are there and fire always. `Ok(true)` when the
     /// layout is complete.
-    pub(crate) async fn check_layout(&self, client: &Client) -> Result<bool, Error> {
+    pub(crate) async fn check_layout(&self, client: &Client) -> Result<bool, HistoryError> {
         let sql = format!(
             "SELECT 'function', p.proname::text, pg_catalog.pg_get_userbyid(p.proowner)::text, \
              current_user::text, {trusted} \
@@ -172,7 +172,9 @@ impl History {
         let messages = client
             .simple_query(&sql)
             .await
-            .map_err(|e| Error::database("checking the history's functions and triggers", e))?;
+            .map_err(HistoryError::database(
+                "checking the history's functions and triggers",
+            ))?;
         let mut triggers_firing = 0;
         let mut functions = 0;
         for message in &messages {
@@ -182,7 +184,7 @@ impl History {
             let trusted = row.get(4) == Some("t");
             match row.get(0) {
                 Some("function") if !trusted => {
-                    return Err(Error::UntrustedHistory {
+                    return Err(HistoryError::Untrusted {
                         object: self.qualified(row.get(1).unwrap_or_default()),
                         kind: "function".to_owned(),
                         owner: row.get(2).unwrap_or_default().to_owned(),

@@ -90,6 +90,6 @@ impl Migrator {
     /// Every row of the history table, oldest first.
     pub async fn history(&self, db: &impl Database) -> Result<Vec<HistoryRow>, Error> {
         let connection = db.connection().await?;
-        self.history.read_rows(&connection).await
+        Ok(self.history.read_rows(&connection).await?)
     }
 }
