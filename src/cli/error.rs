@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-use super::settings::{Origin, DATABASE_URL_VAR};
+use super::origin::{Origin, DATABASE_URL_VAR};
 use crate::revision::RevisionId;
 
 /// The exit status of a successful command.
@@ -102,7 +102,7 @@ pub(crate) enum CliError {
         "this program runs the migrations compiled into it, so `{command}` has no directory \
          to write to; give the migrations directory with --dir (or a dir in {}), for example \
          --dir migrations",
-        super::settings::CONFIG_FILE
+        super::origin::CONFIG_FILE
     )]
     NeedsDirectory {
         /// The command.

@@ -1,46 +1,19 @@
 //! Where the migrations, the database and the history tables are: command-line options,
 //! then `pelican.toml`, then the environment and defaults.
 
-use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use super::args::GlobalOptions;
 use super::error::CliError;
+use super::origin::CONFIG_FILE;
+use super::origin::{Origin, DATABASE_URL_VAR};
 
-/// The settings file `init` writes and every command reads from the current directory.
-pub(crate) const CONFIG_FILE: &str = "pelican.toml";
-/// The environment variable holding the database's connection string.
-pub(crate) const DATABASE_URL_VAR: &str = "DATABASE_URL";
 /// The migrations directory when nothing names one.
 pub(crate) const DEFAULT_DIR: &str = "migrations";
 /// The history tables' schema when nothing names one.
 pub(crate) const DEFAULT_SCHEMA: &str = "public";
-
-/// Where a setting came from, for `-v` and for messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Origin {
-    /// A command-line option.
-    Option(&'static str),
-    /// The settings file.
-    File(PathBuf),
-    /// An environment variable.
-    Env(&'static str),
-    /// The built-in default.
-    Default,
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Origin::Option(name) => write!(f, "from {name}"),
-            Origin::File(path) => write!(f, "from {}", path.display()),
-            Origin::Env(name) => write!(f, "from {name}"),
-            Origin::Default => f.write_str("default"),
-        }
-    }
-}
 
 /// The resolved settings of one invocation.
 #[derive(Debug, Clone)]

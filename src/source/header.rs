@@ -5,68 +5,9 @@
 // `parse.rs`): `std`, `thiserror` and `crate::revision` only, no I/O, and no tests here
 // (they live in `parse_tests.rs`).
 
-use super::parse::{misspelled_marker, section_marker, Line, Located, MigrationKind};
-use super::parse_error::ParseErrorKind;
+use super::parse_error::{Located, ParseErrorKind};
+use super::syntax::{misspelled_marker, section_marker, Key, Line, MigrationKind, KEYS};
 use crate::revision::{check_name, parse_duration, DurationTextError, NameKind, RevisionId};
-
-/// The header keys, in the order the documentation lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Key {
-    Revision,
-    Revises,
-    DependsOn,
-    BranchLabels,
-    Message,
-    Created,
-    Transaction,
-    Irreversible,
-    LockTimeout,
-    StatementTimeout,
-}
-
-const KEYS: [Key; 10] = [
-    Key::Revision,
-    Key::Revises,
-    Key::DependsOn,
-    Key::BranchLabels,
-    Key::Message,
-    Key::Created,
-    Key::Transaction,
-    Key::Irreversible,
-    Key::LockTimeout,
-    Key::StatementTimeout,
-];
-
-impl Key {
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Key::Revision => "revision",
-            Key::Revises => "revises",
-            Key::DependsOn => "depends-on",
-            Key::BranchLabels => "branch-labels",
-            Key::Message => "message",
-            Key::Created => "created",
-            Key::Transaction => "transaction",
-            Key::Irreversible => "irreversible",
-            Key::LockTimeout => "lock-timeout",
-            Key::StatementTimeout => "statement-timeout",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Key> {
-        KEYS.into_iter().find(|key| key.name() == name)
-    }
-}
-
-pub(super) fn unknown_key_hint(suggestion: Option<&'static str>) -> String {
-    match suggestion {
-        Some(key) => format!(" (did you mean '{key}'?)"),
-        None => {
-            let known: Vec<&str> = KEYS.iter().map(|key| key.name()).collect();
-            format!("; the known keys are {}", known.join(", "))
-        }
-    }
-}
 
 /// What the header declares; each key keeps the line it was given on.
 #[derive(Default)]

@@ -43,6 +43,7 @@ mod dir;
 mod header;
 mod parse;
 mod parse_error;
+mod syntax;
 
 #[cfg(test)]
 mod client_side_tests;
@@ -50,8 +51,9 @@ mod client_side_tests;
 mod parse_tests;
 
 pub use dir::load_dir;
-pub use parse::{parse_migration, MigrationFile, MigrationKind, Section, SqlSection};
+pub use parse::{parse_migration, MigrationFile, SqlSection};
 pub use parse_error::{ParseError, ParseErrorKind};
+pub use syntax::{MigrationKind, Section};
 
 use std::io;
 use std::path::PathBuf;

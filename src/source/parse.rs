@@ -3,88 +3,21 @@
 //! The format is described for users in `docs/file-format.md`.
 
 // Why this file stands alone: the `pelican-macros` proc-macro crate parses migration files at
-// compile time with this very code (and its siblings `header.rs`, `parse_error.rs` and
-// `client_side.rs`), through `#[path = "../shared/source/mod.rs"] mod source;`, because a
-// proc-macro crate can't depend on `pelican` (which re-exports it). So these files may use
-// only `std`, `thiserror`, `crate::revision` and `crate::migration::statements` (which the
-// macro crate includes the same way), do no I/O, and hold no doctests or tests: they live in
+// compile time with this very code (and its siblings `syntax.rs`, `header.rs`,
+// `parse_error.rs` and `client_side.rs`), through
+// `#[path = "../shared/source/mod.rs"] mod source;`, because a proc-macro crate can't
+// depend on `pelican` (which re-exports it). So these files may use only `std`, `thiserror`,
+// `crate::revision` and `crate::migration::statements` (which the macro crate includes the
+// same way), do no I/O, and hold no doctests or tests: they live in
 // `parse_tests.rs` and `client_side_tests.rs`, compiled only as part of `pelican`.
 
-use std::fmt;
-
 use super::client_side::check_section;
-use super::header::{check_after_header, parse_header, Key};
-use super::parse_error::{ParseError, ParseErrorKind};
+use super::header::{check_after_header, parse_header};
+use super::parse_error::{Located, ParseError, ParseErrorKind};
+use super::syntax::{
+    misspelled_marker, section_marker, split_lines, Key, Line, MigrationKind, Section,
+};
 use crate::revision::{Checksum, Revision, RevisionId};
-
-/// Whether a migration is written in SQL or in Rust, as told by its file extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MigrationKind {
-    /// A `.sql` file with `-- up` and `-- down` sections.
-    Sql,
-    /// A `.rs` module whose up/down code is a type implementing the `Migration` trait.
-    Rust,
-}
-
-impl MigrationKind {
-    /// The name recorded in the history table: `sql` or `rust`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MigrationKind::Sql => "sql",
-            MigrationKind::Rust => "rust",
-        }
-    }
-
-    /// The comment marker that starts a header line: `--` for SQL, `//!` for Rust.
-    pub fn header_prefix(self) -> &'static str {
-        match self {
-            MigrationKind::Sql => "--",
-            MigrationKind::Rust => "//!",
-        }
-    }
-
-    /// The kind and the file stem of a migration file name (`3f2a_x.sql` → `Sql`, `3f2a_x`).
-    fn split_file_name(base_name: &str) -> Option<(Self, &str)> {
-        if let Some(stem) = base_name.strip_suffix(".sql") {
-            Some((MigrationKind::Sql, stem))
-        } else {
-            base_name
-                .strip_suffix(".rs")
-                .map(|stem| (MigrationKind::Rust, stem))
-        }
-    }
-}
-
-impl fmt::Display for MigrationKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One of the two sections of a SQL migration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Section {
-    /// `-- up`: the upgrade SQL.
-    Up,
-    /// `-- down`: the downgrade SQL.
-    Down,
-}
-
-impl Section {
-    /// The line that starts the section: `-- up` or `-- down`.
-    pub fn marker(self) -> &'static str {
-        match self {
-            Section::Up => "-- up",
-            Section::Down => "-- down",
-        }
-    }
-}
-
-impl fmt::Display for Section {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.marker())
-    }
-}
 
 /// The body of a `-- up` or `-- down` section, exactly as written in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -244,59 +177,6 @@ pub fn parse_migration(file_name: &str, text_bytes: &[u8]) -> Result<MigrationFi
         up,
         down,
     })
-}
-
-/// An error found while parsing, with its line if it has one; `parse_migration` adds the file.
-pub(super) type Located = (Option<usize>, ParseErrorKind);
-
-/// One line of the file.
-pub(super) struct Line<'a> {
-    /// 1-based.
-    pub(super) number: usize,
-    /// The content without the `\n` (a `\r` before it is kept; callers trim).
-    pub(super) text: &'a str,
-    /// Byte offset of the line's first character.
-    pub(super) start: usize,
-    /// Byte offset just after the line's `\n` (or the end of the text).
-    pub(super) end: usize,
-}
-
-fn split_lines(text: &str) -> Vec<Line<'_>> {
-    let mut lines = Vec::new();
-    let mut start = 0;
-    for (index, chunk) in text.split_inclusive('\n').enumerate() {
-        let end = start + chunk.len();
-        lines.push(Line {
-            number: index + 1,
-            text: chunk.strip_suffix('\n').unwrap_or(chunk),
-            start,
-            end,
-        });
-        start = end;
-    }
-    lines
-}
-
-/// The section a line starts: exactly `-- up` or `-- down`, trailing whitespace allowed.
-pub(super) fn section_marker(trimmed_end: &str, kind: MigrationKind) -> Option<Section> {
-    if kind != MigrationKind::Sql {
-        return None;
-    }
-    [Section::Up, Section::Down]
-        .into_iter()
-        .find(|section| trimmed_end == section.marker())
-}
-
-/// A line meant as a section marker but not written exactly (`--up`, `-- UP`, ` -- down`).
-/// Accepting it as a comment would silently merge two sections.
-pub(super) fn misspelled_marker(trimmed_end: &str, kind: MigrationKind) -> Option<Section> {
-    if kind != MigrationKind::Sql || section_marker(trimmed_end, kind).is_some() {
-        return None;
-    }
-    let word = trimmed_end.trim_start().strip_prefix("--")?.trim();
-    [Section::Up, Section::Down]
-        .into_iter()
-        .find(|section| word.eq_ignore_ascii_case(&section.marker()[3..]))
 }
 
 /// Splits the rest of a SQL file into its sections. Returns `up` and, when present, `down`.

@@ -7,8 +7,7 @@
 
 use std::fmt;
 
-use super::header::unknown_key_hint;
-use super::parse::{MigrationKind, Section};
+use super::syntax::{unknown_key_hint, MigrationKind, Section};
 use crate::revision::{InvalidName, RevisionId, MAX_TIMEOUT_TEXT};
 
 /// What went wrong in a migration file; [`ParseError`] adds the file and line.
@@ -290,3 +289,6 @@ impl fmt::Display for ParseError {
 
 // The kind is part of the message, so it is not also reported as a `source`.
 impl std::error::Error for ParseError {}
+
+/// An error found while parsing, with its line if it has one; `parse_migration` adds the file.
+pub(super) type Located = (Option<usize>, ParseErrorKind);
