@@ -37,6 +37,7 @@
 pub mod build;
 #[cfg(feature = "cli")]
 pub mod cli;
+mod conninfo;
 pub mod diagram;
 pub mod embedded;
 pub mod error;
@@ -81,5 +82,5 @@ pub use tokio_postgres;
 /// What macro expansions refer to; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::testing::temp_test::run_test;
+    pub use crate::testing::temp::test::run_test;
 }

@@ -310,7 +310,7 @@ impl Context {
             .database_url
             .as_ref()
             .ok_or(CliError::NoDatabase)?;
-        let shown = crate::testing::conninfo::redact(url);
+        let shown = crate::conninfo::redact(url);
         let mut config: tokio_postgres::Config =
             url.parse()
                 .map_err(|err: tokio_postgres::Error| CliError::InvalidDatabaseUrl {

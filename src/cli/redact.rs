@@ -5,7 +5,7 @@
 //! connection string it finds (both libpq forms: `postgresql://user:pw@host` and
 //! `password=pw`), and the password itself wherever it appears verbatim.
 
-use crate::testing::conninfo;
+use crate::conninfo;
 
 /// Shown in place of a password.
 const HIDDEN: &str = "***";

@@ -13,10 +13,10 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use super::account::{run_as, Account};
-use super::template::Template;
-use super::watchdog::Watchdog;
-use super::TestingError;
+use crate::testing::server::account::{run_as, Account};
+use crate::testing::server::template::Template;
+use crate::testing::server::watchdog::Watchdog;
+use crate::testing::TestingError;
 
 /// The port number names the socket file (`.s.PGSQL.5432`); nothing listens on TCP.
 pub(crate) const PORT: u16 = 5432;

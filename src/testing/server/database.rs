@@ -6,12 +6,12 @@ use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config, NoTls};
 
-use super::conninfo;
-use super::error::describe_postgres_error;
-use super::teardown;
-use super::temp_names::{next_number, salt};
-use super::TestingError;
+use crate::conninfo;
 use crate::quote::ident;
+use crate::testing::error::describe_postgres_error;
+use crate::testing::names::{next_number, salt};
+use crate::testing::server::teardown;
+use crate::testing::TestingError;
 
 /// Prefix of every database the harness creates, so that leftovers on a shared server (from
 /// a run that was killed) are easy to find: `SELECT datname FROM pg_database WHERE datname

@@ -9,8 +9,11 @@ use std::sync::Arc;
 
 use tokio_postgres::{Client, Config};
 
-use super::error::describe_postgres_error;
-use super::{TempDatabase, TempSchema, TestServer, TestingError};
+use crate::testing::error::describe_postgres_error;
+use crate::testing::TempDatabase;
+use crate::testing::TempSchema;
+use crate::testing::TestServer;
+use crate::testing::TestingError;
 use crate::{MigrationSet, Migrator};
 
 /// The target used when none is given: every head, so that a set with several branches

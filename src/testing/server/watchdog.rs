@@ -16,8 +16,8 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 
-use super::account::{run_as, Account};
-use super::TestingError;
+use crate::testing::server::account::{run_as, Account};
+use crate::testing::TestingError;
 
 /// `$1` = the cluster's directory, `$2` = its data directory, `$3` = `pg_ctl`.
 const SCRIPT: &str = r#"trap '' INT TERM HUP QUIT

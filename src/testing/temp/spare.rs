@@ -21,13 +21,16 @@ use std::thread::JoinHandle;
 
 use tokio_postgres::Client;
 
-use super::database::connect;
-use super::error::describe_postgres_error;
-use super::temp_database::clone_template;
-use super::temp_names::{spare_name_at, spare_prefix, unique_temp_name, unix_now, TEMPLATE_PREFIX};
-use super::temp_setup::ServerRef;
-use super::{TempSetup, TestingError};
 use crate::quote::ident;
+use crate::testing::error::describe_postgres_error;
+use crate::testing::names::{
+    spare_name_at, spare_prefix, unique_temp_name, unix_now, TEMPLATE_PREFIX,
+};
+use crate::testing::server::database::connect;
+use crate::testing::temp::setup::ServerRef;
+use crate::testing::temp::template::clone_template;
+use crate::testing::TempSetup;
+use crate::testing::TestingError;
 
 /// The name of the database made, or why not.
 type Made = Result<String, TestingError>;

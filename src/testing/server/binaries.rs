@@ -5,7 +5,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::TestingError;
+use crate::testing::TestingError;
 
 /// Names a bin directory explicitly, skipping the search.
 pub(crate) const BIN_DIR_VAR: &str = "PELICAN_PG_BINDIR";

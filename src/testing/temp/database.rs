@@ -1,21 +1,18 @@
 //! [`TempDatabase`]: a migrated database of its own for one test, cloned from a template.
 
 use std::fmt;
-use std::time::{Duration, Instant};
 
-use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config};
 
-use super::database::{connect, end_sessions};
-use super::error::describe_postgres_error;
-use super::temp_names::unique_temp_name;
-use super::temp_setup::ServerRef;
-use super::{temp_janitor, temp_spare, temp_template, TempSetup, TestDatabase, TestingError};
-use crate::quote::ident;
+use crate::testing::names::unique_temp_name;
+use crate::testing::temp::janitor;
+use crate::testing::temp::setup::ServerRef;
+use crate::testing::temp::spare;
+use crate::testing::temp::template::{self, clone_template};
+use crate::testing::TempSetup;
+use crate::testing::TestDatabase;
+use crate::testing::TestingError;
 use crate::{MigrationSet, Migrator};
-
-/// How long a clone waits for sessions to leave the template before giving up.
-const CLONE_WAIT: Duration = Duration::from_secs(10);
 
 /// A database made for one test, migrated, dropped (`DROP DATABASE ... WITH (FORCE)`) when
 /// the value is dropped, also when the test panics.
@@ -61,13 +58,13 @@ impl TempDatabase {
 
     pub(crate) async fn create(setup: &TempSetup) -> Result<TempDatabase, TestingError> {
         let server = setup.resolve_server()?;
-        temp_janitor::sweep_once(&server).await;
-        let template = temp_template::ensure(&server, setup).await?;
-        let (name, template) = match temp_spare::take(&server, &template).await {
+        janitor::sweep_once(&server).await;
+        let template = template::ensure(&server, setup).await?;
+        let (name, template) = match spare::take(&server, &template).await {
             Some(spare) => (spare, template),
             None => clone_template(&server, setup, template, unique_temp_name()).await?,
         };
-        temp_spare::prepare(&server, setup, &template);
+        spare::prepare(&server, setup, &template);
         let database = TempDatabase {
             database: TestDatabase::adopt(
                 name,
@@ -147,58 +144,5 @@ impl fmt::Debug for TempDatabase {
             .field("database", &self.database)
             .field("template", &self.template)
             .finish()
-    }
-}
-
-/// Creates database `name` from the template: `(name, template)`. Waits for sessions still
-/// leaving the template, and builds the template again if another run's janitor dropped it.
-pub(crate) async fn clone_template(
-    server: &ServerRef,
-    setup: &TempSetup,
-    mut template: String,
-    name: String,
-) -> Result<(String, String), TestingError> {
-    let admin = connect(&server.config, &server.shown).await?;
-    let started = Instant::now();
-    let mut rebuilt = false;
-    loop {
-        let created = admin
-            .batch_execute(&format!(
-                "CREATE DATABASE {} TEMPLATE {}{}",
-                ident(&name),
-                ident(&template),
-                server.create_options()
-            ))
-            .await;
-        let Err(error) = created else {
-            return Ok((name, template));
-        };
-        match error.code() {
-            // Someone is still connected to the template (its builder, leaving).
-            Some(&SqlState::OBJECT_IN_USE) if started.elapsed() < CLONE_WAIT => {
-                end_sessions(&admin, &template).await;
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-            // The janitor of another run dropped the template: build it again, once.
-            Some(&SqlState::UNDEFINED_DATABASE) if !rebuilt => {
-                rebuilt = true;
-                temp_template::forget(server, &template);
-                template = temp_template::ensure(server, setup).await?;
-            }
-            _ => {
-                let mut reason = describe_postgres_error(&error);
-                if error.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) {
-                    reason.push_str(
-                        "; a TempDatabase is a database of its own, so the role needs the \
-                         CREATEDB privilege (ALTER ROLE <role> CREATEDB), or use a TempSchema",
-                    );
-                }
-                return Err(TestingError::Statement {
-                    action: format!("create database {name} from template {template}"),
-                    target: server.shown.clone(),
-                    reason,
-                });
-            }
-        }
     }
 }

@@ -13,16 +13,16 @@ use std::time::Duration;
 
 use tokio_postgres::Client;
 
-use super::database::connect;
-use super::error::describe_postgres_error;
-use super::temp_names::{
+use crate::quote::ident;
+use crate::testing::error::describe_postgres_error;
+use crate::testing::names::{
     created_at, spare_created_at, unix_now, SPARE_PREFIX, TEMPLATE_PREFIX, TEMP_PREFIX,
 };
-use super::temp_schema::drop_schema;
-use super::temp_setup::ServerRef;
-use super::temp_template::{self, BUILD_LOCK_CLASS};
-use super::{TestServer, TestingError};
-use crate::quote::ident;
+use crate::testing::server::database::connect;
+use crate::testing::temp::setup::ServerRef;
+use crate::testing::temp::template::{self, BUILD_LOCK_CLASS};
+use crate::testing::TestServer;
+use crate::testing::TestingError;
 
 /// The age after which the first use of a process removes leftovers.
 pub const LEFTOVER_AGE: Duration = Duration::from_secs(3600);
@@ -161,7 +161,7 @@ async fn sweep(server: &ServerRef, older_than: Duration) -> Result<Swept, Testin
         // No comment: being built right now (or its build crashed; the next build replaces it).
         let unused = comment
             .as_deref()
-            .and_then(temp_template::last_used)
+            .and_then(template::last_used)
             .is_some_and(is_old);
         if unused && drop_unused_template(&client, &name).await {
             swept.templates.push(name);
@@ -182,7 +182,7 @@ async fn drop_unused_template(client: &Client, name: &str) -> bool {
     if !matches!(locked, Ok(true)) {
         return false;
     }
-    let dropped = temp_template::drop_template(client, name).await;
+    let dropped = template::drop_template(client, name).await;
     let _ = client
         .execute(
             "SELECT pg_advisory_unlock($1, hashtext($2))",
@@ -220,4 +220,25 @@ async fn names(
             (row.get(0), comment)
         })
         .collect())
+}
+
+/// Ends the schema's sessions (one may hold locks in a transaction a panic left open), then
+/// drops the schema with everything in it.
+pub(crate) async fn drop_schema(server: &ServerRef, name: &str) -> Result<(), String> {
+    let client = connect(&server.config, &server.shown)
+        .await
+        .map_err(|error| error.to_string())?;
+    client
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = $1 AND datname = current_database() \
+             AND pid <> pg_backend_pid()",
+            &[&name],
+        )
+        .await
+        .map_err(|error| describe_postgres_error(&error))?;
+    client
+        .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", ident(name)))
+        .await
+        .map_err(|error| describe_postgres_error(&error))
 }

@@ -2,7 +2,8 @@
 
 use std::future::Future;
 
-use super::{TempSetup, Throwaway};
+use crate::testing::TempSetup;
+use crate::testing::Throwaway;
 
 /// Runs one `#[pelican::test]` function: on a fresh `current_thread` runtime (as
 /// `#[tokio::test]` uses), makes the test's [`TempSchema`](super::TempSchema) or

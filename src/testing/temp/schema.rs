@@ -6,13 +6,16 @@ use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config};
 
-use super::database::connect;
-use super::error::describe_postgres_error;
-use super::temp_janitor;
-use super::temp_names::unique_temp_name;
-use super::temp_setup::ServerRef;
-use super::{conninfo, teardown, TempSetup, TestingError};
+use crate::conninfo;
 use crate::quote::ident;
+use crate::testing::error::describe_postgres_error;
+use crate::testing::names::unique_temp_name;
+use crate::testing::server::database::connect;
+use crate::testing::server::teardown;
+use crate::testing::temp::janitor;
+use crate::testing::temp::setup::ServerRef;
+use crate::testing::TempSetup;
+use crate::testing::TestingError;
 use crate::{MigrationSet, Migrator};
 
 /// How long dropping a schema may take before the harness gives up on it.
@@ -79,7 +82,7 @@ impl TempSchema {
                 ),
             });
         }
-        temp_janitor::sweep_once(&server).await;
+        janitor::sweep_once(&server).await;
         let name = unique_temp_name();
         let admin = connect(&server.config, &server.shown).await?;
         admin
@@ -180,7 +183,7 @@ impl Drop for TempSchema {
         let name = self.name.clone();
         let outcome =
             teardown::run_aside("pelican-drop-schema", DROP_TIMEOUT, move || async move {
-                drop_schema(&server, &name).await
+                janitor::drop_schema(&server, &name).await
             });
         if let Err(reason) = outcome {
             tracing::warn!(schema = %self.name, server = %self.server.shown, "could not drop test schema: {reason}");
@@ -195,27 +198,6 @@ impl fmt::Debug for TempSchema {
             .field("server", &self.server.shown)
             .finish()
     }
-}
-
-/// Ends the schema's sessions (one may hold locks in a transaction a panic left open), then
-/// drops the schema with everything in it.
-pub(crate) async fn drop_schema(server: &ServerRef, name: &str) -> Result<(), String> {
-    let client = connect(&server.config, &server.shown)
-        .await
-        .map_err(|error| error.to_string())?;
-    client
-        .execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE application_name = $1 AND datname = current_database() \
-             AND pid <> pg_backend_pid()",
-            &[&name],
-        )
-        .await
-        .map_err(|error| describe_postgres_error(&error))?;
-    client
-        .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", ident(name)))
-        .await
-        .map_err(|error| describe_postgres_error(&error))
 }
 
 /// `conninfo` with `search_path` set to `schema` and the schema's application name. `schema`

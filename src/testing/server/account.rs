@@ -8,7 +8,7 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 
-use super::TestingError;
+use crate::testing::TestingError;
 
 const PASSWD: &str = "/etc/passwd";
 

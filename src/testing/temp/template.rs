@@ -11,17 +11,20 @@
 
 use std::collections::HashSet;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
+use tokio_postgres::error::SqlState;
 use tokio_postgres::Client;
 
-use super::database::{connect, end_sessions};
-use super::error::describe_postgres_error;
-use super::temp_names::{unix_now, TEMPLATE_PREFIX};
-use super::temp_setup::ServerRef;
-use super::{TempSetup, TestingError};
 use crate::migration::Body;
 use crate::quote::ident;
+use crate::testing::error::describe_postgres_error;
+use crate::testing::names::{unix_now, TEMPLATE_PREFIX};
+use crate::testing::server::database::{connect, end_sessions};
+use crate::testing::temp::setup::ServerRef;
+use crate::testing::TempSetup;
+use crate::testing::TestingError;
 use crate::MigrationSet;
 
 /// The first half of the advisory lock keys of template builds: "ptpl" in ASCII.
@@ -263,6 +266,62 @@ fn statement_error(
         action,
         target: server.shown.clone(),
         reason: describe_postgres_error(error),
+    }
+}
+
+/// How long a clone waits for sessions to leave the template before giving up.
+const CLONE_WAIT: Duration = Duration::from_secs(10);
+
+/// Creates database `name` from the template: `(name, template)`. Waits for sessions still
+/// leaving the template, and builds the template again if another run's janitor dropped it.
+pub(crate) async fn clone_template(
+    server: &ServerRef,
+    setup: &TempSetup,
+    mut template: String,
+    name: String,
+) -> Result<(String, String), TestingError> {
+    let admin = connect(&server.config, &server.shown).await?;
+    let started = Instant::now();
+    let mut rebuilt = false;
+    loop {
+        let created = admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {} TEMPLATE {}{}",
+                ident(&name),
+                ident(&template),
+                server.create_options()
+            ))
+            .await;
+        let Err(error) = created else {
+            return Ok((name, template));
+        };
+        match error.code() {
+            // Someone is still connected to the template (its builder, leaving).
+            Some(&SqlState::OBJECT_IN_USE) if started.elapsed() < CLONE_WAIT => {
+                end_sessions(&admin, &template).await;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            // The janitor of another run dropped the template: build it again, once.
+            Some(&SqlState::UNDEFINED_DATABASE) if !rebuilt => {
+                rebuilt = true;
+                forget(server, &template);
+                template = ensure(server, setup).await?;
+            }
+            _ => {
+                let mut reason = describe_postgres_error(&error);
+                if error.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) {
+                    reason.push_str(
+                        "; a TempDatabase is a database of its own, so the role needs the \
+                         CREATEDB privilege (ALTER ROLE <role> CREATEDB), or use a TempSchema",
+                    );
+                }
+                return Err(TestingError::Statement {
+                    action: format!("create database {name} from template {template}"),
+                    target: server.shown.clone(),
+                    reason,
+                });
+            }
+        }
     }
 }
 
