@@ -1,3 +1,6 @@
+//! The statement splitter against PostgreSQL's lexing rules: strings, quotes, comments, dollar
+//! quotes, `BEGIN ATOMIC` bodies, and the tokens the parser checks.
+
 use super::*;
 use proptest::prelude::*;
 
