@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::migration::{Body, BoxError, Migration, MigrationSet, SetEntry, SqlBody};
+use crate::migration::{Body, BoxError, EntrySource, Migration, MigrationSet, SetEntry, SqlBody};
 use crate::revision::{Checksum, Revision, RevisionId, RESERVED_NAMES};
 use crate::source::{load_dir, SourceError};
 
@@ -142,7 +142,7 @@ impl EmbeddedMigrations {
     /// compiled, by the same code, so this can only fail for a set built by hand: with a
     /// [`GraphError`](crate::GraphError) naming the revisions.
     pub fn to_migration_set(&self) -> Result<MigrationSet, crate::Error> {
-        let set = MigrationSet::lazy(*self);
+        let set = MigrationSet::lazy(Arc::new(*self), self.at_head());
         set.try_built()?;
         Ok(set)
     }
@@ -231,6 +231,20 @@ impl EmbeddedMigrations {
 
 // No `From<EmbeddedMigrations>` by value: with it, clippy would ask everyone who writes
 // `Migrator::new(&MIGRATIONS)` to drop the `&`.
+impl EntrySource for EmbeddedMigrations {
+    fn dir(&self) -> &str {
+        EmbeddedMigrations::dir(self)
+    }
+
+    fn len(&self) -> usize {
+        EmbeddedMigrations::len(self)
+    }
+
+    fn entries(&self) -> Vec<SetEntry> {
+        EmbeddedMigrations::entries(self)
+    }
+}
+
 impl From<&EmbeddedMigrations> for MigrationSet {
     /// The set, built on first use: a set made by
     /// [`embed_migrations!`](crate::embed_migrations) was validated when it was compiled.
@@ -243,7 +257,7 @@ impl From<&EmbeddedMigrations> for MigrationSet {
     /// [`get`](MigrationSet::get) panic with it. Use
     /// [`EmbeddedMigrations::to_migration_set`] to validate at once.
     fn from(embedded: &EmbeddedMigrations) -> Self {
-        MigrationSet::lazy(*embedded)
+        MigrationSet::lazy(Arc::new(*embedded), embedded.at_head())
     }
 }
 

@@ -13,7 +13,8 @@
 //! * [`target`]: parsing and resolving targets such as `head`, `ae1f@head` or `-2`;
 //! * [`plan`]: the ordered [`Plan`] of up/down steps from an applied set to a target;
 //! * [`offline`]: a plan rendered as one SQL script (Alembic's `--sql`);
-//! * [`diagram`]: the DAG drawn for a terminal (like `git log --graph`), Graphviz or Mermaid.
+//! * `diagram` (feature `diagram`): the DAG drawn for a terminal (like `git log --graph`),
+//!   Graphviz or Mermaid.
 //!
 //! ```
 //! use pelican::{plan::Planner, Revision, RevisionGraph, Target};
@@ -30,6 +31,16 @@
 //! assert_eq!(ids, ["a1", "a2"]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ## Cargo features
+//!
+//! None is on by default: an application that migrates at startup compiles only what it runs.
+//!
+//! * `testing`: `pelican::testing` (throwaway servers, `TempSchema`, `TempDatabase`,
+//!   `#[pelican::test]`, the round-trip checks), for `[dev-dependencies]`; brings `schema`.
+//! * `schema`: `pelican::schema`, snapshots of a database's schemas and their diff.
+//! * `diagram`: `pelican::diagram`, the revision graph drawn as text, dot or mermaid.
+//! * `cli`: the `pelican` binary and `pelican::cli` (brings `diagram`).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -37,7 +48,10 @@
 pub mod build;
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(any(feature = "cli", feature = "testing"))]
+#[cfg_attr(not(feature = "testing"), allow(dead_code))]
 mod conninfo;
+#[cfg(feature = "diagram")]
 pub mod diagram;
 pub mod embedded;
 pub mod error;
@@ -50,10 +64,12 @@ pub mod offline;
 pub mod plan;
 mod quote;
 pub mod revision;
+#[cfg(feature = "schema")]
 pub mod schema;
 pub mod source;
 mod step_sql;
 pub mod target;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use async_trait::async_trait;
@@ -70,6 +86,7 @@ pub use migrator::{Migrator, Progress, Report, StampReport, Status, StepReport, 
 #[doc(inline)]
 pub use pelican_macros::embed_migrations;
 /// Runs an async test with a migrated, throwaway schema or database; see [`testing`].
+#[cfg(feature = "testing")]
 #[doc(inline)]
 pub use pelican_macros::test;
 pub use plan::{Direction, Plan, PlanError, Planner, StampPlan, Step};
@@ -80,6 +97,7 @@ pub use target::{Target, TargetError};
 pub use tokio_postgres;
 
 /// What macro expansions refer to; not a public API.
+#[cfg(feature = "testing")]
 #[doc(hidden)]
 pub mod __private {
     pub use crate::testing::temp::test::run_test;

@@ -57,6 +57,7 @@ const TRACK_FUNCTION: &str = "pelican_track_state";
 
 /// Every table and function pelican keeps in the history schema, by name: what a schema
 /// snapshot leaves out unless asked (they record the migrations, not the application).
+#[cfg(feature = "schema")]
 pub(crate) const HISTORY_OBJECTS: [&str; 5] = [
     REVISIONS_TABLE,
     LOG_TABLE,

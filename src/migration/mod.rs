@@ -6,7 +6,7 @@ pub mod statements;
 
 use std::borrow::Cow;
 
-pub(crate) use set::AtHead;
+pub(crate) use set::{AtHead, EntrySource};
 pub use set::{Body, MigrationSet, SetEntry};
 
 /// The error a Rust migration returns: anything that is an error (a `tokio_postgres::Error`,

@@ -4,7 +4,6 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use super::{Migration, SqlBody};
-use crate::embedded::EmbeddedMigrations;
 use crate::graph::{GraphError, RevisionGraph};
 use crate::history::HistoryDigest;
 use crate::revision::Revision;
@@ -107,18 +106,30 @@ impl SetEntry {
 /// Built from the embedded set (`pelican::embed_migrations!`), from a directory read at run
 /// time ([`MigrationSet::from_dir`]), or from entries made by hand ([`MigrationSet::new`]).
 ///
-/// A set made from an [`EmbeddedMigrations`] is lazy: it was validated when it was compiled,
+/// A set made from an [`EmbeddedMigrations`](crate::EmbeddedMigrations) is lazy: it was validated when it was compiled,
 /// so its entries and graph are built on first use, and a start at head that finds the
 /// database up to date never builds them.
 #[derive(Debug, Clone)]
 pub struct MigrationSet {
     /// Where the entries come from when they are first needed.
-    embedded: Option<EmbeddedMigrations>,
+    embedded: Option<Arc<dyn EntrySource>>,
     /// The entries and their graph, or why they don't form a valid DAG (only for an embedded
     /// set built by hand).
     built: OnceLock<Result<Built, GraphError>>,
     /// What the history holds when every revision is applied.
     at_head: OnceLock<AtHead>,
+}
+
+/// What a lazy set's entries are built from when first needed: the embedded set (see
+/// `embedded.rs`, which implements it), seen through this trait so that this module, which
+/// `embedded` builds sets with, needs nothing of it.
+pub(crate) trait EntrySource: std::fmt::Debug + Send + Sync {
+    /// The directory the migrations were embedded from, for messages.
+    fn dir(&self) -> &str;
+    /// How many migrations there are.
+    fn len(&self) -> usize;
+    /// The entries, unvalidated.
+    fn entries(&self) -> Vec<SetEntry>;
 }
 
 /// The entries of a set and their graph.
@@ -150,11 +161,15 @@ impl MigrationSet {
         })
     }
 
-    /// An embedded set, built on first use; see [`EmbeddedMigrations::to_migration_set`] for
-    /// one validated at once.
-    pub(crate) fn lazy(embedded: EmbeddedMigrations) -> Self {
+    /// An embedded set, built on first use, with the digest at head and the head count its
+    /// macro computed; see [`EmbeddedMigrations::to_migration_set`](crate::EmbeddedMigrations::to_migration_set)
+    /// for one validated at once.
+    pub(crate) fn lazy(
+        embedded: Arc<dyn EntrySource>,
+        computed_at_head: Option<([u8; 32], usize)>,
+    ) -> Self {
         let at_head = OnceLock::new();
-        if let Some((bits, heads)) = embedded.at_head() {
+        if let Some((bits, heads)) = computed_at_head {
             let rows = embedded.len() as u64;
             let digest = HistoryDigest::from_parts(bits, rows);
             let _ = at_head.set(AtHead { digest, heads });
