@@ -67,7 +67,7 @@ pub mod revision;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod source;
-mod step_sql;
+mod sql;
 pub mod target;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -71,13 +71,13 @@
 
 use std::time::Duration;
 
-use crate::history::{Elapsed, History};
 use crate::migration::statements::{split_statements, SplitError};
 use crate::migration::{Body, MigrationSet, SetEntry};
 use crate::plan::{Direction, Plan, StampPlan};
 use crate::quote::comment;
 use crate::revision::{RevisionId, TimeoutTooLong};
-use crate::step_sql::{
+use crate::sql::history::{Elapsed, History};
+use crate::sql::step::{
     checked_timeout, section, SettingScope, StepSql, TransactionMode, IN_PROGRESS_MARKER,
     RESET_TIMEOUTS,
 };

@@ -17,129 +17,22 @@
 
 mod digest;
 mod error;
-mod layout;
 mod probe;
 
 pub(crate) use digest::HistoryDigest;
 pub(crate) use error::HistoryError;
 pub(crate) use probe::Probe;
 
-use std::fmt;
-use std::time::Duration;
-
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 use crate::plan::Direction;
-use crate::quote::{ident, literal, optional_literal, text_array};
-use crate::revision::Checksum;
-use crate::source::MigrationKind;
-
-/// The name of the history table.
-pub const REVISIONS_TABLE: &str = "pelican_revisions";
-/// The name of the log table.
-pub const LOG_TABLE: &str = "pelican_log";
-/// The name of the one-row table holding the history's digest.
-pub const STATE_TABLE: &str = "pelican_state";
-/// The layout version written into the tables' comments and into `pelican_state.layout`.
-///
-/// Layout 1: `pelican_revisions` and `pelican_log`. Layout 2 adds `pelican_state`, the
-/// functions `pelican_revision_digest` and `pelican_track_state`, and the triggers
-/// `pelican_state_rows` and `pelican_state_truncate` on `pelican_revisions`. Layout 3 makes the
-/// triggers fire always (whatever `session_replication_role`), makes the trigger function
-/// refuse any table but its own history table, revokes `EXECUTE` on both functions from
-/// `PUBLIC`, and adds the columns `failed_direction` and `failed_statement` to
-/// `pelican_revisions`.
-pub const LAYOUT_VERSION: u32 = 3;
-
-/// The functions of layout 2, kept beside the history tables.
-const DIGEST_FUNCTION: &str = "pelican_revision_digest";
-const TRACK_FUNCTION: &str = "pelican_track_state";
-
-/// Every table and function pelican keeps in the history schema, by name: what a schema
-/// snapshot leaves out unless asked (they record the migrations, not the application).
+use crate::quote::{ident, literal};
 #[cfg(feature = "schema")]
-pub(crate) const HISTORY_OBJECTS: [&str; 5] = [
-    REVISIONS_TABLE,
-    LOG_TABLE,
-    STATE_TABLE,
-    DIGEST_FUNCTION,
-    TRACK_FUNCTION,
-];
-
-/// The triggers that keep `pelican_state` up to date.
-const ROW_TRIGGER: &str = "pelican_state_rows";
-const TRUNCATE_TRIGGER: &str = "pelican_state_truncate";
-
-/// The state of a revision's row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RevisionState {
-    /// Its `up` ran and committed.
-    Applied,
-    /// Recorded by `stamp` without running anything.
-    Stamped,
-    /// A `transaction: false` revision that failed or was interrupted part-way: its effects
-    /// may be partly there. Every run refuses to proceed until the row is resolved.
-    Failed,
-}
-
-impl RevisionState {
-    /// The text stored in the `state` column.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RevisionState::Applied => "applied",
-            RevisionState::Stamped => "stamped",
-            RevisionState::Failed => "failed",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        match text {
-            "applied" => Some(RevisionState::Applied),
-            "stamped" => Some(RevisionState::Stamped),
-            "failed" => Some(RevisionState::Failed),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for RevisionState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What the log records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Operation {
-    Upgrade,
-    Downgrade,
-    Stamp,
-    Unstamp,
-    /// `stamp --purge`: a row erased whatever its state.
-    Purge,
-    /// `resolve --resume`: a failed `transaction: false` revision finished from its failed
-    /// statement.
-    Resume,
-    Repair,
-    MarkApplied,
-    Forget,
-}
-
-impl Operation {
-    fn as_str(self) -> &'static str {
-        match self {
-            Operation::Upgrade => "upgrade",
-            Operation::Downgrade => "downgrade",
-            Operation::Stamp => "stamp",
-            Operation::Unstamp => "unstamp",
-            Operation::Purge => "purge",
-            Operation::Resume => "resume",
-            Operation::Repair => "repair",
-            Operation::MarkApplied => "mark_applied",
-            Operation::Forget => "forget",
-        }
-    }
-}
+pub(crate) use crate::sql::history::HISTORY_OBJECTS;
+pub(crate) use crate::sql::history::{Elapsed, History, Operation};
+pub use crate::sql::history::{
+    RevisionState, LAYOUT_VERSION, LOG_TABLE, REVISIONS_TABLE, STATE_TABLE,
+};
 
 /// One row of `pelican_revisions`, as [`Migrator::history`](crate::Migrator::history) returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,79 +131,25 @@ impl StoredDigest {
     }
 }
 
-/// The history tables of one schema.
-#[derive(Debug, Clone)]
-pub(crate) struct History {
-    schema: String,
-    revisions: String,
-    log: String,
-    state: String,
-    /// The probes (see [`probe`]): built once.
-    probe_sql: String,
-    digest_probe_sql: String,
-}
-
-/// The values a new row records.
-pub(crate) struct NewRow<'a> {
-    pub(crate) revision: &'a str,
-    pub(crate) parents: Vec<&'a str>,
-    pub(crate) message: &'a str,
-    pub(crate) checksum: &'a Checksum,
-    pub(crate) kind: MigrationKind,
-    pub(crate) state: RevisionState,
-}
-
-/// How a row's `duration_ms` is computed.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Elapsed {
-    /// Since the transaction began: the statement runs in the migration's transaction.
-    SinceTransactionStart,
-    /// Measured by the client.
-    Measured(Duration),
-    /// Nothing ran.
-    None,
-}
-
-impl Elapsed {
-    fn sql(self) -> String {
-        match self {
-            Elapsed::SinceTransactionStart => {
-                "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint".to_owned()
-            }
-            Elapsed::Measured(d) => d.as_millis().to_string(),
-            Elapsed::None => "NULL".to_owned(),
-        }
-    }
-}
-
 impl History {
-    pub(crate) fn new(schema: &str) -> Self {
-        let mut history = History {
-            schema: schema.to_owned(),
-            revisions: format!("{}.{}", ident(schema), ident(REVISIONS_TABLE)),
-            log: format!("{}.{}", ident(schema), ident(LOG_TABLE)),
-            state: format!("{}.{}", ident(schema), ident(STATE_TABLE)),
-            probe_sql: String::new(),
-            digest_probe_sql: String::new(),
-        };
-        history.probe_sql = history.build_probe_sql();
-        history.digest_probe_sql = history.build_digest_probe_sql();
-        history
-    }
-
-    /// The schema holding the tables.
-    pub(crate) fn schema(&self) -> &str {
-        &self.schema
-    }
-
-    /// The history table, schema-qualified and quoted.
-    pub(crate) fn revisions_table(&self) -> &str {
-        &self.revisions
-    }
-
-    /// The log table, schema-qualified and quoted.
-    pub(crate) fn log_table(&self) -> &str {
-        &self.log
+    /// Creates the schema (when missing) and both tables. Runs under the migration lock.
+    pub(crate) async fn create(&self, client: &Client) -> Result<(), tokio_postgres::Error> {
+        // CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database even when
+        // the schema exists, so look first.
+        let exists = client
+            .simple_query(&format!(
+                "SELECT 1 FROM pg_namespace WHERE nspname = {}",
+                literal(&self.schema)
+            ))
+            .await?
+            .iter()
+            .any(|m| matches!(m, SimpleQueryMessage::Row(_)));
+        let mut sql = String::new();
+        if !exists {
+            sql.push_str(&format!("CREATE SCHEMA {};\n", ident(&self.schema)));
+        }
+        sql.push_str(&self.create_tables_sql());
+        client.batch_execute(&sql).await
     }
 
     /// Reads every row's state; `None` when the table does not exist yet. Two round trips:
@@ -411,164 +250,4 @@ impl History {
             })
             .collect())
     }
-
-    /// `INSERT` of a new row.
-    pub(crate) fn insert_sql(
-        &self,
-        row: &NewRow<'_>,
-        elapsed: Elapsed,
-        error: Option<&str>,
-    ) -> String {
-        format!(
-            "INSERT INTO {} (revision, parents, message, checksum, checksum_algorithm, kind, state, duration_ms, error) \
-             VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {});\n",
-            self.revisions,
-            literal(row.revision),
-            text_array(row.parents.iter().copied()),
-            literal(row.message),
-            literal(&row.checksum.to_string()),
-            literal(row.checksum.algorithm().name()),
-            literal(row.kind.as_str()),
-            literal(row.state.as_str()),
-            elapsed.sql(),
-            optional_literal(error),
-        )
-    }
-
-    /// `UPDATE` of a row to applied (or stamped): its error and failed statement cleared.
-    pub(crate) fn set_state_sql(
-        &self,
-        revision: &str,
-        state: RevisionState,
-        elapsed: Elapsed,
-    ) -> String {
-        format!(
-            "UPDATE {} SET state = {}, duration_ms = {}, error = NULL, failed_direction = NULL, \
-             failed_statement = NULL, applied_at = now() WHERE revision = {};\n",
-            self.revisions,
-            literal(state.as_str()),
-            elapsed.sql(),
-            literal(revision),
-        )
-    }
-
-    /// What a `transaction: false` revision records before its first statement: its row,
-    /// marked failed with `detail` and the direction it runs in, so that an interruption
-    /// part-way leaves a record that blocks later runs. A downgrade's row keeps when and how
-    /// long its upgrade ran, so that it can be put back as it was.
-    pub(crate) fn mark_running_sql(
-        &self,
-        row: &NewRow<'_>,
-        direction: Direction,
-        detail: &str,
-    ) -> String {
-        match direction {
-            Direction::Up => format!(
-                "{}UPDATE {} SET failed_direction = 'up' WHERE revision = {};\n",
-                self.insert_sql(row, Elapsed::None, Some(detail)),
-                self.revisions,
-                literal(row.revision),
-            ),
-            Direction::Down => format!(
-                "UPDATE {} SET state = 'failed', error = {}, failed_direction = 'down', \
-                 failed_statement = NULL WHERE revision = {};\n",
-                self.revisions,
-                literal(detail),
-                literal(row.revision),
-            ),
-        }
-    }
-
-    /// What a `transaction: false` revision records when statement `statement` (from 1)
-    /// failed, or `None` when the failure is not one statement's (a Rust migration).
-    pub(crate) fn mark_failed_sql(
-        &self,
-        revision: &str,
-        statement: Option<u32>,
-        elapsed: Elapsed,
-        error: &str,
-    ) -> String {
-        format!(
-            "UPDATE {} SET state = 'failed', error = {}, failed_statement = {}, duration_ms = {} \
-             WHERE revision = {};\n",
-            self.revisions,
-            literal(error),
-            statement.map_or_else(|| "NULL".to_owned(), |n| n.to_string()),
-            elapsed.sql(),
-            literal(revision),
-        )
-    }
-
-    /// Puts a `transaction: false` revision's row back as it was before
-    /// [`mark_running_sql`](Self::mark_running_sql): nothing of it ran.
-    pub(crate) fn unmark_running_sql(
-        &self,
-        revision: &str,
-        direction: Direction,
-        state_before: RevisionState,
-    ) -> String {
-        match direction {
-            Direction::Up => self.delete_sql(revision),
-            Direction::Down => format!(
-                "UPDATE {} SET state = {}, error = NULL, failed_direction = NULL, \
-                 failed_statement = NULL WHERE revision = {};\n",
-                self.revisions,
-                literal(state_before.as_str()),
-                literal(revision),
-            ),
-        }
-    }
-
-    /// `UPDATE` of a row's recorded checksum (repair).
-    pub(crate) fn set_checksum_sql(&self, revision: &str, checksum: &Checksum) -> String {
-        format!(
-            "UPDATE {} SET checksum = {}, checksum_algorithm = {} WHERE revision = {};\n",
-            self.revisions,
-            literal(&checksum.to_string()),
-            literal(checksum.algorithm().name()),
-            literal(revision),
-        )
-    }
-
-    /// `DELETE` of a row.
-    pub(crate) fn delete_sql(&self, revision: &str) -> String {
-        format!(
-            "DELETE FROM {} WHERE revision = {};\n",
-            self.revisions,
-            literal(revision)
-        )
-    }
-
-    /// `INSERT` into the log.
-    pub(crate) fn log_sql(
-        &self,
-        revision: &str,
-        operation: Operation,
-        ok: bool,
-        elapsed: Elapsed,
-        checksum: Option<&Checksum>,
-        detail: Option<&str>,
-    ) -> String {
-        format!(
-            "INSERT INTO {} (revision, operation, outcome, duration_ms, checksum, detail) VALUES ({}, {}, {}, {}, {}, {});\n",
-            self.log,
-            literal(revision),
-            literal(operation.as_str()),
-            literal(if ok { "ok" } else { "failed" }),
-            elapsed.sql(),
-            optional_literal(checksum.map(|c| c.to_string()).as_deref()),
-            optional_literal(detail),
-        )
-    }
-}
-
-/// `body` in dollar quotes whose tag it can't close early, whatever names it holds.
-fn dollar_quoted(body: &str) -> String {
-    let mut tag = String::from("$pelican$");
-    let mut n = 0;
-    while body.contains(&tag) {
-        n += 1;
-        tag = format!("$pelican{n}$");
-    }
-    format!("{tag}{body}{tag}")
 }

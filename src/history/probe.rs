@@ -9,9 +9,8 @@
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::HistoryError;
-use super::{History, StoredDigest, DIGEST_FUNCTION, LAYOUT_VERSION, LOG_TABLE, REVISIONS_TABLE};
-use super::{ROW_TRIGGER, STATE_TABLE, TRACK_FUNCTION, TRUNCATE_TRIGGER};
-use crate::quote::literal;
+use super::STATE_TABLE;
+use super::{History, StoredDigest, LAYOUT_VERSION, REVISIONS_TABLE};
 
 /// The history schema as one query found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,66 +21,7 @@ pub(crate) struct Probe {
     pub(crate) digest: StoredDigest,
 }
 
-/// Whether the role owning an object is one pelican may trust, as SQL over `owner` (the
-/// owner's oid): the current role itself, a superuser (who could do anything anyway), or a
-/// role the current one is a member of. `pg_has_role` says yes to a superuser for every role,
-/// so it counts only for others. The common case, the current role, is decided first, without
-/// reading `pg_roles`.
-fn trusted_owner_sql(owner: &str) -> String {
-    format!(
-        "({owner} = pg_catalog.to_regrole(pg_catalog.quote_ident(current_user))::oid \
-         OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = {owner}) \
-         OR (SELECT NOT u.rolsuper AND pg_catalog.pg_has_role(u.oid, {owner}, 'MEMBER') \
-         FROM pg_catalog.pg_roles u WHERE u.rolname = current_user))"
-    )
-}
-
-/// The columns of a probe's row, over `c` (the relation's `pg_class` row) and `name`.
-fn probe_columns(name: &str) -> String {
-    let trusted = trusted_owner_sql("c.relowner");
-    format!(
-        "{name}, c.relkind::text, pg_catalog.pg_get_userbyid(c.relowner)::text, \
-         current_user::text, {trusted}, \
-         CASE WHEN {name} = {state} AND c.relkind = 'r' AND {trusted} \
-         AND pg_catalog.has_table_privilege(c.oid, 'SELECT') \
-         THEN pg_catalog.table_to_xml(c.oid, true, true, '')::text END, \
-         pg_catalog.has_table_privilege(c.oid, 'SELECT')",
-        state = literal(STATE_TABLE),
-    )
-}
-
 impl History {
-    /// The probe's SQL: one row per history table that exists.
-    pub(super) fn build_probe_sql(&self) -> String {
-        let object = |name: &str, qualified: &str| {
-            format!(
-                "({}, pg_catalog.to_regclass({}))",
-                literal(name),
-                literal(qualified)
-            )
-        };
-        format!(
-            "SELECT {} FROM (VALUES {}, {}, {}) AS o(name, oid) \
-             JOIN pg_catalog.pg_class c ON c.oid = o.oid",
-            probe_columns("o.name"),
-            object(REVISIONS_TABLE, &self.revisions),
-            object(LOG_TABLE, &self.log),
-            object(STATE_TABLE, &self.state),
-        )
-    }
-
-    /// The start at head's probe: `pelican_state` alone, and only the common case decided:
-    /// a table owned by the current role. It names as few catalogs and functions as it can,
-    /// because a new server process pays for each one it looks up for the first time.
-    pub(super) fn build_digest_probe_sql(&self) -> String {
-        format!(
-            "SELECT CASE WHEN c.relkind = 'r' AND pg_catalog.pg_get_userbyid(c.relowner) = current_user \
-             THEN pg_catalog.table_to_xml(c.oid, true, true, '')::text END \
-             FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass({})",
-            literal(&self.state),
-        )
-    }
-
     /// The digest alone, in one query that fails neither when `pelican_state` is missing nor
     /// for lack of privileges: what a start at head reads. When the table is not the current
     /// role's own, the full [`probe`](Self::probe) decides (an error when its owner is not
@@ -152,23 +92,7 @@ impl History {
     /// to a trusted role and that its triggers are there and fire always. `Ok(true)` when the
     /// layout is complete.
     pub(crate) async fn check_layout(&self, client: &Client) -> Result<bool, HistoryError> {
-        let sql = format!(
-            "SELECT 'function', p.proname::text, pg_catalog.pg_get_userbyid(p.proowner)::text, \
-             current_user::text, {trusted} \
-             FROM pg_catalog.pg_proc p \
-             WHERE p.pronamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = {schema}) \
-             AND p.proname IN ({digest}, {track}) \
-             UNION ALL \
-             SELECT 'trigger', tgname::text, NULL, NULL, tgenabled = 'A' FROM pg_catalog.pg_trigger \
-             WHERE tgrelid = pg_catalog.to_regclass({revisions}) AND tgname IN ({row}, {truncate})",
-            trusted = trusted_owner_sql("p.proowner"),
-            schema = literal(&self.schema),
-            digest = literal(DIGEST_FUNCTION),
-            track = literal(TRACK_FUNCTION),
-            revisions = literal(&self.revisions),
-            row = literal(ROW_TRIGGER),
-            truncate = literal(TRUNCATE_TRIGGER),
-        );
+        let sql = self.check_layout_sql();
         let messages = client
             .simple_query(&sql)
             .await

@@ -6,7 +6,7 @@ use crate::history::{HistoryRow, RevisionState};
 use crate::lock::Database;
 use crate::plan::{Direction, Plan, Planner};
 use crate::revision::RevisionId;
-use crate::step_sql::*;
+use crate::sql::step::*;
 use crate::target::Target;
 
 impl Migrator {

@@ -21,9 +21,9 @@ mod run;
 #[cfg(test)]
 mod tests;
 
-pub use crate::step_sql::TransactionMode;
+pub use crate::sql::step::TransactionMode;
 #[allow(unused_imports)]
-use crate::step_sql::{section, SettingScope, StepSql, IN_PROGRESS_MARKER};
+use crate::sql::step::{section, SettingScope, StepSql, IN_PROGRESS_MARKER};
 use checksums::*;
 use failure::*;
 use report::ProgressCallback;
@@ -208,8 +208,8 @@ impl Migrator {
 
     /// Refuses run-level timeouts PostgreSQL can't take, before anything is touched.
     fn check_options(&self) -> Result<(), Error> {
-        crate::step_sql::checked_timeout("lock_timeout", self.lock_timeout)?;
-        crate::step_sql::checked_timeout("statement_timeout", self.statement_timeout)?;
+        crate::sql::step::checked_timeout("lock_timeout", self.lock_timeout)?;
+        crate::sql::step::checked_timeout("statement_timeout", self.statement_timeout)?;
         crate::revision::check_setting_millis("lock_wait", self.lock_wait)?;
         Ok(())
     }

@@ -14,7 +14,7 @@ use crate::lock::Database;
 use crate::migration::{AtHead, Body, SetEntry};
 use crate::plan::{Direction, Plan, Planner};
 use crate::revision::RevisionId;
-use crate::step_sql::*;
+use crate::sql::step::*;
 use crate::target::Target;
 
 impl Migrator {

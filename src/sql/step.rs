@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::history::{Elapsed, History, NewRow, Operation, RevisionState};
+use super::history::{Elapsed, History, NewRow, Operation, RevisionState};
 use crate::migration::{SetEntry, SqlBody};
 use crate::plan::Direction;
 use crate::revision::{check_setting_millis, Revision, RevisionId, TimeoutTooLong};

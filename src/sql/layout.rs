@@ -1,35 +1,14 @@
 //! The DDL of the history layout: the tables, the digest's functions and triggers, and the
-//! digest computed from the rows. Run under the migration lock, and printed by offline scripts.
+//! digest computed from the rows. Run under the migration lock (`History::create`), and
+//! printed by offline scripts.
 
-use tokio_postgres::{Client, SimpleQueryMessage};
-
-use super::{
+use super::history::{
     dollar_quoted, History, DIGEST_FUNCTION, LAYOUT_VERSION, REVISIONS_TABLE, ROW_TRIGGER,
     TRACK_FUNCTION, TRUNCATE_TRIGGER,
 };
 use crate::quote::{ident, literal};
 
 impl History {
-    /// Creates the schema (when missing) and both tables. Runs under the migration lock.
-    pub(crate) async fn create(&self, client: &Client) -> Result<(), tokio_postgres::Error> {
-        // CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database even when
-        // the schema exists, so look first.
-        let exists = client
-            .simple_query(&format!(
-                "SELECT 1 FROM pg_namespace WHERE nspname = {}",
-                literal(&self.schema)
-            ))
-            .await?
-            .iter()
-            .any(|m| matches!(m, SimpleQueryMessage::Row(_)));
-        let mut sql = String::new();
-        if !exists {
-            sql.push_str(&format!("CREATE SCHEMA {};\n", ident(&self.schema)));
-        }
-        sql.push_str(&self.create_tables_sql());
-        client.batch_execute(&sql).await
-    }
-
     /// The schema's creation when it is missing, as one statement that runs without asking
     /// first (for scripts): the same check as [`create`](Self::create), done by the server.
     pub(crate) fn create_schema_if_missing_sql(&self) -> String {
