@@ -205,7 +205,7 @@ impl fmt::Display for ObjectKind {
 }
 
 /// One object of a snapshot with its name, as a [`Change`] carries it. The values are the
-/// snapshot's own (see [`Snapshot`] for what each holds).
+/// snapshot's own (see [`Snapshot`](crate::schema::Snapshot) for what each holds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Object {

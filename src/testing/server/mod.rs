@@ -34,7 +34,7 @@ pub const BIN_DIR_VAR: &str = binaries::BIN_DIR_VAR;
 /// server named by `DATABASE_URL`.
 ///
 /// A throwaway server is stopped and its directory deleted when the value is dropped, and in
-/// any case when the test process ends (see the [module documentation](self)).
+/// any case when the test process ends (see the [module documentation](crate::testing)).
 pub struct TestServer {
     /// `None` for a server given by a connection string.
     pub(in crate::testing) cluster: Option<Cluster>,
