@@ -35,13 +35,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::migration::{Body, BoxError, EntrySource, Migration, MigrationSet, SetEntry, SqlBody};
-use crate::revision::{Checksum, Revision, RevisionId, RESERVED_NAMES};
-use crate::source::{load_dir, SourceError};
+use crate::revision::{Checksum, Revision};
+use crate::source::load_dir;
 
 /// Every migration of a directory, embedded at compile time by
 /// [`embed_migrations!`](crate::embed_migrations).
@@ -540,59 +540,6 @@ impl EmbeddedSql {
     }
 }
 
-/// The directory of an embedded set differs from what was embedded, or can't be read.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum DirMismatch {
-    /// Files were added, removed or changed since the build.
-    #[error(
-        "the migrations embedded from '{embedded_from}' differ from the directory '{}':\n{}\
-         rebuild to embed the directory as it is now; if `cargo build` or `cargo test` did \
-         not rebuild the crate after files were added or removed, add a build script \
-         (build.rs) with `fn main() {{ pelican::build::watch(\"{embedded_from}\"); }}` \
-         (see docs/embedding.md)",
-        .dir.display(),
-        list_changes(added, removed, changed)
-    )]
-    OutOfDate {
-        /// The directory as written in the macro call.
-        embedded_from: &'static str,
-        /// The directory compared.
-        dir: PathBuf,
-        /// Files on disk that are not embedded.
-        added: Vec<String>,
-        /// Embedded files no longer on disk.
-        removed: Vec<String>,
-        /// Files whose content differs from what was embedded.
-        changed: Vec<String>,
-    },
-    /// The directory could not be read, or a file in it does not parse.
-    #[error(
-        "can't compare the migrations embedded from '{embedded_from}' with their directory: \
-         {error}"
-    )]
-    Unreadable {
-        /// The directory as written in the macro call.
-        embedded_from: &'static str,
-        /// Why reading failed.
-        error: Box<SourceError>,
-    },
-}
-
-fn list_changes(added: &[String], removed: &[String], changed: &[String]) -> String {
-    let mut text = String::new();
-    for (what, names) in [
-        ("added since the build, not embedded", added),
-        ("removed since the build, still embedded", removed),
-        ("changed since the build", changed),
-    ] {
-        if !names.is_empty() {
-            text.push_str(&format!("  {what}: {}\n", names.join(", ")));
-        }
-    }
-    text
-}
-
 /// A `&'static dyn Migration` as the `Arc<dyn Migration>` a [`Body`] holds.
 struct StaticMigration(&'static dyn Migration);
 
@@ -607,77 +554,10 @@ impl Migration for StaticMigration {
     }
 }
 
-/// A revision id the constructors checked.
-fn valid_id(id: &str) -> RevisionId {
-    // Unreachable error: `EmbeddedMigration::new` and `with_parents` refuse invalid ids, with
-    // the rules of `revision::check_name` (a test keeps the two in step).
-    RevisionId::new(id).expect("revision ids of an EmbeddedMigration are checked when built")
-}
-
-/// `revision::check_name`, in a `const fn` so that a `static` with an invalid name fails to
-/// compile.
-const fn is_valid_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    if bytes.is_empty() {
-        return false;
-    }
-    let mut i = 0;
-    while i < bytes.len() {
-        if !(bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-            return false;
-        }
-        i += 1;
-    }
-    let mut reserved = 0;
-    while reserved < RESERVED_NAMES.len() {
-        if bytes_equal(bytes, RESERVED_NAMES[reserved].as_bytes()) {
-            return false;
-        }
-        reserved += 1;
-    }
-    true
-}
-
-const fn all_valid_names(names: &[&str]) -> bool {
-    let mut i = 0;
-    while i < names.len() {
-        if !is_valid_name(names[i]) {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-const fn bytes_equal(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
+mod dir_mismatch;
+mod names;
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::revision::{check_name, NameKind};
-    use proptest::prelude::*;
+mod tests;
 
-    proptest! {
-        #[test]
-        fn the_const_name_check_follows_the_naming_rules(
-            name in "(head|heads|base|[A-Za-z0-9_]{0,6}|[ -~]{0,6}|\\PC{0,4})"
-        ) {
-            prop_assert_eq!(
-                is_valid_name(&name),
-                check_name(&name, NameKind::Revision).is_ok()
-            );
-        }
-    }
-}
+pub use dir_mismatch::DirMismatch;
+use names::{all_valid_names, is_valid_name, valid_id};

@@ -222,3 +222,12 @@ pub(crate) fn join(ids: &[RevisionId]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// "1 revision", "3 revisions".
+pub(crate) fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

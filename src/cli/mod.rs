@@ -55,6 +55,7 @@
 
 mod args;
 mod author;
+mod check;
 mod database;
 mod describe;
 mod error;
@@ -84,7 +85,7 @@ use output::{Output, Verbosity};
 use redact::Redactor;
 use settings::Settings;
 
-pub use database::CheckStatus;
+pub use check::CheckStatus;
 pub use error::{EXIT_ERROR, EXIT_OK, EXIT_USAGE};
 
 /// How long to wait for the server to answer a connection, unless the connection string says.
@@ -246,7 +247,7 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), CliError> {
         }
         Command::Stamp(args) => database::stamp(ctx, &args).await,
         Command::Status(args) => database::status(ctx, args.json).await,
-        Command::Check(args) => database::check(ctx, &args).await,
+        Command::Check(args) => check::check(ctx, &args).await,
         Command::Resolve(args) => database::resolve(ctx, &args).await,
         Command::Repair(args) => database::repair(ctx, &args).await,
         Command::Current(args) => inspect::current(ctx, args.json).await,

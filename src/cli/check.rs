@@ -1,0 +1,190 @@
+//! `check`: the database compared with the migrations, each problem with an exit status of
+//! its own, for CI and deploy scripts.
+
+use serde_json::json;
+
+use super::args::CheckArgs;
+use super::describe::count;
+use super::error::CliError;
+use super::output::Paint;
+use super::Context;
+
+/// The exit status of `check` when a check fails. When several fail, the lowest applies;
+/// `--json` lists them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum CheckStatus {
+    /// 3: the revision graph has several heads (merge them, or they can't all be `head`).
+    SeveralHeads = 3,
+    /// 4: a revision is marked failed in the history table (see `pelican resolve`).
+    FailedRevision = 4,
+    /// 5: applied migration files changed since they ran (see `pelican repair`).
+    ChangedFiles = 5,
+    /// 6: the database records revisions these migrations don't have.
+    UnknownApplied = 6,
+    /// 7: revisions are pending: the database is not at its heads.
+    Pending = 7,
+}
+
+impl CheckStatus {
+    /// The exit status.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The check's name in `--json` output.
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckStatus::SeveralHeads => "heads",
+            CheckStatus::FailedRevision => "failed",
+            CheckStatus::ChangedFiles => "checksums",
+            CheckStatus::UnknownApplied => "unknown",
+            CheckStatus::Pending => "pending",
+        }
+    }
+}
+
+/// One check of `check`.
+struct CheckResult {
+    status: CheckStatus,
+    failed: bool,
+    message: String,
+    revisions: Vec<String>,
+}
+
+/// `check`.
+pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), CliError> {
+    let set = ctx.migrations()?;
+    let program = ctx.program.clone();
+    let mut results = Vec::new();
+
+    let heads: Vec<String> = set.graph().heads().iter().map(|h| h.to_string()).collect();
+    results.push(CheckResult {
+        status: CheckStatus::SeveralHeads,
+        failed: heads.len() > 1,
+        message: match heads.len() {
+            0 => "no revisions yet".to_owned(),
+            1 => format!("a single head: {}", heads[0]),
+            _ => format!(
+                "several heads: {} (merge them with `{program} merge heads -m MESSAGE`)",
+                heads.join(", ")
+            ),
+        },
+        revisions: heads,
+    });
+
+    if !args.files_only {
+        let client = ctx.connect().await?;
+        let status = ctx.migrator(set.clone()).status(&client).await?;
+        let failed: Vec<String> = status.failed.iter().map(|(r, _)| r.clone()).collect();
+        results.push(CheckResult {
+            status: CheckStatus::FailedRevision,
+            failed: !failed.is_empty(),
+            message: if failed.is_empty() {
+                "no revision is marked failed".to_owned()
+            } else {
+                format!(
+                    "marked failed: {} (`{program} status` says how far it got; then \
+                     `{program} resolve REV --resume`, `--applied` or `--forget`)",
+                    failed.join(", ")
+                )
+            },
+            revisions: failed,
+        });
+        let changed: Vec<String> = status
+            .checksum_mismatches
+            .iter()
+            .map(|m| m.revision.to_string())
+            .collect();
+        results.push(CheckResult {
+            status: CheckStatus::ChangedFiles,
+            failed: !changed.is_empty(),
+            message: if changed.is_empty() {
+                "applied files are unchanged".to_owned()
+            } else {
+                format!(
+                    "applied files changed since they ran: {} (restore them, or accept them \
+                     with `{program} repair`)",
+                    status
+                        .checksum_mismatches
+                        .iter()
+                        .map(|m| format!("{} ({})", m.revision, m.file))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+            revisions: changed,
+        });
+        results.push(CheckResult {
+            status: CheckStatus::UnknownApplied,
+            failed: !status.unknown.is_empty(),
+            message: if status.unknown.is_empty() {
+                "every applied revision is known".to_owned()
+            } else {
+                format!(
+                    "the database has revisions these migrations don't: {}",
+                    status.unknown.join(", ")
+                )
+            },
+            revisions: status.unknown.clone(),
+        });
+        let pending: Vec<String> = status.pending.iter().map(|p| p.to_string()).collect();
+        results.push(CheckResult {
+            status: CheckStatus::Pending,
+            failed: !pending.is_empty(),
+            message: if pending.is_empty() {
+                "nothing pending: the database is at its heads".to_owned()
+            } else {
+                format!(
+                    "{} pending: {} (run `{program} upgrade heads`)",
+                    count(pending.len(), "revision"),
+                    pending.join(", ")
+                )
+            },
+            revisions: pending,
+        });
+    }
+
+    let worst = results.iter().filter(|r| r.failed).map(|r| r.status).min();
+    if args.json {
+        ctx.out.print_json(&json!({
+            "ok": worst.is_none(),
+            "exit_status": worst.map_or(0, CheckStatus::code),
+            "checks": results.iter().map(|r| json!({
+                "name": r.status.name(),
+                "ok": !r.failed,
+                "exit_status": r.status.code(),
+                "message": r.message,
+                "revisions": r.revisions,
+            })).collect::<Vec<_>>(),
+        }));
+    } else {
+        let style = ctx.out.out_style;
+        for result in &results {
+            let mark = if result.failed {
+                style.paint(Paint::Bad, "FAIL")
+            } else {
+                style.paint(Paint::Good, "ok  ")
+            };
+            ctx.out.print(format!("{mark} {}", result.message));
+        }
+    }
+    match worst {
+        None => Ok(()),
+        Some(status) => {
+            let failed: Vec<&str> = results
+                .iter()
+                .filter(|r| r.failed)
+                .map(|r| r.status.name())
+                .collect();
+            Err(CliError::CheckFailed {
+                summary: format!(
+                    "{} failed: {}",
+                    count(failed.len(), "check"),
+                    failed.join(", ")
+                ),
+                status: status.code(),
+            })
+        }
+    }
+}
