@@ -1,0 +1,1 @@
+../../src/graph/graph_error.rs

@@ -1,0 +1,1 @@
+../../src/graph/node_set.rs

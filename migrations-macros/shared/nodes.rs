@@ -1,0 +1,1 @@
+../../src/graph/nodes.rs
