@@ -34,6 +34,17 @@ struct StatementFailure {
 }
 
 impl StatementFailure {
+    /// A failure of the whole revision, not of one statement (a Rust migration, a body that
+    /// can't be split, the timeouts that could not be set).
+    fn whole(error: Error) -> Self {
+        StatementFailure {
+            error,
+            statement: None,
+            atomic: false,
+            first_of_attempt: false,
+        }
+    }
+
     /// The error text its row records: which statement failed, then why.
     fn recorded_error(&self) -> String {
         match self.statement {
@@ -188,12 +199,6 @@ impl Migrator {
         direction: Direction,
         from: u32,
     ) -> Result<(), StatementFailure> {
-        let whole = |error: Error| StatementFailure {
-            error,
-            statement: None,
-            atomic: false,
-            first_of_attempt: false,
-        };
         let timeouts = self
             .step_sql()
             .timeouts(entry.revision(), SettingScope::Session);
@@ -206,7 +211,9 @@ impl Migrator {
                     &[],
                 )
                 .await
-                .map_err(|e| whole(Error::database("reading the session's timeouts", e)))?;
+                .map_err(|e| {
+                    StatementFailure::whole(Error::database("reading the session's timeouts", e))
+                })?;
             restore = format!(
                 "SET lock_timeout = {}; SET statement_timeout = {}",
                 crate::quote::literal(saved.get(0)),
@@ -214,7 +221,7 @@ impl Migrator {
             );
             execute(client, &timeouts, "setting the revision's timeouts")
                 .await
-                .map_err(whole)?;
+                .map_err(StatementFailure::whole)?;
         }
         let outcome = self.run_body(client, entry, direction, from).await;
         if !restore.is_empty() {
@@ -230,24 +237,18 @@ impl Migrator {
         direction: Direction,
         from: u32,
     ) -> Result<(), StatementFailure> {
-        let whole = |error: Error| StatementFailure {
-            error,
-            statement: None,
-            atomic: false,
-            first_of_attempt: false,
-        };
         let (up, down) = match entry.body() {
             Body::Sql { up, down } => (up, down),
             Body::Rust(migration) => {
                 return run_rust(migration.as_ref(), client, direction)
                     .await
-                    .map_err(|err| whole(rust_failure(entry, direction, err)))
+                    .map_err(|err| StatementFailure::whole(rust_failure(entry, direction, err)))
             }
-            Body::RustNotCompiled => return Err(whole(not_compiled(entry))),
+            Body::RustNotCompiled => return Err(StatementFailure::whole(not_compiled(entry))),
         };
         let body = section(entry, direction, up, down.as_ref());
         let statements = split_statements(body.sql()).map_err(|err| {
-            whole(Error::MigrationFailed {
+            StatementFailure::whole(Error::MigrationFailed {
                 revision: entry.revision().id().clone(),
                 file: entry.file_name().to_owned(),
                 direction,
@@ -258,7 +259,7 @@ impl Migrator {
         })?;
         let skip = usize::try_from(from.saturating_sub(1)).unwrap_or(usize::MAX);
         if skip >= statements.len() && skip > 0 {
-            return Err(whole(Error::CannotResume {
+            return Err(StatementFailure::whole(Error::CannotResume {
                 revision: entry.revision().id().to_string(),
                 reason: format!(
                     "its {direction} section has {} statements, and the row says statement \

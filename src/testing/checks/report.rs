@@ -40,7 +40,7 @@ impl fmt::Display for RevisionRef {
     }
 }
 
-/// A revision declared `irreversible`: [`assert_round_trip`] applies it and reports it
+/// A revision declared `irreversible`: [`assert_round_trip`](super::assert_round_trip) applies it and reports it
 /// without downgrading it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IrreversibleRevision {
@@ -56,7 +56,7 @@ impl fmt::Display for IrreversibleRevision {
     }
 }
 
-/// What [`assert_round_trip`] checked.
+/// What [`assert_round_trip`](super::assert_round_trip) checked.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RoundTripReport {
     /// The revisions that were upgraded, downgraded and upgraded again, in that order.
@@ -115,7 +115,7 @@ pub enum CheckError {
     NotReversible {
         /// The revision.
         revision: RevisionRef,
-        /// The differences, one line each, as [`SchemaDiff::lines`] prints them (from the
+        /// The differences, one line each, as [`SchemaDiff::lines`](crate::schema::SchemaDiff::lines) prints them (from the
         /// schema before the upgrade to the schema after the downgrade).
         differences: Vec<String>,
     },
