@@ -248,9 +248,9 @@ fn untrusted_history(
         );
     }
     format!(
-        "refusing to use the {kind} {object}: it is owned by role \"{owner}\", and pelican runs \
-         as \"{user}\", which is neither that role, nor a member of it, nor a superuser-owned \
-         object. An object of the history schema owned by another role can run that role's \
+        "refusing to use the {kind} {object}: it is owned by role \"{owner}\", which is neither \
+         the role pelican runs as (\"{user}\"), nor a role that one is a member of, nor a \
+         superuser. An object of the history schema owned by another role can run that role's \
          code with pelican's privileges (a trigger, a rule, a view, a policy) and can claim \
          anything about what was applied. If \"{owner}\" is trusted, run pelican as that role \
          or a member of it, or give the object to the migrating role (ALTER ... OWNER TO); \
