@@ -44,6 +44,8 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "schema")]
+pub mod autogen;
 #[path = "build_support.rs"]
 pub mod build;
 #[cfg(feature = "cli")]

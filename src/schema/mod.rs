@@ -46,6 +46,7 @@ use crate::error::Error;
 use crate::history::HISTORY_OBJECTS;
 
 pub use diff::{Change, Difference, Object, ObjectKind, SchemaDiff};
+pub(crate) use model::ident;
 pub use model::{
     Column, ColumnName, Constraint, ConstraintKind, Domain, EnumType, Extension, Function,
     FunctionKind, FunctionName, Identity, IdentityGeneration, Index, QualifiedName, Schema,

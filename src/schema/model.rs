@@ -203,6 +203,23 @@ pub struct Column {
     pub comment: Option<String>,
 }
 
+impl Column {
+    /// A nullable column of `data_type` (as `format_type` prints it), with no default, no
+    /// comment, nothing generated: set the public fields for the rest.
+    pub fn new(name: impl Into<String>, data_type: impl Into<String>) -> Self {
+        Column {
+            name: name.into(),
+            data_type: data_type.into(),
+            not_null: false,
+            default: None,
+            generated: None,
+            identity: None,
+            collation: None,
+            comment: None,
+        }
+    }
+}
+
 /// How an identity column is generated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -275,6 +292,18 @@ pub struct Constraint {
     pub definition: String,
     /// `COMMENT ON CONSTRAINT`.
     pub comment: Option<String>,
+}
+
+impl Constraint {
+    /// A constraint of `kind` defined as `pg_get_constraintdef` would print it, without a
+    /// comment.
+    pub fn new(kind: ConstraintKind, definition: impl Into<String>) -> Self {
+        Constraint {
+            kind,
+            definition: definition.into(),
+            comment: None,
+        }
+    }
 }
 
 /// The kinds of table constraints (`NOT NULL` is a property of the [`Column`]).
