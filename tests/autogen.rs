@@ -135,14 +135,14 @@ async fn a_confirmed_rename_keeps_the_rows_and_an_unconfirmed_one_is_a_drop_and_
 }
 
 #[tokio::test]
-async fn a_view_is_reported_as_not_written_yet_never_skipped() {
+async fn a_materialized_view_is_reported_as_not_written_yet_never_skipped() {
     let (_a_db, a) = built(BASE).await;
     let (_b_db, b) = built(&format!(
-        "{BASE}\nCREATE VIEW app.open AS SELECT id FROM app.tasks WHERE NOT done;"
+        "{BASE}\nCREATE MATERIALIZED VIEW app.open AS SELECT id FROM app.tasks WHERE NOT done;"
     ))
     .await;
     let plan = plan_changes(&app(&a).await, &app(&b).await, &AutogenOptions::default());
-    assert_eq!(plan.unsupported, ["view app.open (added)"]);
+    assert_eq!(plan.unsupported, ["materialized view app.open (added)"]);
     assert!(!plan.is_empty());
 }
 
@@ -246,4 +246,62 @@ fn random_table_sets_round_trip() {
             Ok(())
         })
         .unwrap();
+}
+
+#[tokio::test]
+async fn views_are_created_in_dependency_order_and_survive_a_column_type_change() {
+    let a = format!(
+        "{BASE}\nCREATE VIEW app.open AS SELECT id, title FROM app.tasks WHERE NOT done;\n\
+         CREATE VIEW app.open_titles AS SELECT title FROM app.open;\n\
+         COMMENT ON VIEW app.open IS 'not done yet';"
+    );
+    // B changes the type of a column both views read, adds a view over a view, and drops one.
+    let b = format!(
+        "{}\nCREATE VIEW app.open AS SELECT id, title FROM app.tasks WHERE NOT done;\n\
+         CREATE VIEW app.a_first AS SELECT count(*) AS n FROM app.open;",
+        BASE.replace("id integer PRIMARY KEY", "id bigint PRIMARY KEY")
+    );
+    let plan = round_trip(&a, &b, &AutogenOptions::default()).await;
+    let up = plan.up_sql();
+    let drop = up.find("DROP VIEW app.open;").unwrap();
+    let alter = up.find("TYPE bigint").unwrap();
+    let create_open = up.find("CREATE VIEW app.open AS").unwrap();
+    let create_first = up.find("CREATE VIEW app.a_first AS").unwrap();
+    assert!(
+        drop < alter && alter < create_open && create_open < create_first,
+        "{up}"
+    );
+    round_trip(&b, &a, &AutogenOptions::default()).await;
+}
+
+#[tokio::test]
+async fn enum_types_come_before_the_columns_that_use_them_and_go_after() {
+    let a = "CREATE SCHEMA app;";
+    let b = "CREATE SCHEMA app; CREATE TYPE app.state AS ENUM ('open', 'done');\n\
+             COMMENT ON TYPE app.state IS 'where a task is';\n\
+             CREATE TABLE app.tasks (id int, state app.state NOT NULL DEFAULT 'open');";
+    let plan = round_trip(a, b, &AutogenOptions::default()).await;
+    assert!(plan
+        .up_sql()
+        .contains("CREATE TYPE app.state AS ENUM ('open', 'done')"));
+
+    // A label added keeps its place; the down can't remove it, and says so.
+    let (_a_db, a_client) = built(b).await;
+    let (_b_db, b_client) =
+        built(&b.replace("('open', 'done')", "('open', 'blocked', 'done')")).await;
+    let plan = plan_changes(
+        &app(&a_client).await,
+        &app(&b_client).await,
+        &AutogenOptions::default(),
+    );
+    assert_eq!(
+        plan.up_sql(),
+        "ALTER TYPE app.state ADD VALUE 'blocked' AFTER 'open';\n"
+    );
+    assert_eq!(
+        plan.unsupported,
+        ["enum type app.state: labels removed or reordered (in the down of the plan)"]
+    );
+    a_client.batch_execute(&plan.up_sql()).await.unwrap();
+    assert_eq!(app(&a_client).await, app(&b_client).await);
 }

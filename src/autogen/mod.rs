@@ -3,10 +3,11 @@
 //! connection; where the snapshots come from, and running the result, is the caller's.
 //!
 //! This first slice writes schemas, tables, columns (type, default, `NOT NULL`, collation,
-//! comment), constraints and indexes, and renames of tables and columns the caller confirmed.
-//! Every other difference (views, functions, triggers, types, sequences, extensions, table
-//! storage and partitioning, identity and generated columns changing) is listed in
-//! [`ChangePlan::unsupported`], never skipped silently.
+//! comment), constraints, indexes, views, enum types (created, dropped, labels added), and
+//! renames of tables and columns the caller confirmed. Every other difference (materialized
+//! views, functions, triggers, domains, sequences, extensions, enum labels removed or
+//! reordered, table storage and partitioning, identity and generated columns changing) is
+//! listed in [`ChangePlan::unsupported`], never skipped silently.
 //!
 //! ```
 //! use pelican::autogen::{plan_changes, AutogenOptions};
@@ -32,10 +33,12 @@
 //! # assert!(plan.unsupported.is_empty());
 //! ```
 
+mod enums;
 mod hazard;
 mod renames;
 mod tables;
 mod unsupported;
+mod views;
 
 pub use hazard::Hazard;
 pub use renames::{RenameCandidate, RenameKind};

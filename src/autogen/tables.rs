@@ -110,6 +110,10 @@ pub(super) fn statements(
         ));
     }
 
+    let views = super::views::statements(&from.views, &to.views, reshaped(from, renames, &pairs));
+    out.extend(views.drops);
+    out.extend(super::enums::creates(&from.enums, &to.enums));
+
     // Constraints that go away or change, foreign keys first (others may be what they
     // reference); those of dropped tables too, so tables drop in any order.
     let mut dropped_constraints = Vec::new();
@@ -180,6 +184,8 @@ pub(super) fn statements(
             vec![Hazard::DeletesData, Hazard::NotReversible],
         ));
     }
+
+    out.extend(super::enums::drops(&from.enums, &to.enums));
 
     for schema in from.schemas.keys().filter(|s| !to.schemas.contains_key(*s)) {
         out.push(statement(format!("DROP SCHEMA {}", ident(schema)), vec![]));
@@ -268,7 +274,30 @@ pub(super) fn statements(
             }
         }
     }
+    out.extend(views.creates);
     out
+}
+
+/// Whether some table loses a column, changes a column's type, or is renamed or dropped: what
+/// a view over it may not survive.
+fn reshaped(from: &Snapshot, renames: &Confirmed, pairs: &[Pair<'_>]) -> bool {
+    if !renames.tables.is_empty() || !renames.columns.is_empty() {
+        return true;
+    }
+    let kept = pairs.iter().filter(|p| p.source.is_some()).count();
+    if kept < from.tables.len() {
+        return true;
+    }
+    pairs.iter().any(|pair| {
+        let Some((_, source)) = pair.source else {
+            return false;
+        };
+        source.columns.iter().any(|old| {
+            pair.target
+                .column(&old.name)
+                .is_none_or(|new| new.data_type != old.data_type || new.collation != old.collation)
+        })
+    })
 }
 
 fn create_table(name: &QualifiedName, table: &Table) -> PlannedStatement {

@@ -29,7 +29,6 @@ fn differing<K: Ord + Display, V: PartialEq>(
 pub(super) fn differences(from: &Snapshot, to: &Snapshot) -> Vec<String> {
     let mut out = Vec::new();
     differing("extension", &from.extensions, &to.extensions, &mut out);
-    differing("view", &from.views, &to.views, &mut out);
     differing(
         "materialized view",
         &from.materialized_views,
@@ -38,7 +37,20 @@ pub(super) fn differences(from: &Snapshot, to: &Snapshot) -> Vec<String> {
     );
     differing("function", &from.functions, &to.functions, &mut out);
     differing("trigger", &from.triggers, &to.triggers, &mut out);
-    differing("enum type", &from.enums, &to.enums, &mut out);
+    for (name, old) in &from.enums {
+        if let Some(new) = to.enums.get(name) {
+            let (up, down) = (
+                super::enums::only_added(&old.labels, &new.labels),
+                super::enums::only_added(&new.labels, &old.labels),
+            );
+            if !up || !down {
+                out.push(format!(
+                    "enum type {name}: labels removed or reordered ({} of the plan)",
+                    if up { "in the down" } else { "in the up" }
+                ));
+            }
+        }
+    }
     differing("domain", &from.domains, &to.domains, &mut out);
     differing("sequence", &from.sequences, &to.sequences, &mut out);
     for (name, schema) in &from.schemas {
