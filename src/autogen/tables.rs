@@ -355,7 +355,14 @@ fn alter_table(
             continue;
         };
         let column_sql = format!("ALTER TABLE {name} ALTER COLUMN {}", ident(&column.name));
-        if old.data_type != column.data_type || old.collation != column.collation {
+        let retyped = old.data_type != column.data_type || old.collation != column.collation;
+        // A default of the old type may not cast to the new one: it goes first, and the
+        // target's default comes back after the type changed.
+        let default_in_the_way = retyped && old.default.is_some() && column.generated.is_none();
+        if default_in_the_way {
+            out.push(statement(format!("{column_sql} DROP DEFAULT"), vec![lock]));
+        }
+        if retyped {
             let collation = column
                 .collation
                 .as_ref()
@@ -371,12 +378,17 @@ fn alter_table(
                 vec![lock, Hazard::RewritesTable, Hazard::NotReversible],
             ));
         }
-        if old.default != column.default && column.generated.is_none() {
-            let sql = match &column.default {
-                Some(default) => format!("{column_sql} SET DEFAULT {default}"),
-                None => format!("{column_sql} DROP DEFAULT"),
-            };
-            out.push(statement(sql, vec![lock]));
+        if (old.default != column.default || default_in_the_way) && column.generated.is_none() {
+            match &column.default {
+                Some(default) => out.push(statement(
+                    format!("{column_sql} SET DEFAULT {default}"),
+                    vec![lock],
+                )),
+                None if !default_in_the_way => {
+                    out.push(statement(format!("{column_sql} DROP DEFAULT"), vec![lock]))
+                }
+                None => {}
+            }
         }
         if old.not_null != column.not_null {
             if column.not_null {

@@ -64,8 +64,9 @@ fn a_column_change_alters_in_place_with_its_hazards() {
     assert_eq!(
         sqls(&plan.down),
         [
-            "ALTER TABLE app.tasks ALTER COLUMN id TYPE integer USING id::integer",
+            // The default of the old type goes before the type changes.
             "ALTER TABLE app.tasks ALTER COLUMN id DROP DEFAULT",
+            "ALTER TABLE app.tasks ALTER COLUMN id TYPE integer USING id::integer",
             "ALTER TABLE app.tasks ALTER COLUMN id DROP NOT NULL",
             "ALTER TABLE app.tasks DROP COLUMN title",
         ]
