@@ -45,12 +45,8 @@ impl History {
     /// Looks at the history tables in one query; an error when one of them is not a table
     /// owned by a role pelican trusts.
     pub(crate) async fn probe(&self, client: &Client) -> Result<Probe, HistoryError> {
-        self.run_probe(client, &self.probe_sql).await
-    }
-
-    async fn run_probe(&self, client: &Client, sql: &str) -> Result<Probe, HistoryError> {
         let messages = client
-            .simple_query(sql)
+            .simple_query(&self.probe_sql)
             .await
             .map_err(HistoryError::database("looking for the history tables"))?;
         let mut probe = Probe {

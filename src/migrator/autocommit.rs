@@ -11,8 +11,8 @@ use std::time::Instant;
 use tokio_postgres::Client;
 
 use super::{
-    error_position, execute, finish, not_compiled, run_rust, rust_failure, section, sql_failure,
-    Migrator, SettingScope, StepReport, IN_PROGRESS_MARKER,
+    error_position, execute, finish, not_compiled, run_rust, rust_failure, sql_failure, Migrator,
+    StepReport,
 };
 use crate::error::Error;
 use crate::history::{Elapsed, RevisionState};
@@ -20,6 +20,7 @@ use crate::lock::Database;
 use crate::migration::statements::split_statements;
 use crate::migration::{Body, SetEntry};
 use crate::plan::Direction;
+use crate::sql::step::{section, SettingScope, IN_PROGRESS_MARKER};
 
 /// How some statements of a `transaction: false` revision failed.
 struct StatementFailure {

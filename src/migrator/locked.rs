@@ -90,7 +90,12 @@ impl Migrator {
         self.set.try_built()?;
         let probe = self.history.probe(client).await?;
         self.ensure_layout(client, &probe).await?;
-        Ok(self.history.read_state(client).await?.unwrap_or_default())
+        // A table the layout just created is empty, as the probe's "missing" reads.
+        Ok(self
+            .history
+            .read_state_after(client, &probe)
+            .await?
+            .unwrap_or_default())
     }
 }
 

@@ -22,8 +22,6 @@ mod run;
 mod tests;
 
 pub use crate::sql::step::TransactionMode;
-#[allow(unused_imports)]
-use crate::sql::step::{section, SettingScope, StepSql, IN_PROGRESS_MARKER};
 use checksums::*;
 use failure::*;
 use report::ProgressCallback;
