@@ -68,6 +68,8 @@ mod quote;
 pub mod revision;
 #[cfg(feature = "schema")]
 pub mod schema;
+#[cfg(feature = "testing")]
+pub mod scratch;
 pub mod source;
 mod sql;
 pub mod target;
