@@ -2,6 +2,8 @@
 //! stdout and stderr, its exit status, and what it does to the database.
 #![cfg(feature = "cli")]
 
+#[path = "cli/autogenerate.rs"]
+mod autogenerate;
 #[path = "support/cli.rs"]
 mod cli;
 #[path = "support/db.rs"]
@@ -1038,7 +1040,8 @@ fn settings_come_from_pelican_toml_and_are_checked() {
     p.write("pelican.toml", "directory = \"db/migrations\"\n");
     assert_eq!(
         p.pelican(&["heads"]).fails(1),
-        "error: pelican.toml: unknown key 'directory'; the keys are 'dir' and 'schema'\n"
+        "error: pelican.toml: unknown key 'directory'; the keys are 'dir', 'schema', \
+         'desired_schema' and 'dev_url'\n"
     );
     p.write("pelican.toml", "dir = \"db/migrations\"\n");
     assert_eq!(p.pelican(&["heads"]).ok(), "a1 (head)\n");

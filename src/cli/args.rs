@@ -93,6 +93,8 @@ pub(crate) enum Command {
     Status(JsonArgs),
     /// Export the revision graph for Graphviz or Mermaid
     Graph(GraphArgs),
+    /// Show what differs between two schemas (databases, schema files, or the migrations)
+    Diff(DiffArgs),
     /// Resolve a revision marked failed: resume it, record it as applied, or forget it
     Resolve(ResolveArgs),
     /// Accept the current checksums of applied files that were edited
@@ -119,8 +121,14 @@ pub(crate) struct RevisionArgs {
     #[arg(short, long)]
     pub(crate) message: String,
     /// Write a Rust migration (.rs) instead of a SQL one
-    #[arg(long)]
+    #[arg(long, conflicts_with = "autogenerate")]
     pub(crate) rust: bool,
+    /// Write the migration from the difference between the database (at head) and the
+    /// desired schema, verified on a scratch database first (see docs/autogenerate.md)
+    #[arg(long)]
+    pub(crate) autogenerate: bool,
+    #[command(flatten)]
+    pub(crate) autogen: AutogenArgs,
     /// The revision to revise: a head, `<label>@head`, or `base` for a new root
     /// [default: the only head]
     #[arg(long, value_name = "REV")]
@@ -137,6 +145,69 @@ pub(crate) struct RevisionArgs {
     /// The new revision's id [default: 12 random hex digits]
     #[arg(long, value_name = "ID")]
     pub(crate) rev_id: Option<String>,
+}
+
+/// The options of `revision --autogenerate` (and `diff`'s shared ones).
+#[derive(Debug, Args)]
+pub(crate) struct AutogenArgs {
+    /// The desired schema: a .sql file or a directory of them
+    /// [default: `desired_schema` in pelican.toml]
+    #[arg(long, value_name = "PATH", requires = "autogenerate")]
+    pub(crate) desired_schema: Option<PathBuf>,
+    /// A server where pelican may create and drop scratch databases (the role needs
+    /// CREATEDB) [default: `dev_url` in pelican.toml, else a throwaway server from the local
+    /// PostgreSQL binaries]
+    #[arg(long, value_name = "URL", requires = "autogenerate")]
+    pub(crate) dev_url: Option<String>,
+    /// Start from the migrations replayed to REV in a scratch database instead of from the
+    /// database: no database needed
+    #[arg(long, value_name = "REV", num_args = 0..=1, default_missing_value = "head", requires = "autogenerate")]
+    pub(crate) from_migrations: Option<String>,
+    /// A rename to write as a rename, not a drop and an add: `app.tasks=app.todos` for a
+    /// table, `app.tasks.title=app.tasks.name` for a column (repeatable)
+    #[arg(long, value_name = "OLD=NEW", requires = "autogenerate")]
+    pub(crate) rename: Vec<String>,
+    /// Exit non-zero when the generated migration does not verify
+    #[arg(long, requires = "autogenerate")]
+    pub(crate) strict: bool,
+    /// Print the migration instead of writing it
+    #[arg(long, requires = "autogenerate")]
+    pub(crate) sql: bool,
+}
+
+/// `diff`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "SOURCE is a connection string (postgresql://...), `database` (the \
+                  one of --database-url or DATABASE_URL), `migrations` or `migrations@REV` (the \
+                  migrations replayed in a scratch database), or a .sql file or directory."
+)]
+pub(crate) struct DiffArgs {
+    /// The schema to start from
+    #[arg(long, value_name = "SOURCE")]
+    pub(crate) from: String,
+    /// The schema to arrive at
+    #[arg(long, value_name = "SOURCE")]
+    pub(crate) to: String,
+    /// `sql`: the statements from one to the other; `text`: the differences, one a line;
+    /// `json`: both, with hazards
+    #[arg(long, value_enum, default_value_t = DiffFormat::Sql)]
+    pub(crate) format: DiffFormat,
+    /// A server where pelican may create and drop scratch databases
+    /// [default: `dev_url` in pelican.toml, else a throwaway server]
+    #[arg(long, value_name = "URL")]
+    pub(crate) dev_url: Option<String>,
+}
+
+/// `diff --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DiffFormat {
+    /// The statements that turn --from into --to, with their hazards.
+    Sql,
+    /// The differences, one a line (`+` only in --to, `-` only in --from, `~` changed).
+    Text,
+    /// Differences, statements both ways, hazards, rename candidates.
+    Json,
 }
 
 /// `merge`.

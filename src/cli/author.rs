@@ -55,64 +55,15 @@ pub(crate) fn init(ctx: &mut Context) -> Result<(), CliError> {
 }
 
 /// `revision`: a new file revising the head (or `--head`).
-pub(crate) fn revision(ctx: &mut Context, args: &RevisionArgs) -> Result<(), CliError> {
+pub(crate) async fn revision(ctx: &mut Context, args: &RevisionArgs) -> Result<(), CliError> {
+    if args.autogenerate {
+        return super::autogenerate::revision(ctx, args).await;
+    }
     let dir = ctx.dir_for_writing("revision")?.to_path_buf();
     let set = MigrationSet::from_dir(&dir)?;
-    let graph = set.graph();
-
-    let parents: Vec<RevisionId> = match args.head.as_deref() {
-        Some("base") => Vec::new(),
-        Some(head) => {
-            let id = resolve_one(&set, head, None)?;
-            let children: Vec<RevisionId> =
-                graph.children(id.as_str()).into_iter().cloned().collect();
-            if !args.splice && !children.is_empty() {
-                return Err(CliError::NotAHead {
-                    revision: id,
-                    children,
-                    hint: "pass --splice to start a new branch from it",
-                });
-            }
-            vec![id]
-        }
-        None => {
-            let heads: Vec<RevisionId> = graph.heads().into_iter().cloned().collect();
-            if heads.len() > 1 {
-                return Err(CliError::MultipleHeads {
-                    heads,
-                    program: ctx.program.clone(),
-                });
-            }
-            heads
-        }
-    };
-    let depends_on = args
-        .depends_on
-        .iter()
-        .map(|name| resolve_dependency(graph, name))
-        .collect::<Result<Vec<_>, _>>()?;
-    let new = NewRevision {
-        id: new_id(&set, args.rev_id.as_deref())?,
-        parents,
-        depends_on,
-        branch_labels: args.branch_label.clone(),
-        message: one_line(&args.message),
-        created: rfc3339_utc(SystemTime::now()),
-        kind: if args.rust {
-            MigrationKind::Rust
-        } else {
-            MigrationKind::Sql
-        },
-    };
-    let path = new.write(&dir, graph)?;
-    ctx.out.print(path.display().to_string());
-    let revises = if new.parents.is_empty() {
-        "a new base".to_owned()
-    } else {
-        format!("revising {}", join(&new.parents))
-    };
-    ctx.out
-        .say(format!("Created revision {} ({revises}).", new.id));
+    let new = NewRevision::prepare(ctx, &set, args)?;
+    let path = new.write(&dir, set.graph())?;
+    new.announce(ctx, &path);
     if args.rust {
         ctx.out.say(
             "Rust migrations run from the application that compiles them in \
@@ -173,6 +124,7 @@ pub(crate) fn merge(ctx: &mut Context, args: &MergeArgs) -> Result<(), CliError>
         message: one_line(&args.message),
         created: rfc3339_utc(SystemTime::now()),
         kind: MigrationKind::Sql,
+        body: (String::new(), String::new()),
     };
     let path = new.write(&dir, graph)?;
     ctx.out.print(path.display().to_string());
@@ -185,17 +137,86 @@ pub(crate) fn merge(ctx: &mut Context, args: &MergeArgs) -> Result<(), CliError>
 }
 
 /// A revision about to be written.
-struct NewRevision {
-    id: RevisionId,
-    parents: Vec<RevisionId>,
+pub(super) struct NewRevision {
+    pub(super) id: RevisionId,
+    pub(super) parents: Vec<RevisionId>,
     depends_on: Vec<String>,
     branch_labels: Vec<String>,
     message: String,
     created: String,
     kind: MigrationKind,
+    /// For SQL, what follows `-- up` and `-- down` (empty for a new file to fill in).
+    pub(super) body: (String, String),
 }
 
 impl NewRevision {
+    /// The revision `revision` would write on top of `set`: its parents from the head (or
+    /// `--head`), a fresh id, the header from the options.
+    pub(super) fn prepare(
+        ctx: &Context,
+        set: &MigrationSet,
+        args: &RevisionArgs,
+    ) -> Result<NewRevision, CliError> {
+        let graph = set.graph();
+        let parents: Vec<RevisionId> = match args.head.as_deref() {
+            Some("base") => Vec::new(),
+            Some(head) => {
+                let id = resolve_one(set, head, None)?;
+                let children: Vec<RevisionId> =
+                    graph.children(id.as_str()).into_iter().cloned().collect();
+                if !args.splice && !children.is_empty() {
+                    return Err(CliError::NotAHead {
+                        revision: id,
+                        children,
+                        hint: "pass --splice to start a new branch from it",
+                    });
+                }
+                vec![id]
+            }
+            None => {
+                let heads: Vec<RevisionId> = graph.heads().into_iter().cloned().collect();
+                if heads.len() > 1 {
+                    return Err(CliError::MultipleHeads {
+                        heads,
+                        program: ctx.program.clone(),
+                    });
+                }
+                heads
+            }
+        };
+        let depends_on = args
+            .depends_on
+            .iter()
+            .map(|name| resolve_dependency(graph, name))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(NewRevision {
+            id: new_id(set, args.rev_id.as_deref())?,
+            parents,
+            depends_on,
+            branch_labels: args.branch_label.clone(),
+            message: one_line(&args.message),
+            created: rfc3339_utc(SystemTime::now()),
+            kind: if args.rust {
+                MigrationKind::Rust
+            } else {
+                MigrationKind::Sql
+            },
+            body: (String::new(), String::new()),
+        })
+    }
+
+    /// Prints the new file's path (stdout) and what it revises (stderr).
+    pub(super) fn announce(&self, ctx: &mut Context, path: &Path) {
+        ctx.out.print(path.display().to_string());
+        let revises = if self.parents.is_empty() {
+            "a new base".to_owned()
+        } else {
+            format!("revising {}", join(&self.parents))
+        };
+        ctx.out
+            .say(format!("Created revision {} ({revises}).", self.id));
+    }
+
     fn file_name(&self) -> String {
         let slug = slug(&self.message);
         let extension = match self.kind {
@@ -209,7 +230,7 @@ impl NewRevision {
         }
     }
 
-    fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         let prefix = self.kind.header_prefix();
         let mut header = vec![format!("revision: {}", self.id)];
         if !self.parents.is_empty() {
@@ -230,7 +251,10 @@ impl NewRevision {
             .map(|line| format!("{prefix} {line}\n"))
             .collect();
         match self.kind {
-            MigrationKind::Sql => text.push_str("\n-- up\n\n\n-- down\n\n"),
+            MigrationKind::Sql => {
+                let (up, down) = &self.body;
+                text.push_str(&format!("\n-- up\n{up}\n\n-- down\n{down}\n"));
+            }
             MigrationKind::Rust => text.push_str(&rust_body(&self.message, &self.id)),
         }
         text
@@ -238,7 +262,7 @@ impl NewRevision {
 
     /// Checks the file as pelican will read it, and the graph with it, then writes it
     /// (never over an existing file). Returns its path.
-    fn write(&self, dir: &Path, graph: &RevisionGraph) -> Result<PathBuf, CliError> {
+    pub(super) fn write(&self, dir: &Path, graph: &RevisionGraph) -> Result<PathBuf, CliError> {
         let path = dir.join(self.file_name());
         let text = self.text();
         let parsed = parse_migration(&path.display().to_string(), text.as_bytes())

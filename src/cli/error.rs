@@ -161,6 +161,36 @@ pub(crate) enum CliError {
     /// A revision file that would be invalid (a bad label, say).
     #[error("the new revision would be invalid, so nothing was written: {0}")]
     InvalidNewRevision(String),
+    /// `revision --autogenerate` without a desired schema.
+    #[error(
+        "no desired schema: pass --desired-schema PATH (a .sql file or a directory of them), \
+         or set desired_schema in pelican.toml"
+    )]
+    NoDesiredSchema,
+    /// `revision --autogenerate` on a database that is not at head.
+    #[error(
+        "Target database is not up to date ({state}): run `{program} upgrade heads` first, or \
+         autogenerate from the migrations with --from-migrations, so that the new migration \
+         starts where the others end"
+    )]
+    NotAtHead {
+        /// What is pending or failed.
+        state: String,
+        /// The program's name.
+        program: String,
+    },
+    /// Scratch databases, the desired schema's files, replaying migrations.
+    #[error(transparent)]
+    Scratch(#[from] crate::scratch::ScratchError),
+    /// `--strict`, and the generated migration did not verify.
+    #[error(
+        "the generated migration did not verify ({problems} problem(s), listed above and in \
+         the file); review it by hand"
+    )]
+    NotVerified {
+        /// How many problems.
+        problems: usize,
+    },
     /// `check` found problems (the exit status says which, see [`super::CheckStatus`]).
     #[error("{summary}")]
     CheckFailed {

@@ -55,9 +55,11 @@
 
 mod args;
 mod author;
+mod autogenerate;
 mod check;
 mod database;
 mod describe;
+mod diff;
 mod error;
 mod inspect;
 mod origin;
@@ -237,7 +239,7 @@ fn report_clap_error(err: &clap::Error) -> u8 {
 async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), CliError> {
     match command {
         Command::Init => author::init(ctx),
-        Command::Revision(args) => author::revision(ctx, &args),
+        Command::Revision(args) => author::revision(ctx, &args).await,
         Command::Merge(args) => author::merge(ctx, &args),
         Command::Upgrade(args) => {
             database::run(ctx, crate::Direction::Up, &args.target, &args.run).await
@@ -256,6 +258,7 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), CliError> {
         Command::Branches(args) => inspect::branches(ctx, args.json),
         Command::Show(args) => inspect::show(ctx, &args),
         Command::Graph(args) => inspect::graph(ctx, &args).await,
+        Command::Diff(args) => diff::diff(ctx, &args).await,
     }
 }
 
@@ -311,6 +314,11 @@ impl Context {
             .database_url
             .as_ref()
             .ok_or(CliError::NoDatabase)?;
+        self.connect_to(url, origin).await
+    }
+
+    /// Connects to the database `url` names (without TLS).
+    pub(crate) async fn connect_to(&self, url: &str, origin: &Origin) -> Result<Client, CliError> {
         let shown = crate::conninfo::redact(url);
         let mut config: tokio_postgres::Config =
             url.parse()

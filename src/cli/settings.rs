@@ -26,6 +26,11 @@ pub(crate) struct Settings {
     /// The schema of the history tables.
     pub(crate) schema: String,
     pub(crate) schema_origin: Origin,
+    /// The desired schema for `revision --autogenerate` (`desired_schema`), relative to the
+    /// settings file.
+    pub(crate) desired_schema: Option<PathBuf>,
+    /// The server for scratch databases (`dev_url`), with any `env:NAME` read.
+    pub(crate) dev_url: Option<String>,
     /// The settings file that was read, if any.
     pub(crate) config_file: Option<PathBuf>,
     /// Where `init` writes the settings file.
@@ -37,6 +42,9 @@ pub(crate) struct Settings {
 struct FileSettings {
     dir: Option<PathBuf>,
     schema: Option<String>,
+    desired_schema: Option<PathBuf>,
+    /// As written: a URL without a password, or `env:NAME`.
+    dev_url: Option<String>,
 }
 
 impl Settings {
@@ -96,9 +104,31 @@ impl Settings {
                 origin: schema_origin,
             });
         }
+        let desired_schema = match (&file.desired_schema, &config_file) {
+            (Some(path), Some(file)) => Some(relative_to_file(file, path)),
+            _ => None,
+        };
+        let dev_url = match (&file.dev_url, &config_file) {
+            (Some(url), Some(path)) => match url.strip_prefix("env:") {
+                Some(name) => {
+                    Some(env(name).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+                        CliError::Config {
+                            path: path.clone(),
+                            message: format!(
+                                "dev_url names the environment variable {name}, which is not set"
+                            ),
+                        }
+                    })?)
+                }
+                None => Some(url.clone()),
+            },
+            _ => None,
+        };
         Ok(Settings {
             dir,
             dir_origin,
+            desired_schema,
+            dev_url,
             database_url,
             schema,
             schema_origin,
@@ -164,6 +194,48 @@ fn parse_settings(path: &Path, text: &str) -> Result<FileSettings, CliError> {
                     ))
                 }
             },
+            "desired_schema" => match value {
+                toml::Value::String(path) if !path.is_empty() => {
+                    settings.desired_schema = Some(PathBuf::from(path))
+                }
+                _ => {
+                    return Err(invalid(
+                        "'desired_schema' must be a non-empty string: a .sql file or a \
+                         directory of them, relative to this file"
+                            .to_owned(),
+                    ))
+                }
+            },
+            "dev_url" => match value {
+                toml::Value::String(url) if url.starts_with("env:") && url.len() > 4 => {
+                    settings.dev_url = Some(url)
+                }
+                toml::Value::String(url) if !url.is_empty() => {
+                    let config: tokio_postgres::Config = url.parse().map_err(|_| {
+                        invalid(
+                            "'dev_url' is not a valid connection string; write a URL without \
+                             a password, or env:NAME to read it from the variable NAME"
+                                .to_owned(),
+                        )
+                    })?;
+                    if config.get_password().is_some() {
+                        return Err(invalid(
+                            "'dev_url' holds a password, which must not land in version \
+                             control; write env:NAME to read the URL from the variable NAME, \
+                             or use ~/.pgpass"
+                                .to_owned(),
+                        ));
+                    }
+                    settings.dev_url = Some(url)
+                }
+                _ => {
+                    return Err(invalid(
+                        "'dev_url' must be a connection string without a password, or \
+                         env:NAME"
+                            .to_owned(),
+                    ))
+                }
+            },
             other
                 if other.to_ascii_lowercase().contains("database")
                     || other.to_ascii_lowercase().contains("url") =>
@@ -176,7 +248,8 @@ fn parse_settings(path: &Path, text: &str) -> Result<FileSettings, CliError> {
             }
             other => {
                 return Err(invalid(format!(
-                    "unknown key '{other}'; the keys are 'dir' and 'schema'"
+                    "unknown key '{other}'; the keys are 'dir', 'schema', 'desired_schema' and \
+                     'dev_url'"
                 )))
             }
         }
@@ -209,6 +282,14 @@ pub(crate) fn settings_file_text(dir: &str) -> String {
          # The schema of the history tables pelican_revisions and pelican_log.\n\
          # schema = \"{DEFAULT_SCHEMA}\"\n\
          \n\
+         # The desired schema for `revision --autogenerate`: a .sql file or a directory.\n\
+         # desired_schema = \"schema.sql\"\n\
+         \n\
+         # A server for autogenerate's scratch databases (the role needs CREATEDB), without a\n\
+         # password, or env:NAME to read it from a variable; by default a throwaway server\n\
+         # is started from the local PostgreSQL binaries.\n\
+         # dev_url = \"env:PELICAN_DEV_URL\"\n\
+         \n\
          # The database is never set here, so that no password lands in version control:\n\
          # pass --database-url, or set {DATABASE_URL_VAR}.\n"
     )
@@ -235,7 +316,8 @@ mod tests {
     fn bad_files_are_reported_with_the_file_and_what_to_do() {
         assert_eq!(
             parse("dir = \"m\"\nschema = \"app\"\ndirectory = \"x\"\n").unwrap_err(),
-            "pelican.toml: unknown key 'directory'; the keys are 'dir' and 'schema'"
+            "pelican.toml: unknown key 'directory'; the keys are 'dir', 'schema', \
+             'desired_schema' and 'dev_url'"
         );
         assert_eq!(
             parse("database_url = \"postgresql://a:b@c/d\"\n").unwrap_err(),
@@ -250,6 +332,20 @@ mod tests {
         );
         let err = parse("dir = \"m\"\nschema = \n").unwrap_err();
         assert!(err.starts_with("pelican.toml: line 2: "), "{err}");
+    }
+
+    #[test]
+    fn desired_schema_and_dev_url_but_never_a_password() {
+        let settings =
+            parse("desired_schema = \"db/schema.sql\"\ndev_url = \"env:DEV\"\n").unwrap();
+        assert_eq!(
+            settings.desired_schema,
+            Some(PathBuf::from("db/schema.sql"))
+        );
+        assert_eq!(settings.dev_url.as_deref(), Some("env:DEV"));
+        let err = parse("dev_url = \"postgresql://me:secret@localhost/dev\"\n").unwrap_err();
+        assert!(err.contains("holds a password"), "{err}");
+        assert!(parse("dev_url = \"postgresql://me@localhost/dev\"\n").is_ok());
     }
 
     #[test]
