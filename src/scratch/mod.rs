@@ -207,3 +207,8 @@ impl ScratchDatabase {
             })
     }
 }
+
+/// The examples of `docs/autogenerate.md`, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/autogenerate.md")]
+pub struct AutogenerateGuide;
