@@ -35,12 +35,14 @@
 
 mod enums;
 mod hazard;
+mod online;
 mod renames;
 mod tables;
 mod unsupported;
 mod views;
 
 pub use hazard::Hazard;
+pub use online::{online, OnlinePlan};
 pub use renames::{RenameCandidate, RenameKind};
 
 use crate::schema::Snapshot;
