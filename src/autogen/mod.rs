@@ -33,9 +33,12 @@
 //! # assert!(plan.unsupported.is_empty());
 //! ```
 
+mod columns;
 mod enums;
 mod hazard;
+mod hierarchy;
 mod renames;
+mod storage;
 mod tables;
 mod unsupported;
 mod views;
@@ -138,3 +141,5 @@ pub fn plan_changes(from: &Snapshot, to: &Snapshot, options: &AutogenOptions) ->
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_tables;

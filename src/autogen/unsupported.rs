@@ -63,36 +63,10 @@ pub(super) fn differences(from: &Snapshot, to: &Snapshot) -> Vec<String> {
         }
     }
     for (name, table) in &to.tables {
-        let source = from.tables.get(name);
-        let storage = |t: &crate::schema::Table| {
-            (
-                t.unlogged,
-                t.options.clone(),
-                t.partition_key.clone(),
-                t.partition_bound.clone(),
-                t.parents.clone(),
-            )
-        };
-        let default_storage = storage(&crate::schema::Table::default());
-        let differs = match source {
-            Some(source) => storage(source) != storage(table),
-            None => storage(table) != default_storage,
-        };
-        if differs {
-            out.push(format!(
-                "table {name}: persistence, storage options, partitioning or inheritance"
-            ));
-        }
-        if let Some(source) = source {
-            for column in &table.columns {
-                if let Some(old) = source.column(&column.name) {
-                    if old.generated != column.generated || old.identity != column.identity {
-                        out.push(format!(
-                            "column {name}.{}: generated expression or identity (changed)",
-                            crate::schema::ident(&column.name)
-                        ));
-                    }
-                }
+        if let Some(source) = from.tables.get(name) {
+            // A table becomes partitioned (or not) only by being created again.
+            if source.partition_key != table.partition_key {
+                out.push(format!("table {name}: partition key (changed)"));
             }
             for (constraint, c) in &table.constraints {
                 if source
