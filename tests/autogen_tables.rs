@@ -246,3 +246,68 @@ INSERT INTO app.t VALUES ('42', 7);";
         (42, "7".to_owned())
     );
 }
+
+#[tokio::test]
+async fn enum_labels_removed_or_reordered_replace_the_type_and_cast_every_column() {
+    let a = "CREATE SCHEMA app;
+CREATE TYPE app.state AS ENUM ('open', 'blocked', 'done');
+COMMENT ON TYPE app.state IS 'where a task is';
+CREATE TABLE app.tasks (id int, state app.state NOT NULL DEFAULT 'open', history app.state[]);
+CREATE TABLE app.events (at date, state app.state DEFAULT 'done') PARTITION BY RANGE (at);
+CREATE TABLE app.events_all PARTITION OF app.events DEFAULT;
+CREATE VIEW app.open AS SELECT id FROM app.tasks WHERE state = 'open';
+INSERT INTO app.tasks VALUES (1, 'done', '{open,done}');";
+    let b = "CREATE SCHEMA app;
+CREATE TYPE app.state AS ENUM ('done', 'open');
+COMMENT ON TYPE app.state IS 'where a task is';
+CREATE TABLE app.tasks (id int, state app.state NOT NULL DEFAULT 'done', history app.state[]);
+CREATE TABLE app.events (at date, state app.state DEFAULT 'done') PARTITION BY RANGE (at);
+CREATE TABLE app.events_all PARTITION OF app.events DEFAULT;
+CREATE VIEW app.open AS SELECT id FROM app.tasks WHERE state = 'open';";
+    let plan = round_trip(a, b, &both_ways()).await;
+    let up = plan.up_sql();
+    assert!(
+        up.contains(
+            "ALTER TYPE app.state RENAME TO state_old;\n\n\
+             CREATE TYPE app.state AS ENUM ('done', 'open');\n\n\
+             COMMENT ON TYPE app.state IS 'where a task is';\n"
+        ),
+        "{up}"
+    );
+    assert!(
+        up.contains(
+            "-- hazard: fails if existing rows break the new rule\n\
+             ALTER TABLE app.tasks ALTER COLUMN state TYPE app.state USING state::text::app.state;"
+        ),
+        "{up}"
+    );
+    assert!(
+        up.contains("ALTER TABLE app.tasks ALTER COLUMN history TYPE app.state[] USING history::text[]::app.state[];"),
+        "{up}"
+    );
+    assert!(up.contains("DROP TYPE app.state_old;"), "{up}");
+    // The rows keep their labels across the replacement.
+    let (_db, client) = support::built(a).await;
+    client.batch_execute(&up).await.unwrap();
+    let row = client
+        .query_one("SELECT state::text, history::text FROM app.tasks", &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        (row.get::<_, String>(0), row.get::<_, String>(1)),
+        ("done".to_owned(), "{open,done}".to_owned())
+    );
+    // A row holding a removed label makes the up fail, as its hazard says.
+    let (_db, client) =
+        support::built(&b.replace("('done', 'open')", "('done', 'open', 'gone')")).await;
+    client
+        .batch_execute("INSERT INTO app.tasks VALUES (2, 'gone')")
+        .await
+        .unwrap();
+    let plan = pelican::autogen::plan_changes(
+        &support::app(&client).await,
+        &support::app(&support::built(b).await.1).await,
+        &both_ways(),
+    );
+    assert!(client.batch_execute(&plan.up_sql()).await.is_err());
+}

@@ -85,10 +85,12 @@ pub(super) fn statements(
         ));
     }
 
-    let views = super::views::statements(&from.views, &to.views, reshaped(from, renames, &pairs));
+    let retyped_enums = super::enums::replaced_types(from, to);
+    let reshaped = !retyped_enums.is_empty() || reshaped(from, renames, &pairs);
+    let views = super::views::statements(&from.views, &to.views, reshaped);
     out.extend(views.drops);
     out.extend(super::enums::creates(&from.enums, &to.enums));
-    let retyped_enums = BTreeSet::new();
+    out.extend(super::enums::replaces(from, to));
 
     for pair in &pairs {
         if let Some((source_name, source)) = pair.source {

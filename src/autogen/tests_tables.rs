@@ -284,3 +284,41 @@ fn a_generated_expression_that_changes_drops_the_column_and_adds_it_again() {
     );
     assert!(plan.down[0].hazards.contains(&Hazard::DeletesData));
 }
+
+#[test]
+fn enum_labels_reordered_replace_the_type_with_defaults_around_the_cast() {
+    let mut a = snapshot(vec![]);
+    let state = |labels: &[&str]| crate::schema::EnumType {
+        labels: labels.iter().map(|l| l.to_string()).collect(),
+        comment: None,
+    };
+    a.enums.insert(name("state"), state(&["open", "done"]));
+    let mut tasks = table(&[("state", "app.state")]);
+    tasks.columns[0].default = Some("'open'::app.state".into());
+    a.tables.insert(name("tasks"), tasks);
+    let mut b = a.clone();
+    b.enums.insert(name("state"), state(&["done", "open"]));
+    let plan = planned(&a, &b);
+    assert_eq!(
+        sqls(&plan.up),
+        [
+            "ALTER TYPE app.state RENAME TO state_old",
+            "CREATE TYPE app.state AS ENUM ('done', 'open')",
+            "ALTER TABLE app.tasks ALTER COLUMN state DROP DEFAULT",
+            "ALTER TABLE app.tasks ALTER COLUMN state TYPE app.state USING state::text::app.state",
+            "DROP TYPE app.state_old",
+            "ALTER TABLE app.tasks ALTER COLUMN state SET DEFAULT 'open'::app.state",
+        ]
+    );
+    assert!(plan.up[3].hazards.contains(&Hazard::FailsOnExistingRows));
+    assert!(plan.up[3].hazards.contains(&Hazard::RewritesTable));
+    // A label only added one way is a replacement the other way.
+    b.enums
+        .insert(name("state"), state(&["open", "blocked", "done"]));
+    let plan = planned(&a, &b);
+    assert_eq!(
+        sqls(&plan.up),
+        ["ALTER TYPE app.state ADD VALUE 'blocked' AFTER 'open'"]
+    );
+    assert_eq!(plan.down[0].sql, "ALTER TYPE app.state RENAME TO state_old");
+}

@@ -37,20 +37,6 @@ pub(super) fn differences(from: &Snapshot, to: &Snapshot) -> Vec<String> {
     );
     differing("function", &from.functions, &to.functions, &mut out);
     differing("trigger", &from.triggers, &to.triggers, &mut out);
-    for (name, old) in &from.enums {
-        if let Some(new) = to.enums.get(name) {
-            let (up, down) = (
-                super::enums::only_added(&old.labels, &new.labels),
-                super::enums::only_added(&new.labels, &old.labels),
-            );
-            if !up || !down {
-                out.push(format!(
-                    "enum type {name}: labels removed or reordered ({} of the plan)",
-                    if up { "in the down" } else { "in the up" }
-                ));
-            }
-        }
-    }
     differing("domain", &from.domains, &to.domains, &mut out);
     differing("sequence", &from.sequences, &to.sequences, &mut out);
     for (name, schema) in &from.schemas {
