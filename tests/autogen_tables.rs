@@ -311,3 +311,87 @@ CREATE VIEW app.open AS SELECT id FROM app.tasks WHERE state = 'open';";
     );
     assert!(client.batch_execute(&plan.up_sql()).await.is_err());
 }
+
+#[tokio::test]
+async fn row_level_security_and_policies_are_switched_on_created_changed_and_dropped() {
+    let a = "CREATE SCHEMA app;
+CREATE TABLE app.tasks (id int, owner text, done boolean);
+CREATE POLICY gone ON app.tasks FOR DELETE USING (done);
+CREATE POLICY mine ON app.tasks FOR SELECT USING (owner = current_user);";
+    let b = "CREATE SCHEMA app;
+CREATE TABLE app.tasks (id int, owner varchar(100), done boolean);
+ALTER TABLE app.tasks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.tasks FORCE ROW LEVEL SECURITY;
+CREATE POLICY mine ON app.tasks FOR SELECT USING (owner = current_user);
+CREATE POLICY open ON app.tasks AS RESTRICTIVE FOR UPDATE TO public
+    USING (NOT done) WITH CHECK (id > 0);
+CREATE TABLE app.notes (id int, author text);
+ALTER TABLE app.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY authors ON app.notes FOR ALL USING (author = current_user);";
+    let plan = round_trip(a, b, &both_ways()).await;
+    let up = plan.up_sql();
+    // A policy that names a retyped column is out of the way while it changes.
+    let drop = up.find("DROP POLICY mine ON app.tasks;").unwrap();
+    let retype = up.find("ALTER COLUMN owner TYPE").unwrap();
+    let create = up.find("CREATE POLICY mine ON app.tasks").unwrap();
+    assert!(drop < retype && retype < create, "{up}");
+    assert!(
+        up.contains("ALTER TABLE app.tasks FORCE ROW LEVEL SECURITY;"),
+        "{up}"
+    );
+    assert!(
+        up.contains("CREATE POLICY open ON app.tasks AS RESTRICTIVE FOR UPDATE TO public USING (NOT done) WITH CHECK (id > 0);"),
+        "{up}"
+    );
+    assert!(
+        up.contains("ALTER TABLE app.notes ENABLE ROW LEVEL SECURITY;"),
+        "{up}"
+    );
+    assert!(plan
+        .down_sql()
+        .contains("ALTER TABLE app.tasks DISABLE ROW LEVEL SECURITY;"));
+}
+
+#[tokio::test]
+async fn row_level_security_is_in_the_snapshot_and_its_diff() {
+    use pelican::schema::{PolicyCommand, QualifiedName};
+    let (_db, client) = support::built(
+        "CREATE SCHEMA app; CREATE TABLE app.t (id int, owner text);
+         ALTER TABLE app.t ENABLE ROW LEVEL SECURITY;
+         CREATE POLICY mine ON app.t AS RESTRICTIVE FOR INSERT TO current_user
+             WITH CHECK (owner = current_user);",
+    )
+    .await;
+    let before = support::app(&client).await;
+    let t = &before.tables[&QualifiedName::new("app", "t")];
+    assert!(t.row_security && !t.force_row_security);
+    let mine = &t.policies["mine"];
+    assert_eq!(mine.command, PolicyCommand::Insert);
+    assert!(!mine.permissive);
+    // The role by its name, never `current_user`.
+    assert_eq!(mine.roles.len(), 1);
+    assert_ne!(mine.roles[0], "public");
+    assert_ne!(mine.roles[0], "current_user");
+    assert_eq!(mine.using, None);
+    assert_eq!(mine.with_check.as_deref(), Some("owner = CURRENT_USER"));
+    client
+        .batch_execute(
+            "ALTER TABLE app.t FORCE ROW LEVEL SECURITY;
+             ALTER POLICY mine ON app.t TO public;",
+        )
+        .await
+        .unwrap();
+    let after = support::app(&client).await;
+    let lines = before.diff(&after).lines();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(
+        lines[0],
+        "~ table app.t: forced row security disabled -> enabled"
+    );
+    assert!(
+        lines[1].starts_with("~ table app.t: policy mine restrictive for insert to ")
+            && lines[1]
+                .ends_with("-> restrictive for insert to public with check (owner = CURRENT_USER)"),
+        "{lines:?}"
+    );
+}

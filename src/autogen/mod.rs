@@ -37,6 +37,7 @@ mod columns;
 mod enums;
 mod hazard;
 mod hierarchy;
+mod policies;
 mod renames;
 mod storage;
 mod tables;

@@ -94,6 +94,7 @@ pub(super) fn statements(
 
     for pair in &pairs {
         if let Some((source_name, source)) = pair.source {
+            out.extend(super::policies::drops(source_name, source, pair.target));
             out.extend(hierarchy::detach(source_name, source, pair.target));
         }
     }
@@ -309,6 +310,13 @@ pub(super) fn statements(
                 ));
             }
         }
+    }
+    for pair in &pairs {
+        out.extend(super::policies::creates(
+            pair.name,
+            pair.source.map(|(_, s)| s),
+            pair.target,
+        ));
     }
     out.extend(views.creates);
     out

@@ -322,3 +322,48 @@ fn enum_labels_reordered_replace_the_type_with_defaults_around_the_cast() {
     );
     assert_eq!(plan.down[0].sql, "ALTER TYPE app.state RENAME TO state_old");
 }
+
+#[test]
+fn row_security_and_policies_are_written_and_changed_by_drop_and_create() {
+    use crate::schema::{Policy, PolicyCommand};
+    let a = snapshot(vec![("t", table(&[("owner", "text")]))]);
+    let mut b = a.clone();
+    let t = b.tables.get_mut(&name("t")).unwrap();
+    t.row_security = true;
+    let mut mine = Policy::new(PolicyCommand::Select);
+    mine.using = Some("owner = CURRENT_USER".into());
+    t.policies.insert("mine".into(), mine.clone());
+    let plan = planned(&a, &b);
+    assert_eq!(
+        sqls(&plan.up),
+        [
+            "ALTER TABLE app.t ENABLE ROW LEVEL SECURITY",
+            "CREATE POLICY mine ON app.t AS PERMISSIVE FOR SELECT TO public USING (owner = CURRENT_USER)",
+        ]
+    );
+    assert_eq!(
+        sqls(&plan.down),
+        [
+            "DROP POLICY mine ON app.t",
+            "ALTER TABLE app.t DISABLE ROW LEVEL SECURITY"
+        ]
+    );
+    let mut c = b.clone();
+    let policy = c
+        .tables
+        .get_mut(&name("t"))
+        .unwrap()
+        .policies
+        .get_mut("mine")
+        .unwrap();
+    policy.permissive = false;
+    policy.with_check = Some("true".into());
+    let plan = planned(&b, &c);
+    assert_eq!(
+        sqls(&plan.up),
+        [
+            "DROP POLICY mine ON app.t",
+            "CREATE POLICY mine ON app.t AS RESTRICTIVE FOR SELECT TO public USING (owner = CURRENT_USER) WITH CHECK (true)",
+        ]
+    );
+}

@@ -33,7 +33,7 @@ ignored AS (
 ),
 rels AS (
     SELECT c.oid, s.nspname, c.relname, c.relkind, c.relpersistence, c.reloptions,
-           c.relispartition, c.relpartbound
+           c.relispartition, c.relpartbound, c.relrowsecurity, c.relforcerowsecurity
     FROM pg_catalog.pg_class c
     JOIN selected s ON s.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
@@ -61,16 +61,36 @@ FROM pg_catalog.pg_extension e
 JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
 
 UNION ALL
--- t: schema, name, comment, options, partition key, partition bound; b: unlogged
+-- t: schema, name, comment, options, partition key, partition bound
+-- b: unlogged, row security, forced row security
 SELECT 'table',
        ARRAY[r.nspname, r.relname, pg_catalog.obj_description(r.oid, 'pg_class'),
              pg_catalog.array_to_string(r.reloptions, ', '),
              CASE WHEN r.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(r.oid) END,
              CASE WHEN r.relispartition
                   THEN pg_catalog.pg_get_expr(r.relpartbound, r.oid, true) END]::text[],
-       ARRAY[r.relpersistence = 'u'],
+       ARRAY[r.relpersistence = 'u', r.relrowsecurity, r.relforcerowsecurity],
        NULL
 FROM rels r
+WHERE r.relkind IN ('r', 'p')
+
+UNION ALL
+-- t: schema, table, name, command ('r', 'a', 'w', 'd', '*'), using, with check, then the
+--    roles, sorted (public for everyone; pg_roles, which every role may read)
+-- b: permissive
+SELECT 'policy',
+       ARRAY[r.nspname, r.relname, p.polname, p.polcmd::text,
+             pg_catalog.pg_get_expr(p.polqual, p.polrelid, true),
+             pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid, true)]::text[]
+           || ARRAY(SELECT CASE WHEN o.oid = 0 THEN 'public'
+                                ELSE pg_catalog.quote_ident(ro.rolname) END AS role
+                    FROM pg_catalog.unnest(p.polroles) AS o(oid)
+                    LEFT JOIN pg_catalog.pg_roles ro ON ro.oid = o.oid
+                    ORDER BY role),
+       ARRAY[p.polpermissive],
+       NULL
+FROM rels r
+JOIN pg_catalog.pg_policy p ON p.polrelid = r.oid
 WHERE r.relkind IN ('r', 'p')
 
 UNION ALL

@@ -7,8 +7,9 @@ use tokio_postgres::{Client, Row};
 
 use super::model::{
     Column, ColumnName, Constraint, ConstraintKind, Domain, EnumType, Extension, Function,
-    FunctionKind, FunctionName, Identity, IdentityGeneration, Index, QualifiedName, Schema,
-    Sequence, SequenceOptions, Snapshot, Table, Trigger, TriggerFiring, TriggerName, View,
+    FunctionKind, FunctionName, Identity, IdentityGeneration, Index, Policy, PolicyCommand,
+    QualifiedName, Schema, Sequence, SequenceOptions, Snapshot, Table, Trigger, TriggerFiring,
+    TriggerName, View,
 };
 use crate::error::Error;
 
@@ -108,6 +109,8 @@ struct Builder {
     columns: Vec<(QualifiedName, i64, Column)>,
     /// (table, name, constraint).
     constraints: Vec<(QualifiedName, String, Constraint)>,
+    /// (table, name, policy).
+    policies: Vec<(QualifiedName, String, Policy)>,
     /// (table, position, parent).
     parents: Vec<(QualifiedName, i64, QualifiedName)>,
     /// (domain, name, definition).
@@ -142,9 +145,31 @@ impl Builder {
                     partition_key: row.text(4),
                     partition_bound: row.text(5),
                     unlogged: row.flag(0),
+                    row_security: row.flag(1),
+                    force_row_security: row.flag(2),
                     ..Table::default()
                 };
                 snapshot.tables.insert(name, table);
+            }
+            "policy" => {
+                let command = match row.string(3).as_str() {
+                    "*" => PolicyCommand::All,
+                    "r" => PolicyCommand::Select,
+                    "a" => PolicyCommand::Insert,
+                    "w" => PolicyCommand::Update,
+                    "d" => PolicyCommand::Delete,
+                    _ => return,
+                };
+                let table = row.name(0);
+                let name = row.string(2);
+                let policy = Policy {
+                    command,
+                    permissive: row.flag(0),
+                    using: row.text(4),
+                    with_check: row.text(5),
+                    roles: row.text.drain(6..).flatten().collect(),
+                };
+                self.policies.push((table, name, policy));
             }
             "parent" => {
                 let table = row.name(0);
@@ -321,6 +346,11 @@ impl Builder {
         for (table, name, constraint) in self.constraints {
             if let Some(table) = tables.get_mut(&table) {
                 table.constraints.insert(name, constraint);
+            }
+        }
+        for (table, name, policy) in self.policies {
+            if let Some(table) = tables.get_mut(&table) {
+                table.policies.insert(name, policy);
             }
         }
         self.parents

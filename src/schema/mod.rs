@@ -49,8 +49,9 @@ pub use diff::{Change, Difference, Object, ObjectKind, SchemaDiff};
 pub(crate) use model::ident;
 pub use model::{
     Column, ColumnName, Constraint, ConstraintKind, Domain, EnumType, Extension, Function,
-    FunctionKind, FunctionName, Identity, IdentityGeneration, Index, QualifiedName, Schema,
-    Sequence, SequenceOptions, Snapshot, Table, Trigger, TriggerFiring, TriggerName, View,
+    FunctionKind, FunctionName, Identity, IdentityGeneration, Index, Policy, PolicyCommand,
+    QualifiedName, Schema, Sequence, SequenceOptions, Snapshot, Table, Trigger, TriggerFiring,
+    TriggerName, View,
 };
 
 /// Takes a snapshot of `schemas` (every schema but PostgreSQL's own when the list is empty),

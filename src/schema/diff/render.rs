@@ -1,7 +1,7 @@
 //! How an attribute of an object reads in a change: quoted text, comments, nullability, a
 //! column's or a domain's whole specification.
 
-use crate::schema::model::{Column, Domain};
+use crate::schema::model::{Column, Domain, Policy};
 
 /// A column as its definition reads: `integer not null default 0`.
 pub(super) fn column_spec(column: &Column) -> String {
@@ -66,4 +66,25 @@ pub(super) fn nullability(not_null: bool) -> Option<String> {
 
 pub(super) fn shown<T: ToString>(value: &T) -> Option<String> {
     Some(value.to_string())
+}
+
+/// A policy as its definition reads: `permissive for select to public using (...)`.
+pub(super) fn policy_spec(policy: &Policy) -> String {
+    let mut spec = format!(
+        "{} for {} to {}",
+        if policy.permissive {
+            "permissive"
+        } else {
+            "restrictive"
+        },
+        policy.command.to_string().to_lowercase(),
+        policy.roles.join(", ")
+    );
+    if let Some(using) = &policy.using {
+        spec.push_str(&format!(" using ({using})"));
+    }
+    if let Some(check) = &policy.with_check {
+        spec.push_str(&format!(" with check ({check})"));
+    }
+    spec
 }

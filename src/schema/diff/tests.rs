@@ -194,3 +194,26 @@ fn added_objects_carry_a_one_line_summary() {
          + view app.v"
     );
 }
+
+#[test]
+fn row_security_and_policies_show_as_table_attributes() {
+    use crate::schema::model::{Policy, PolicyCommand};
+    let name = QualifiedName::new("app", "tasks");
+    let mut before = Snapshot::default();
+    before.tables.insert(name.clone(), Table::default());
+    let mut after = before.clone();
+    let table = after.tables.get_mut(&name).unwrap();
+    table.row_security = true;
+    table.force_row_security = true;
+    let mut mine = Policy::new(PolicyCommand::Select);
+    mine.using = Some("(owner = CURRENT_USER)".into());
+    table.policies.insert("mine".into(), mine);
+    assert_eq!(
+        before.diff(&after).lines(),
+        [
+            "~ table app.tasks: row security disabled -> enabled",
+            "~ table app.tasks: forced row security disabled -> enabled",
+            "~ table app.tasks: policy mine none -> permissive for select to public using ((owner = CURRENT_USER))",
+        ]
+    );
+}
