@@ -125,8 +125,8 @@ pub(super) fn index_sql(definition: &str) -> String {
 
 /// The column of a child that a parent gives it, as the parent defines it (a comment is not
 /// inherited).
-pub(super) fn inherited_column<'a>(
-    tables: &'a BTreeMap<QualifiedName, Table>,
+pub(super) fn inherited_column(
+    tables: &BTreeMap<QualifiedName, Table>,
     parents: &[QualifiedName],
     column: &str,
 ) -> Option<Column> {
