@@ -395,3 +395,41 @@ async fn row_level_security_is_in_the_snapshot_and_its_diff() {
         "{lines:?}"
     );
 }
+
+#[tokio::test]
+async fn composite_and_range_types_come_before_their_columns_and_go_after() {
+    let a = "CREATE SCHEMA app;
+CREATE TYPE app.pair AS (x int, y text);
+CREATE TYPE app.old AS (a int);";
+    let b = "CREATE SCHEMA app;
+CREATE TYPE app.pair AS (x bigint, z date);
+CREATE TYPE app.span AS RANGE (subtype = float8, subtype_diff = float8mi);
+COMMENT ON TYPE app.span IS 'from, to';
+CREATE TYPE app.box2 AS (label text COLLATE \"C\", s app.span, n numeric(5,2));
+CREATE TABLE app.t (b app.box2, r app.span, many app.box2[]);";
+    let plan = round_trip(a, b, &both_ways()).await;
+    let up = plan.up_sql();
+    assert!(
+        up.contains(
+            "CREATE TYPE app.span AS RANGE (SUBTYPE = double precision, SUBTYPE_DIFF = float8mi);"
+        ),
+        "{up}"
+    );
+    assert!(
+        up.contains("CREATE TYPE app.box2 AS (\n    label text COLLATE \"C\",\n    s app.span,\n    n numeric(5,2)\n);"),
+        "{up}"
+    );
+    assert!(up.contains("ALTER TYPE app.pair DROP ATTRIBUTE y;"), "{up}");
+    assert!(
+        up.contains("ALTER TYPE app.pair ADD ATTRIBUTE z date;"),
+        "{up}"
+    );
+    assert!(
+        up.contains("ALTER TYPE app.pair ALTER ATTRIBUTE x TYPE bigint;"),
+        "{up}"
+    );
+    assert!(up.find("CREATE TYPE app.box2").unwrap() < up.find("CREATE TABLE app.t").unwrap());
+    let down = plan.down_sql();
+    assert!(down.find("DROP TABLE app.t").unwrap() < down.find("DROP TYPE app.box2").unwrap());
+    assert!(down.find("DROP TYPE app.box2").unwrap() < down.find("DROP TYPE app.span").unwrap());
+}

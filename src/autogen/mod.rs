@@ -7,10 +7,11 @@
 //! PostgreSQL copies from a parent never written twice); columns (type with `USING`, default,
 //! `NOT NULL`, collation, identity, generated expression, comment); constraints; indexes;
 //! views; enum types (created, dropped, labels added in place, or the type replaced when
-//! labels are removed or reordered); row-level security and policies; and renames of tables
-//! and columns the caller confirmed. Every other difference (materialized views, functions,
-//! triggers, domains, sequences, extensions, a table's partition key changing) is listed in
-//! [`ChangePlan::unsupported`], never skipped silently.
+//! labels are removed or reordered); composite and range types; row-level security and
+//! policies; and renames of tables and columns the caller confirmed. Every other difference
+//! (materialized views, functions, triggers, domains, sequences, extensions, a table's
+//! partition key changing, a range type redefined, a composite's attribute retyped while in
+//! use) is listed in [`ChangePlan::unsupported`], never skipped silently.
 //!
 //! ```
 //! use pelican::autogen::{plan_changes, AutogenOptions};
@@ -44,6 +45,7 @@ mod policies;
 mod renames;
 mod storage;
 mod tables;
+mod types;
 mod unsupported;
 mod views;
 

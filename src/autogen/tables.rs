@@ -90,6 +90,7 @@ pub(super) fn statements(
     let views = super::views::statements(&from.views, &to.views, reshaped);
     out.extend(views.drops);
     out.extend(super::enums::creates(&from.enums, &to.enums));
+    out.extend(super::types::creates(from, to));
     out.extend(super::enums::replaces(from, to));
 
     for pair in &pairs {
@@ -201,6 +202,7 @@ pub(super) fn statements(
         ));
     }
 
+    out.extend(super::types::drops(from, to));
     out.extend(super::enums::drops(&from.enums, &to.enums));
 
     for schema in from.schemas.keys().filter(|s| !to.schemas.contains_key(*s)) {

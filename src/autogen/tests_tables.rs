@@ -367,3 +367,56 @@ fn row_security_and_policies_are_written_and_changed_by_drop_and_create() {
         ]
     );
 }
+
+#[test]
+fn composite_and_range_types_are_created_in_dependency_order_and_altered_in_place() {
+    use crate::schema::{Attribute, CompositeType, RangeType};
+    let composite = |attributes: &[(&str, &str)]| CompositeType {
+        attributes: attributes
+            .iter()
+            .map(|(n, t)| Attribute::new(*n, *t))
+            .collect(),
+        comment: None,
+    };
+    let mut a = snapshot(vec![]);
+    a.composite_types
+        .insert(name("pair"), composite(&[("x", "integer"), ("y", "text")]));
+    let mut b = a.clone();
+    b.composite_types
+        .insert(name("pair"), composite(&[("x", "bigint"), ("z", "date")]));
+    // Sorts before what it contains.
+    b.composite_types.insert(
+        name("box"),
+        composite(&[("p", "app.pair"), ("s", "app.span")]),
+    );
+    b.range_types
+        .insert(name("span"), RangeType::new("numeric"));
+    let plan = plan_changes(&a, &b, &AutogenOptions::default());
+    assert_eq!(
+        sqls(&plan.up),
+        [
+            "CREATE TYPE app.span AS RANGE (SUBTYPE = numeric)",
+            "CREATE TYPE app.box AS (\n    p app.pair,\n    s app.span\n)",
+            "ALTER TYPE app.pair DROP ATTRIBUTE y",
+            "ALTER TYPE app.pair ADD ATTRIBUTE z date",
+        ]
+    );
+    // `x` changes type while `box` uses `pair`: PostgreSQL would refuse, so it is reported.
+    assert_eq!(
+        plan.unsupported,
+        ["composite type app.pair: attribute type changed while in use"]
+    );
+    b.composite_types.remove(&name("box"));
+    let plan = planned(&a, &b);
+    assert_eq!(
+        sqls(&plan.up)[2],
+        "ALTER TYPE app.pair ALTER ATTRIBUTE x TYPE bigint"
+    );
+    assert_eq!(sqls(&plan.down).last(), Some(&"DROP TYPE app.span"));
+    let mut c = b.clone();
+    c.range_types.get_mut(&name("span")).unwrap().subtype = "integer".into();
+    assert_eq!(
+        plan_changes(&b, &c, &AutogenOptions::default()).unsupported,
+        ["range type app.span (changed)"]
+    );
+}

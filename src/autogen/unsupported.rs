@@ -37,6 +37,16 @@ pub(super) fn differences(from: &Snapshot, to: &Snapshot) -> Vec<String> {
     );
     differing("function", &from.functions, &to.functions, &mut out);
     differing("trigger", &from.triggers, &to.triggers, &mut out);
+    for (name, old) in &from.range_types {
+        if to
+            .range_types
+            .get(name)
+            .is_some_and(|new| super::types::range_redefined(old, new))
+        {
+            out.push(format!("range type {name} (changed)"));
+        }
+    }
+    out.extend(super::types::blocked(from, to));
     differing("domain", &from.domains, &to.domains, &mut out);
     differing("sequence", &from.sequences, &to.sequences, &mut out);
     for (name, schema) in &from.schemas {

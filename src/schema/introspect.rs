@@ -11,6 +11,7 @@ use super::model::{
     QualifiedName, Schema, Sequence, SequenceOptions, Snapshot, Table, Trigger, TriggerFiring,
     TriggerName, View,
 };
+use super::types::{Attribute, CompositeType, RangeType};
 use crate::error::Error;
 
 /// The whole catalog query. One statement sees one state of the catalog, so the snapshot is
@@ -310,6 +311,35 @@ impl Builder {
                 let comment = row.text(2);
                 let labels = row.text.drain(3..).flatten().collect();
                 snapshot.enums.insert(name, EnumType { labels, comment });
+            }
+            "composite" => {
+                let name = row.name(0);
+                let comment = row.text(2);
+                let fields: Vec<Option<String>> = row.text.drain(3..).collect();
+                let attributes = fields
+                    .chunks(3)
+                    .map(|field| Attribute {
+                        name: field[0].clone().unwrap_or_default(),
+                        data_type: field.get(1).cloned().flatten().unwrap_or_default(),
+                        collation: field.get(2).cloned().flatten(),
+                    })
+                    .collect();
+                let composite = CompositeType {
+                    attributes,
+                    comment,
+                };
+                snapshot.composite_types.insert(name, composite);
+            }
+            "range" => {
+                let name = row.name(0);
+                let range = RangeType {
+                    subtype: row.string(2),
+                    collation: row.text(3),
+                    canonical: row.text(4),
+                    subtype_diff: row.text(5),
+                    comment: row.text(6),
+                };
+                snapshot.range_types.insert(name, range);
             }
             "domain" => {
                 let name = row.name(0);

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::types::{CompositeType, RangeType};
+
 /// A schema-qualified name: `app.tasks`.
 ///
 /// Displayed as PostgreSQL would need it typed: a part that is not a plain lowercase name is
@@ -129,6 +131,10 @@ pub struct Snapshot {
     pub enums: BTreeMap<QualifiedName, EnumType>,
     /// Domains.
     pub domains: BTreeMap<QualifiedName, Domain>,
+    /// Composite types (`CREATE TYPE t AS (...)`; not the row types of tables).
+    pub composite_types: BTreeMap<QualifiedName, CompositeType>,
+    /// Range types.
+    pub range_types: BTreeMap<QualifiedName, RangeType>,
 }
 
 /// A schema.

@@ -2,6 +2,7 @@
 //! column's or a domain's whole specification.
 
 use crate::schema::model::{Column, Domain, Policy};
+use crate::schema::types::{Attribute, RangeType};
 
 /// A column as its definition reads: `integer not null default 0`.
 pub(super) fn column_spec(column: &Column) -> String {
@@ -87,4 +88,34 @@ pub(super) fn policy_spec(policy: &Policy) -> String {
         spec.push_str(&format!(" with check ({check})"));
     }
     spec
+}
+
+/// A composite type's attributes as they read: `x integer, label text collate "C"`.
+pub(super) fn attributes(attributes: &[Attribute]) -> String {
+    attributes
+        .iter()
+        .map(|a| {
+            let mut spec = format!("{} {}", crate::schema::ident(&a.name), a.data_type);
+            if let Some(collation) = &a.collation {
+                spec.push_str(&format!(" collate {collation}"));
+            }
+            spec
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A range type as its definition reads: `(subtype = numeric, subtype_diff = f)`.
+pub(super) fn range_spec(range: &RangeType) -> String {
+    let mut parts = vec![format!("subtype = {}", range.subtype)];
+    for (option, value) in [
+        ("collation", &range.collation),
+        ("canonical", &range.canonical),
+        ("subtype_diff", &range.subtype_diff),
+    ] {
+        if let Some(value) = value {
+            parts.push(format!("{option} = {value}"));
+        }
+    }
+    format!("({})", parts.join(", "))
 }

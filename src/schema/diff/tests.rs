@@ -217,3 +217,36 @@ fn row_security_and_policies_show_as_table_attributes() {
         ]
     );
 }
+
+#[test]
+fn composite_and_range_types_show_their_attributes_and_options() {
+    use crate::schema::types::{Attribute, CompositeType, RangeType};
+    let name = QualifiedName::new("app", "pair");
+    let mut before = Snapshot::default();
+    before.composite_types.insert(
+        name.clone(),
+        CompositeType {
+            attributes: vec![Attribute::new("x", "integer")],
+            comment: None,
+        },
+    );
+    let mut after = before.clone();
+    after
+        .composite_types
+        .get_mut(&name)
+        .unwrap()
+        .attributes
+        .push(Attribute::new("y", "text"));
+    let mut span = RangeType::new("numeric");
+    span.subtype_diff = Some("numeric_sub".into());
+    after
+        .range_types
+        .insert(QualifiedName::new("app", "span"), span);
+    assert_eq!(
+        before.diff(&after).lines(),
+        [
+            "~ composite type app.pair: attributes x integer -> x integer, y text",
+            "+ range type app.span (subtype = numeric, subtype_diff = numeric_sub)",
+        ]
+    );
+}
