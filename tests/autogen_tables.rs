@@ -220,6 +220,20 @@ COMMENT ON COLUMN app.t.twice IS 'n, twice';";
 }
 
 #[tokio::test]
+async fn text_becomes_an_enum_and_back_with_using() {
+    let a = "CREATE SCHEMA app; CREATE TABLE app.t (s text DEFAULT 'open');";
+    let b = "CREATE SCHEMA app; CREATE TYPE app.state AS ENUM ('open', 'done');
+CREATE TABLE app.t (s app.state DEFAULT 'open');";
+    let plan = round_trip(a, b, &both_ways()).await;
+    assert!(
+        plan.up_sql()
+            .contains("ALTER TABLE app.t ALTER COLUMN s TYPE app.state USING s::app.state;"),
+        "{}",
+        plan.up_sql()
+    );
+}
+
+#[tokio::test]
 async fn a_type_change_casts_with_using_both_ways() {
     let a = "CREATE SCHEMA app; CREATE TABLE app.t (a text DEFAULT '1', b integer);
 INSERT INTO app.t VALUES ('42', 7);";

@@ -176,16 +176,15 @@ pub(super) fn statements(
     for pair in &pairs {
         match pair.source {
             None => create_table(&mut out, pair.name, pair.target, to),
-            Some((_, source)) => alter_table(
-                &mut out,
-                from,
-                to,
-                renames,
-                &retyped_enums,
-                pair.name,
-                source,
-                pair.target,
-            ),
+            Some((_, source)) => {
+                let sides = Sides {
+                    from,
+                    to,
+                    renames,
+                    retyped_enums: &retyped_enums,
+                };
+                alter_table(&mut out, &sides, pair.name, source, pair.target)
+            }
         }
     }
 
@@ -451,19 +450,30 @@ fn start(
     Start::Own(own.cloned())
 }
 
+/// What every table's changes are planned against.
+struct Sides<'a> {
+    from: &'a Snapshot,
+    to: &'a Snapshot,
+    renames: &'a Confirmed,
+    /// The column types of enum types the plan replaces.
+    retyped_enums: &'a BTreeSet<String>,
+}
+
 /// The statements that turn an existing table into its target: renamed columns, storage,
 /// columns added, changed and dropped.
-#[allow(clippy::too_many_arguments)]
 fn alter_table(
     out: &mut Vec<PlannedStatement>,
-    from: &Snapshot,
-    to: &Snapshot,
-    renames: &Confirmed,
-    retyped_enums: &BTreeSet<String>,
+    sides: &Sides<'_>,
     name: &QualifiedName,
     source: &Table,
     target: &Table,
 ) {
+    let Sides {
+        from,
+        to,
+        renames,
+        retyped_enums,
+    } = *sides;
     for ((table, old), new) in &renames.columns {
         if table == name {
             out.push(statement(
