@@ -2,12 +2,16 @@
 //! second (`up`) and back (`down`) out, each statement with its hazards. It never touches a
 //! connection; where the snapshots come from, and running the result, is the caller's.
 //!
-//! This first slice writes schemas, tables, columns (type, default, `NOT NULL`, collation,
-//! comment), constraints, indexes, views, enum types (created, dropped, labels added), and
-//! renames of tables and columns the caller confirmed. Every other difference (materialized
-//! views, functions, triggers, domains, sequences, extensions, enum labels removed or
-//! reordered, table storage and partitioning, identity and generated columns changing) is
-//! listed in [`ChangePlan::unsupported`], never skipped silently.
+//! It writes schemas; tables (unlogged, storage options, partitioned tables and their
+//! partitions, inheritance: parents before children, partitions attached and detached, what
+//! PostgreSQL copies from a parent never written twice); columns (type with `USING`, default,
+//! `NOT NULL`, collation, identity, generated expression, comment); constraints; indexes;
+//! views; enum types (created, dropped, labels added in place, or the type replaced when
+//! labels are removed or reordered); composite and range types; row-level security and
+//! policies; and renames of tables and columns the caller confirmed. Every other difference
+//! (materialized views, functions, triggers, domains, sequences, extensions, a table's
+//! partition key changing, a range type redefined, a composite's attribute retyped while in
+//! use) is listed in [`ChangePlan::unsupported`], never skipped silently.
 //!
 //! ```
 //! use pelican::autogen::{plan_changes, AutogenOptions};
@@ -33,11 +37,16 @@
 //! # assert!(plan.unsupported.is_empty());
 //! ```
 
+mod columns;
 mod enums;
 mod hazard;
+mod hierarchy;
 mod online;
+mod policies;
 mod renames;
+mod storage;
 mod tables;
+mod types;
 mod unsupported;
 mod views;
 
@@ -140,3 +149,5 @@ pub fn plan_changes(from: &Snapshot, to: &Snapshot, options: &AutogenOptions) ->
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_tables;

@@ -1,9 +1,14 @@
 //! The statements for schemas, tables, columns, constraints and indexes, in an order that
-//! works: schemas first; constraints and indexes that go away before the tables change; then
-//! renames, new tables, column changes, dropped tables and schemas; then the constraints
-//! (foreign keys last, once every table exists) and indexes that are new.
+//! works: schemas first; partitions detached, constraints and indexes that go away before the
+//! tables change; then renames, new tables (parents before their children), column changes,
+//! dropped tables (children first) and schemas; then the constraints (foreign keys last, once
+//! every table exists), partitions attached, and indexes that are new.
 
+use std::collections::BTreeSet;
+
+use super::columns::{add_column, alter_column, column_definition, drop_column};
 use super::hazard::Hazard;
+use super::hierarchy;
 use super::renames::Confirmed;
 use super::PlannedStatement;
 use crate::quote::literal;
@@ -21,7 +26,8 @@ struct Pair<'a> {
 }
 
 fn pairs<'a>(from: &'a Snapshot, to: &'a Snapshot, renames: &'a Confirmed) -> Vec<Pair<'a>> {
-    to.tables
+    let pairs = to
+        .tables
         .iter()
         .map(|(name, target)| {
             let source_name = renames.table_source(name).unwrap_or(name);
@@ -32,7 +38,8 @@ fn pairs<'a>(from: &'a Snapshot, to: &'a Snapshot, renames: &'a Confirmed) -> Ve
                 source,
             }
         })
-        .collect()
+        .collect();
+    hierarchy::parents_first(pairs, |p| p.name, |p| &p.target.parents)
 }
 
 /// The source column a target column comes from.
@@ -52,38 +59,6 @@ fn kept(renames: &Confirmed, table: &QualifiedName, target: &Table, column: &str
         .columns
         .iter()
         .any(|c| renames.column_source(table, &c.name).unwrap_or(&c.name) == column)
-}
-
-fn column_definition(column: &Column) -> String {
-    let mut sql = format!("{} {}", ident(&column.name), column.data_type);
-    if let Some(collation) = &column.collation {
-        sql.push_str(&format!(" COLLATE {collation}"));
-    }
-    if let Some(expression) = &column.generated {
-        sql.push_str(&format!(" GENERATED ALWAYS AS ({expression}) STORED"));
-    } else if let Some(default) = &column.default {
-        sql.push_str(&format!(" DEFAULT {default}"));
-    }
-    if let Some(identity) = &column.identity {
-        let o = identity.sequence;
-        let generation = match identity.generation {
-            crate::schema::IdentityGeneration::Always => "ALWAYS",
-            crate::schema::IdentityGeneration::ByDefault => "BY DEFAULT",
-        };
-        sql.push_str(&format!(
-            " GENERATED {generation} AS IDENTITY (START WITH {} INCREMENT BY {} MINVALUE {} MAXVALUE {} CACHE {}{})",
-            o.start,
-            o.increment,
-            o.min,
-            o.max,
-            o.cache,
-            if o.cycle { " CYCLE" } else { " NO CYCLE" }
-        ));
-    }
-    if column.not_null {
-        sql.push_str(" NOT NULL");
-    }
-    sql
 }
 
 fn comment_sql(what: &str, name: &str, comment: &Option<String>) -> String {
@@ -110,9 +85,20 @@ pub(super) fn statements(
         ));
     }
 
-    let views = super::views::statements(&from.views, &to.views, reshaped(from, renames, &pairs));
+    let retyped_enums = super::enums::replaced_types(from, to);
+    let reshaped = !retyped_enums.is_empty() || reshaped(from, renames, &pairs);
+    let views = super::views::statements(&from.views, &to.views, reshaped);
     out.extend(views.drops);
     out.extend(super::enums::creates(&from.enums, &to.enums));
+    out.extend(super::types::creates(from, to));
+    out.extend(super::enums::replaces(from, to));
+
+    for pair in &pairs {
+        if let Some((source_name, source)) = pair.source {
+            out.extend(super::policies::drops(source_name, source, pair.target));
+            out.extend(hierarchy::detach(source_name, source, pair.target));
+        }
+    }
 
     // Constraints that go away or change, foreign keys first (others may be what they
     // reference); those of dropped tables too, so tables drop in any order.
@@ -128,7 +114,16 @@ pub(super) fn statements(
                 .is_some_and(|c| {
                     c.definition == constraint.definition && c.kind == constraint.kind
                 });
-            if !same {
+            // A parent's copy goes with the parent's constraint, or with the table.
+            let copied = hierarchy::copied_constraint(
+                &from.tables,
+                table,
+                target,
+                constraint_name,
+                constraint,
+                false,
+            );
+            if !same && !copied {
                 dropped_constraints.push((
                     constraint.kind != ConstraintKind::ForeignKey,
                     name,
@@ -158,6 +153,13 @@ pub(super) fn statements(
         {
             continue;
         }
+        let other = pairs
+            .iter()
+            .find(|p| p.source.is_some_and(|(s, _)| *s == index.table))
+            .map(|p| p.target);
+        if hierarchy::copied_index(&from.tables, &from.indexes, index, other, false) {
+            continue;
+        }
         out.push(statement(
             format!("DROP INDEX {name}"),
             vec![Hazard::AccessExclusive],
@@ -173,18 +175,33 @@ pub(super) fn statements(
 
     for pair in &pairs {
         match pair.source {
-            None => out.push(create_table(pair.name, pair.target)),
-            Some((_, source)) => alter_table(&mut out, renames, pair.name, source, pair.target),
+            None => create_table(&mut out, pair.name, pair.target, to),
+            Some((_, source)) => {
+                let sides = Sides {
+                    from,
+                    to,
+                    renames,
+                    retyped_enums: &retyped_enums,
+                };
+                alter_table(&mut out, &sides, pair.name, source, pair.target)
+            }
         }
     }
 
-    for name in from.tables.keys().filter(|n| !sources.contains(n)) {
+    let dropped: Vec<&QualifiedName> = from
+        .tables
+        .keys()
+        .filter(|n| !sources.contains(n))
+        .collect();
+    let dropped = hierarchy::parents_first(dropped, |n| n, |n| &from.tables[*n].parents);
+    for name in dropped.into_iter().rev() {
         out.push(statement(
             format!("DROP TABLE {name}"),
             vec![Hazard::DeletesData, Hazard::NotReversible],
         ));
     }
 
+    out.extend(super::types::drops(from, to));
     out.extend(super::enums::drops(&from.enums, &to.enums));
 
     for schema in from.schemas.keys().filter(|s| !to.schemas.contains_key(*s)) {
@@ -201,7 +218,15 @@ pub(super) fn statements(
                 .is_some_and(|c| {
                     c.definition == constraint.definition && c.kind == constraint.kind
                 });
-            if !same {
+            let copied = hierarchy::copied_constraint(
+                &to.tables,
+                pair.target,
+                pair.source.map(|(_, s)| s),
+                constraint_name,
+                constraint,
+                true,
+            );
+            if !same && !copied {
                 added_constraints.push((
                     constraint.kind == ConstraintKind::ForeignKey,
                     pair.name,
@@ -235,6 +260,12 @@ pub(super) fn statements(
         ));
     }
 
+    for pair in &pairs {
+        if let Some((_, source)) = pair.source {
+            out.extend(hierarchy::attach(pair.name, source, pair.target));
+        }
+    }
+
     for (name, index) in &to.indexes {
         if from
             .indexes
@@ -243,13 +274,20 @@ pub(super) fn statements(
         {
             continue;
         }
+        let other = pairs
+            .iter()
+            .find(|p| *p.name == index.table)
+            .and_then(|p| p.source.map(|(_, s)| s));
+        if hierarchy::copied_index(&to.tables, &to.indexes, index, other, true) {
+            continue;
+        }
         let existing = from.tables.contains_key(&index.table);
         let hazards = if existing {
             vec![Hazard::BuildsIndexUnderWriteLock]
         } else {
             vec![]
         };
-        out.push(statement(index.definition.clone(), hazards));
+        out.push(statement(hierarchy::index_sql(&index.definition), hazards));
     }
 
     // Comments: new objects' and changed ones'.
@@ -274,6 +312,13 @@ pub(super) fn statements(
             }
         }
     }
+    for pair in &pairs {
+        out.extend(super::policies::creates(
+            pair.name,
+            pair.source.map(|(_, s)| s),
+            pair.target,
+        ));
+    }
     out.extend(views.creates);
     out
 }
@@ -293,33 +338,142 @@ fn reshaped(from: &Snapshot, renames: &Confirmed, pairs: &[Pair<'_>]) -> bool {
             return false;
         };
         source.columns.iter().any(|old| {
-            pair.target
-                .column(&old.name)
-                .is_none_or(|new| new.data_type != old.data_type || new.collation != old.collation)
+            pair.target.column(&old.name).is_none_or(|new| {
+                new.data_type != old.data_type
+                        || new.collation != old.collation
+                        // A new expression drops the column and adds it again.
+                        || (new.generated.is_some() && new.generated != old.generated)
+            })
         })
     })
 }
 
-fn create_table(name: &QualifiedName, table: &Table) -> PlannedStatement {
+/// `CREATE TABLE`, then what makes the columns a parent gives differ from the parent's.
+fn create_table(
+    out: &mut Vec<PlannedStatement>,
+    name: &QualifiedName,
+    table: &Table,
+    to: &Snapshot,
+) {
+    // Columns a parent gives are not written again (a partition can't list any).
+    let inherited = |c: &Column| hierarchy::inherited_column(&to.tables, &table.parents, &c.name);
     let columns: Vec<String> = table
         .columns
         .iter()
+        .filter(|c| inherited(c).is_none())
         .map(|c| format!("    {}", column_definition(c)))
         .collect();
-    statement(
-        format!("CREATE TABLE {name} (\n{}\n)", columns.join(",\n")),
-        vec![],
-    )
+    let unlogged = if table.unlogged { "UNLOGGED " } else { "" };
+    let mut sql = match (&table.partition_bound, table.parents.as_slice()) {
+        (Some(bound), [parent]) => {
+            format!("CREATE {unlogged}TABLE {name} PARTITION OF {parent} {bound}")
+        }
+        (_, parents) => {
+            let mut sql = format!(
+                "CREATE {unlogged}TABLE {name} (\n{}\n)",
+                columns.join(",\n")
+            );
+            if columns.is_empty() {
+                sql = format!("CREATE {unlogged}TABLE {name} ()");
+            }
+            if !parents.is_empty() {
+                let names: Vec<String> = parents.iter().map(ToString::to_string).collect();
+                sql.push_str(&format!(" INHERITS ({})", names.join(", ")));
+            }
+            sql
+        }
+    };
+    if let Some(key) = &table.partition_key {
+        sql.push_str(&format!(" PARTITION BY {key}"));
+    }
+    sql.push_str(&super::storage::with_clause(table));
+    out.push(statement(sql, vec![]));
+    // A table the plan creates risks nothing.
+    let mut changes = Vec::new();
+    for column in &table.columns {
+        if let Some(parent_column) = inherited(column) {
+            alter_column(&mut changes, name, &parent_column, column, false);
+        }
+    }
+    out.extend(changes.into_iter().map(|c| statement(c.sql, vec![])));
 }
 
+/// The version of a child's column to start from once its parents have changed: a column
+/// whose parent changes it is changed by PostgreSQL too (added, dropped, altered).
+enum Start {
+    /// The column as the source has it (or nothing: a new column of the table's own).
+    Own(Option<Column>),
+    /// As the parents leave it.
+    FromParents(Column),
+    /// Dropped with the parent's.
+    DroppedByParent,
+}
+
+fn start(
+    from: &Snapshot,
+    to: &Snapshot,
+    source: &Table,
+    target: &Table,
+    column: &str,
+    own: Option<&Column>,
+) -> Start {
+    for parent in &target.parents {
+        if !hierarchy::still_child(source, target, parent) {
+            continue;
+        }
+        let before = from.tables.get(parent).and_then(|p| p.column(column));
+        let after = to.tables.get(parent).and_then(|p| p.column(column));
+        match (before, after, own) {
+            (None, Some(after), _) => {
+                let mut column = after.clone();
+                column.comment = None;
+                return Start::FromParents(column);
+            }
+            (Some(_), None, _) => return Start::DroppedByParent,
+            (Some(before), Some(after), Some(own)) => {
+                let mut column = own.clone();
+                if before.data_type != after.data_type || before.collation != after.collation {
+                    column.data_type = after.data_type.clone();
+                    column.collation = after.collation.clone();
+                }
+                if before.default != after.default {
+                    column.default = after.default.clone();
+                }
+                if before.not_null != after.not_null {
+                    column.not_null = after.not_null;
+                }
+                return Start::FromParents(column);
+            }
+            _ => {}
+        }
+    }
+    Start::Own(own.cloned())
+}
+
+/// What every table's changes are planned against.
+struct Sides<'a> {
+    from: &'a Snapshot,
+    to: &'a Snapshot,
+    renames: &'a Confirmed,
+    /// The column types of enum types the plan replaces.
+    retyped_enums: &'a BTreeSet<String>,
+}
+
+/// The statements that turn an existing table into its target: renamed columns, storage,
+/// columns added, changed and dropped.
 fn alter_table(
     out: &mut Vec<PlannedStatement>,
-    renames: &Confirmed,
+    sides: &Sides<'_>,
     name: &QualifiedName,
     source: &Table,
     target: &Table,
 ) {
-    let lock = Hazard::AccessExclusive;
+    let Sides {
+        from,
+        to,
+        renames,
+        retyped_enums,
+    } = *sides;
     for ((table, old), new) in &renames.columns {
         if table == name {
             out.push(statement(
@@ -328,85 +482,30 @@ fn alter_table(
                     ident(old),
                     ident(new)
                 ),
-                vec![Hazard::BreaksClients, lock],
+                vec![Hazard::BreaksClients, Hazard::AccessExclusive],
             ));
         }
     }
+    out.extend(super::storage::alter(name, source, target));
     for column in &target.columns {
-        let Some(old) = source_column(renames, name, source, &column.name) else {
-            let mut hazards = vec![lock];
-            if column.not_null
-                && column.default.is_none()
-                && column.identity.is_none()
-                && column.generated.is_none()
-            {
-                hazards.push(Hazard::FailsOnExistingRows);
+        let own = source_column(renames, name, source, &column.name);
+        match start(from, to, source, target, &column.name, own) {
+            Start::Own(None) => out.push(add_column(name, column)),
+            Start::Own(Some(old)) | Start::FromParents(old) => {
+                let retyped = retyped_enums.contains(&old.data_type);
+                alter_column(out, name, &old, column, retyped);
             }
-            if column.generated.is_some() || column.identity.is_some() {
-                hazards.push(Hazard::RewritesTable);
-            }
-            out.push(statement(
-                format!(
-                    "ALTER TABLE {name} ADD COLUMN {}",
-                    column_definition(column)
-                ),
-                hazards,
-            ));
-            continue;
-        };
-        let column_sql = format!("ALTER TABLE {name} ALTER COLUMN {}", ident(&column.name));
-        let retyped = old.data_type != column.data_type || old.collation != column.collation;
-        // A default of the old type may not cast to the new one: it goes first, and the
-        // target's default comes back after the type changed.
-        let default_in_the_way = retyped && old.default.is_some() && column.generated.is_none();
-        if default_in_the_way {
-            out.push(statement(format!("{column_sql} DROP DEFAULT"), vec![lock]));
-        }
-        if retyped {
-            let collation = column
-                .collation
-                .as_ref()
-                .map(|c| format!(" COLLATE {c}"))
-                .unwrap_or_default();
-            out.push(statement(
-                format!(
-                    "{column_sql} TYPE {}{collation} USING {}::{}",
-                    column.data_type,
-                    ident(&column.name),
-                    column.data_type
-                ),
-                vec![lock, Hazard::RewritesTable, Hazard::NotReversible],
-            ));
-        }
-        if (old.default != column.default || default_in_the_way) && column.generated.is_none() {
-            match &column.default {
-                Some(default) => out.push(statement(
-                    format!("{column_sql} SET DEFAULT {default}"),
-                    vec![lock],
-                )),
-                None if !default_in_the_way => {
-                    out.push(statement(format!("{column_sql} DROP DEFAULT"), vec![lock]))
-                }
-                None => {}
-            }
-        }
-        if old.not_null != column.not_null {
-            if column.not_null {
-                out.push(statement(
-                    format!("{column_sql} SET NOT NULL"),
-                    vec![lock, Hazard::ScansUnderLock, Hazard::FailsOnExistingRows],
-                ));
-            } else {
-                out.push(statement(format!("{column_sql} DROP NOT NULL"), vec![lock]));
-            }
+            Start::DroppedByParent => {}
         }
     }
     for column in &source.columns {
-        if !kept(renames, name, target, &column.name) {
-            out.push(statement(
-                format!("ALTER TABLE {name} DROP COLUMN {}", ident(&column.name)),
-                vec![lock, Hazard::DeletesData, Hazard::NotReversible],
-            ));
+        if !kept(renames, name, target, &column.name)
+            && !matches!(
+                start(from, to, source, target, &column.name, Some(column)),
+                Start::DroppedByParent
+            )
+        {
+            out.push(drop_column(name, &column.name));
         }
     }
 }

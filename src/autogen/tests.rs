@@ -190,11 +190,13 @@ fn what_is_not_written_yet_is_named_and_column_order_is_a_note() {
         "tasks",
         table(vec![column("b", "int"), column("a", "int")]),
     )]);
-    b.tables.get_mut(&name("tasks")).unwrap().unlogged = true;
+    b.tables.get_mut(&name("tasks")).unwrap().partition_key = Some("RANGE (a)".into());
     let plan = plan_changes(&a, &b, &AutogenOptions::default());
     assert!(plan.up.is_empty());
-    assert_eq!(plan.unsupported.len(), 1, "{:?}", plan.unsupported);
-    assert!(plan.unsupported[0].starts_with("table app.tasks: persistence"));
+    assert_eq!(
+        plan.unsupported,
+        ["table app.tasks: partition key (changed)"]
+    );
     assert_eq!(plan.notes.len(), 1);
     assert!(!plan.is_empty());
 }

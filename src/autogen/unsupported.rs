@@ -37,20 +37,16 @@ pub(super) fn differences(from: &Snapshot, to: &Snapshot) -> Vec<String> {
     );
     differing("function", &from.functions, &to.functions, &mut out);
     differing("trigger", &from.triggers, &to.triggers, &mut out);
-    for (name, old) in &from.enums {
-        if let Some(new) = to.enums.get(name) {
-            let (up, down) = (
-                super::enums::only_added(&old.labels, &new.labels),
-                super::enums::only_added(&new.labels, &old.labels),
-            );
-            if !up || !down {
-                out.push(format!(
-                    "enum type {name}: labels removed or reordered ({} of the plan)",
-                    if up { "in the down" } else { "in the up" }
-                ));
-            }
+    for (name, old) in &from.range_types {
+        if to
+            .range_types
+            .get(name)
+            .is_some_and(|new| super::types::range_redefined(old, new))
+        {
+            out.push(format!("range type {name} (changed)"));
         }
     }
+    out.extend(super::types::blocked(from, to));
     differing("domain", &from.domains, &to.domains, &mut out);
     differing("sequence", &from.sequences, &to.sequences, &mut out);
     for (name, schema) in &from.schemas {
@@ -63,36 +59,10 @@ pub(super) fn differences(from: &Snapshot, to: &Snapshot) -> Vec<String> {
         }
     }
     for (name, table) in &to.tables {
-        let source = from.tables.get(name);
-        let storage = |t: &crate::schema::Table| {
-            (
-                t.unlogged,
-                t.options.clone(),
-                t.partition_key.clone(),
-                t.partition_bound.clone(),
-                t.parents.clone(),
-            )
-        };
-        let default_storage = storage(&crate::schema::Table::default());
-        let differs = match source {
-            Some(source) => storage(source) != storage(table),
-            None => storage(table) != default_storage,
-        };
-        if differs {
-            out.push(format!(
-                "table {name}: persistence, storage options, partitioning or inheritance"
-            ));
-        }
-        if let Some(source) = source {
-            for column in &table.columns {
-                if let Some(old) = source.column(&column.name) {
-                    if old.generated != column.generated || old.identity != column.identity {
-                        out.push(format!(
-                            "column {name}.{}: generated expression or identity (changed)",
-                            crate::schema::ident(&column.name)
-                        ));
-                    }
-                }
+        if let Some(source) = from.tables.get(name) {
+            // A table becomes partitioned (or not) only by being created again.
+            if source.partition_key != table.partition_key {
+                out.push(format!("table {name}: partition key (changed)"));
             }
             for (constraint, c) in &table.constraints {
                 if source

@@ -33,7 +33,7 @@ ignored AS (
 ),
 rels AS (
     SELECT c.oid, s.nspname, c.relname, c.relkind, c.relpersistence, c.reloptions,
-           c.relispartition, c.relpartbound
+           c.relispartition, c.relpartbound, c.relrowsecurity, c.relforcerowsecurity
     FROM pg_catalog.pg_class c
     JOIN selected s ON s.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
@@ -61,16 +61,36 @@ FROM pg_catalog.pg_extension e
 JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
 
 UNION ALL
--- t: schema, name, comment, options, partition key, partition bound; b: unlogged
+-- t: schema, name, comment, options, partition key, partition bound
+-- b: unlogged, row security, forced row security
 SELECT 'table',
        ARRAY[r.nspname, r.relname, pg_catalog.obj_description(r.oid, 'pg_class'),
              pg_catalog.array_to_string(r.reloptions, ', '),
              CASE WHEN r.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(r.oid) END,
              CASE WHEN r.relispartition
                   THEN pg_catalog.pg_get_expr(r.relpartbound, r.oid, true) END]::text[],
-       ARRAY[r.relpersistence = 'u'],
+       ARRAY[r.relpersistence = 'u', r.relrowsecurity, r.relforcerowsecurity],
        NULL
 FROM rels r
+WHERE r.relkind IN ('r', 'p')
+
+UNION ALL
+-- t: schema, table, name, command ('r', 'a', 'w', 'd', '*'), using, with check, then the
+--    roles, sorted (public for everyone; pg_roles, which every role may read)
+-- b: permissive
+SELECT 'policy',
+       ARRAY[r.nspname, r.relname, p.polname, p.polcmd::text,
+             pg_catalog.pg_get_expr(p.polqual, p.polrelid, true),
+             pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid, true)]::text[]
+           || ARRAY(SELECT CASE WHEN o.oid = 0 THEN 'public'
+                                ELSE pg_catalog.quote_ident(ro.rolname) END AS role
+                    FROM pg_catalog.unnest(p.polroles) AS o(oid)
+                    LEFT JOIN pg_catalog.pg_roles ro ON ro.oid = o.oid
+                    ORDER BY role),
+       ARRAY[p.polpermissive],
+       NULL
+FROM rels r
+JOIN pg_catalog.pg_policy p ON p.polrelid = r.oid
 WHERE r.relkind IN ('r', 'p')
 
 UNION ALL
@@ -223,6 +243,11 @@ WHERE p.proname <> ALL ($2::text[])
     SELECT 1 FROM extension_members m
     WHERE m.classid = 'pg_catalog.pg_proc'::regclass AND m.objid = p.oid
 )
+  -- A range type's constructors belong to the type (an internal dependency).
+  AND NOT EXISTS (
+    SELECT 1 FROM pg_catalog.pg_depend d
+    WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i'
+)
 
 UNION ALL
 -- t: schema, table, name, definition, enabled ('O', 'D', 'R', 'A'), comment
@@ -284,6 +309,64 @@ JOIN pg_catalog.pg_type t ON t.oid = c.contypid
 JOIN selected s ON s.oid = t.typnamespace
 WHERE t.typtype = 'd'
   AND c.contype = 'c'
+  AND NOT EXISTS (
+      SELECT 1 FROM extension_members m
+      WHERE m.classid = 'pg_catalog.pg_type'::regclass AND m.objid = t.oid
+  )
+
+UNION ALL
+-- t: schema, name, comment, then three per attribute in order: name, type, collation (when
+--    not the type's)
+-- (only stand-alone composite types: a table's row type is the table)
+SELECT 'composite',
+       ARRAY[s.nspname, t.typname, pg_catalog.obj_description(t.oid, 'pg_type')]::text[]
+           || ARRAY(SELECT u.v
+                    FROM pg_catalog.pg_attribute a
+                    JOIN pg_catalog.pg_type at ON at.oid = a.atttypid
+                    LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+                    LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+                    CROSS JOIN LATERAL pg_catalog.unnest(ARRAY[
+                        a.attname::text,
+                        pg_catalog.format_type(a.atttypid, a.atttypmod),
+                        CASE WHEN a.attcollation <> at.typcollation THEN
+                            CASE WHEN cn.nspname = 'pg_catalog' THEN pg_catalog.quote_ident(co.collname)
+                                 ELSE pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)
+                            END
+                        END]) WITH ORDINALITY AS u(v, i)
+                    WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+                    ORDER BY a.attnum, u.i),
+       NULL, NULL
+FROM pg_catalog.pg_type t
+JOIN selected s ON s.oid = t.typnamespace
+JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
+WHERE t.typtype = 'c'
+  AND c.relkind = 'c'
+  AND NOT EXISTS (
+      SELECT 1 FROM extension_members m
+      WHERE m.classid = 'pg_catalog.pg_type'::regclass AND m.objid = t.oid
+  )
+
+UNION ALL
+-- t: schema, name, subtype, collation (when not the subtype's), canonical function,
+--    subtype difference function, comment
+SELECT 'range',
+       ARRAY[s.nspname, t.typname, pg_catalog.format_type(r.rngsubtype, NULL),
+             CASE WHEN r.rngcollation <> st.typcollation THEN
+                 CASE WHEN cn.nspname = 'pg_catalog' THEN pg_catalog.quote_ident(co.collname)
+                      ELSE pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)
+                 END
+             END,
+             CASE WHEN r.rngcanonical <> 0 THEN r.rngcanonical::regproc::text END,
+             CASE WHEN r.rngsubdiff <> 0 THEN r.rngsubdiff::regproc::text END,
+             pg_catalog.obj_description(t.oid, 'pg_type')]::text[],
+       NULL, NULL
+FROM pg_catalog.pg_type t
+JOIN selected s ON s.oid = t.typnamespace
+JOIN pg_catalog.pg_range r ON r.rngtypid = t.oid
+JOIN pg_catalog.pg_type st ON st.oid = r.rngsubtype
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = r.rngcollation
+LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+WHERE t.typtype = 'r'
   AND NOT EXISTS (
       SELECT 1 FROM extension_members m
       WHERE m.classid = 'pg_catalog.pg_type'::regclass AND m.objid = t.oid

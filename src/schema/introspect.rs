@@ -7,9 +7,11 @@ use tokio_postgres::{Client, Row};
 
 use super::model::{
     Column, ColumnName, Constraint, ConstraintKind, Domain, EnumType, Extension, Function,
-    FunctionKind, FunctionName, Identity, IdentityGeneration, Index, QualifiedName, Schema,
-    Sequence, SequenceOptions, Snapshot, Table, Trigger, TriggerFiring, TriggerName, View,
+    FunctionKind, FunctionName, Identity, IdentityGeneration, Index, Policy, PolicyCommand,
+    QualifiedName, Schema, Sequence, SequenceOptions, Snapshot, Table, Trigger, TriggerFiring,
+    TriggerName, View,
 };
+use super::types::{Attribute, CompositeType, RangeType};
 use crate::error::Error;
 
 /// The whole catalog query. One statement sees one state of the catalog, so the snapshot is
@@ -108,6 +110,8 @@ struct Builder {
     columns: Vec<(QualifiedName, i64, Column)>,
     /// (table, name, constraint).
     constraints: Vec<(QualifiedName, String, Constraint)>,
+    /// (table, name, policy).
+    policies: Vec<(QualifiedName, String, Policy)>,
     /// (table, position, parent).
     parents: Vec<(QualifiedName, i64, QualifiedName)>,
     /// (domain, name, definition).
@@ -142,9 +146,31 @@ impl Builder {
                     partition_key: row.text(4),
                     partition_bound: row.text(5),
                     unlogged: row.flag(0),
+                    row_security: row.flag(1),
+                    force_row_security: row.flag(2),
                     ..Table::default()
                 };
                 snapshot.tables.insert(name, table);
+            }
+            "policy" => {
+                let command = match row.string(3).as_str() {
+                    "*" => PolicyCommand::All,
+                    "r" => PolicyCommand::Select,
+                    "a" => PolicyCommand::Insert,
+                    "w" => PolicyCommand::Update,
+                    "d" => PolicyCommand::Delete,
+                    _ => return,
+                };
+                let table = row.name(0);
+                let name = row.string(2);
+                let policy = Policy {
+                    command,
+                    permissive: row.flag(0),
+                    using: row.text(4),
+                    with_check: row.text(5),
+                    roles: row.text.drain(6..).flatten().collect(),
+                };
+                self.policies.push((table, name, policy));
             }
             "parent" => {
                 let table = row.name(0);
@@ -286,6 +312,35 @@ impl Builder {
                 let labels = row.text.drain(3..).flatten().collect();
                 snapshot.enums.insert(name, EnumType { labels, comment });
             }
+            "composite" => {
+                let name = row.name(0);
+                let comment = row.text(2);
+                let fields: Vec<Option<String>> = row.text.drain(3..).collect();
+                let attributes = fields
+                    .chunks(3)
+                    .map(|field| Attribute {
+                        name: field[0].clone().unwrap_or_default(),
+                        data_type: field.get(1).cloned().flatten().unwrap_or_default(),
+                        collation: field.get(2).cloned().flatten(),
+                    })
+                    .collect();
+                let composite = CompositeType {
+                    attributes,
+                    comment,
+                };
+                snapshot.composite_types.insert(name, composite);
+            }
+            "range" => {
+                let name = row.name(0);
+                let range = RangeType {
+                    subtype: row.string(2),
+                    collation: row.text(3),
+                    canonical: row.text(4),
+                    subtype_diff: row.text(5),
+                    comment: row.text(6),
+                };
+                snapshot.range_types.insert(name, range);
+            }
             "domain" => {
                 let name = row.name(0);
                 let domain = Domain {
@@ -321,6 +376,11 @@ impl Builder {
         for (table, name, constraint) in self.constraints {
             if let Some(table) = tables.get_mut(&table) {
                 table.constraints.insert(name, constraint);
+            }
+        }
+        for (table, name, policy) in self.policies {
+            if let Some(table) = tables.get_mut(&table) {
+                table.policies.insert(name, policy);
             }
         }
         self.parents

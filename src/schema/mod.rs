@@ -4,8 +4,8 @@
 //! A [`Snapshot`] holds the schemas, extensions, tables (columns with type, nullability,
 //! default, identity and generation; primary key, unique, check, foreign key and exclusion
 //! constraints), indexes (partial and expression indexes included), sequences, views,
-//! materialized views, functions, procedures and aggregates, triggers, enum types, domains,
-//! and every object's comment. Objects are keyed by name, never by OID, so two databases built
+//! materialized views, functions, procedures and aggregates, triggers, enum, composite and
+//! range types, domains, row-level security and its policies, and every object's comment. Objects are keyed by name, never by OID, so two databases built
 //! by the same DDL give equal snapshots; [`Snapshot::diff`] lists what differs, one line per
 //! difference.
 //!
@@ -30,15 +30,15 @@
 //! `pg_get_viewdef`, `pg_get_functiondef`, `pg_get_triggerdef`, `format_type`,
 //! `pg_get_expr`). PostgreSQL qualifies a name in them only when the name is not visible on
 //! the session's `search_path`, so compare snapshots taken with the same `search_path` (the
-//! default one is fine). Not included: ownership, privileges, row-level security policies,
-//! composite and range types, operators, foreign tables, publications and other objects
-//! outside the list above. PostgreSQL 12 or newer.
+//! default one is fine). Not included: ownership, privileges, operators, foreign tables,
+//! publications and other objects outside the list above. PostgreSQL 12 or newer.
 //!
 //! See `docs/schema.md` for the diff format.
 
 mod diff;
 mod introspect;
 mod model;
+mod types;
 
 use tokio_postgres::Client;
 
@@ -49,9 +49,11 @@ pub use diff::{Change, Difference, Object, ObjectKind, SchemaDiff};
 pub(crate) use model::ident;
 pub use model::{
     Column, ColumnName, Constraint, ConstraintKind, Domain, EnumType, Extension, Function,
-    FunctionKind, FunctionName, Identity, IdentityGeneration, Index, QualifiedName, Schema,
-    Sequence, SequenceOptions, Snapshot, Table, Trigger, TriggerFiring, TriggerName, View,
+    FunctionKind, FunctionName, Identity, IdentityGeneration, Index, Policy, PolicyCommand,
+    QualifiedName, Schema, Sequence, SequenceOptions, Snapshot, Table, Trigger, TriggerFiring,
+    TriggerName, View,
 };
+pub use types::{Attribute, CompositeType, RangeType};
 
 /// Takes a snapshot of `schemas` (every schema but PostgreSQL's own when the list is empty),
 /// leaving out pelican's history tables.

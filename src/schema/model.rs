@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::types::{CompositeType, RangeType};
+
 /// A schema-qualified name: `app.tasks`.
 ///
 /// Displayed as PostgreSQL would need it typed: a part that is not a plain lowercase name is
@@ -129,6 +131,10 @@ pub struct Snapshot {
     pub enums: BTreeMap<QualifiedName, EnumType>,
     /// Domains.
     pub domains: BTreeMap<QualifiedName, Domain>,
+    /// Composite types (`CREATE TYPE t AS (...)`; not the row types of tables).
+    pub composite_types: BTreeMap<QualifiedName, CompositeType>,
+    /// Range types.
+    pub range_types: BTreeMap<QualifiedName, RangeType>,
 }
 
 /// A schema.
@@ -171,12 +177,76 @@ pub struct Table {
     pub parents: Vec<QualifiedName>,
     /// `COMMENT ON TABLE`.
     pub comment: Option<String>,
+    /// `ALTER TABLE ... ENABLE ROW LEVEL SECURITY`: its [`policies`](Self::policies) apply.
+    pub row_security: bool,
+    /// `ALTER TABLE ... FORCE ROW LEVEL SECURITY`: they apply to the table's owner too.
+    pub force_row_security: bool,
+    /// Row-level security policies (`CREATE POLICY`), by name.
+    pub policies: BTreeMap<String, Policy>,
 }
 
 impl Table {
     /// The column called `name`.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|column| column.name == name)
+    }
+}
+
+/// A row-level security policy of a table (`CREATE POLICY`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Policy {
+    /// The command it applies to (`FOR ...`).
+    pub command: PolicyCommand,
+    /// `AS PERMISSIVE` (policies combined with `OR`), or `AS RESTRICTIVE` (with `AND`).
+    pub permissive: bool,
+    /// The roles it applies to (`TO ...`), sorted, as names are typed (`public` for
+    /// everyone).
+    pub roles: Vec<String>,
+    /// `USING (...)`: which existing rows are visible, as `pg_get_expr` prints it.
+    pub using: Option<String>,
+    /// `WITH CHECK (...)`: which new rows are allowed, as `pg_get_expr` prints it.
+    pub with_check: Option<String>,
+}
+
+impl Policy {
+    /// A permissive policy for `command` and every role (`public`), with no expressions: set
+    /// the public fields for the rest.
+    pub fn new(command: PolicyCommand) -> Self {
+        Policy {
+            command,
+            permissive: true,
+            roles: vec!["public".to_owned()],
+            using: None,
+            with_check: None,
+        }
+    }
+}
+
+/// The command a [`Policy`] applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PolicyCommand {
+    /// `FOR ALL`.
+    All,
+    /// `FOR SELECT`.
+    Select,
+    /// `FOR INSERT`.
+    Insert,
+    /// `FOR UPDATE`.
+    Update,
+    /// `FOR DELETE`.
+    Delete,
+}
+
+impl fmt::Display for PolicyCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PolicyCommand::All => "ALL",
+            PolicyCommand::Select => "SELECT",
+            PolicyCommand::Insert => "INSERT",
+            PolicyCommand::Update => "UPDATE",
+            PolicyCommand::Delete => "DELETE",
+        })
     }
 }
 

@@ -3,11 +3,12 @@
 
 use std::fmt;
 
-use super::render::{column_spec, domain_spec, labels};
+use super::render::{attributes, column_spec, domain_spec, labels, range_spec};
 use crate::schema::model::{
     ident, Column, ColumnName, Constraint, Domain, EnumType, Extension, Function, FunctionName,
     Index, QualifiedName, Schema, Sequence, Table, Trigger, TriggerName, View,
 };
+use crate::schema::types::{CompositeType, RangeType};
 
 /// One object that was added, removed or altered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,6 +163,10 @@ pub enum ObjectKind {
     Extension,
     /// An enum type.
     Enum,
+    /// A composite type.
+    CompositeType,
+    /// A range type.
+    RangeType,
     /// A domain.
     Domain,
     /// A sequence.
@@ -190,6 +195,8 @@ impl fmt::Display for ObjectKind {
             ObjectKind::Schema => "schema",
             ObjectKind::Extension => "extension",
             ObjectKind::Enum => "enum",
+            ObjectKind::CompositeType => "composite type",
+            ObjectKind::RangeType => "range type",
             ObjectKind::Domain => "domain",
             ObjectKind::Sequence => "sequence",
             ObjectKind::Table => "table",
@@ -288,6 +295,20 @@ pub enum Object {
         /// The trigger.
         trigger: Trigger,
     },
+    /// A composite type.
+    CompositeType {
+        /// Its name.
+        name: QualifiedName,
+        /// The composite type.
+        composite_type: CompositeType,
+    },
+    /// A range type.
+    RangeType {
+        /// Its name.
+        name: QualifiedName,
+        /// The range type.
+        range_type: RangeType,
+    },
     /// An enum type.
     Enum {
         /// Its name.
@@ -320,6 +341,8 @@ impl Object {
             Object::Function { .. } => ObjectKind::Function,
             Object::Trigger { .. } => ObjectKind::Trigger,
             Object::Enum { .. } => ObjectKind::Enum,
+            Object::CompositeType { .. } => ObjectKind::CompositeType,
+            Object::RangeType { .. } => ObjectKind::RangeType,
             Object::Domain { .. } => ObjectKind::Domain,
         }
     }
@@ -337,6 +360,8 @@ impl Object {
             | Object::View { name, .. }
             | Object::MaterializedView { name, .. }
             | Object::Enum { name, .. }
+            | Object::CompositeType { name, .. }
+            | Object::RangeType { name, .. }
             | Object::Domain { name, .. } => name.to_string(),
             Object::Column { table, column } => ColumnName {
                 table: table.clone(),
@@ -372,6 +397,10 @@ impl Object {
             Object::Sequence { sequence, .. } => Some(sequence.data_type.clone()),
             Object::Trigger { trigger, .. } => Some(trigger.definition.clone()),
             Object::Enum { enum_type, .. } => Some(format!("({})", labels(&enum_type.labels))),
+            Object::CompositeType { composite_type, .. } => {
+                Some(format!("({})", attributes(&composite_type.attributes)))
+            }
+            Object::RangeType { range_type, .. } => Some(range_spec(range_type)),
             Object::Domain { domain, .. } => Some(domain_spec(domain)),
             Object::Schema { .. }
             | Object::Table { .. }

@@ -166,6 +166,26 @@ impl Snapshot {
             c,
         );
         diff_maps(
+            &self.composite_types,
+            &other.composite_types,
+            |name, composite_type| Object::CompositeType {
+                name: name.clone(),
+                composite_type: composite_type.clone(),
+            },
+            compare_composites,
+            c,
+        );
+        diff_maps(
+            &self.range_types,
+            &other.range_types,
+            |name, range_type| Object::RangeType {
+                name: name.clone(),
+                range_type: range_type.clone(),
+            },
+            compare_ranges,
+            c,
+        );
+        diff_maps(
             &self.domains,
             &other.domains,
             |name, domain| Object::Domain {

@@ -1,9 +1,11 @@
 //! Comparing tables, their columns, and sequences.
 
+use std::collections::BTreeSet;
+
 use super::change::Difference;
 use super::differences::Differences;
 use super::render::*;
-use crate::schema::model::{Column, QualifiedName, Sequence, Table};
+use crate::schema::model::{ident, Column, QualifiedName, Sequence, Table};
 
 /// The table's own attributes; columns and constraints are compared one by one elsewhere.
 pub(super) fn compare_tables(before: &Table, after: &Table) -> Vec<Difference> {
@@ -16,6 +18,9 @@ pub(super) fn compare_tables(before: &Table, after: &Table) -> Vec<Difference> {
         partition_bound,
         parents,
         comment: c,
+        row_security,
+        force_row_security,
+        policies,
     } = before;
     let persistence =
         |unlogged: bool| Some(if unlogged { "unlogged" } else { "logged" }.to_owned());
@@ -52,6 +57,25 @@ pub(super) fn compare_tables(before: &Table, after: &Table) -> Vec<Difference> {
     );
     d.check("parents", names(parents), names(&after.parents));
     d.check("comment", comment(c), comment(&after.comment));
+    let security = |on: bool| Some(if on { "enabled" } else { "disabled" }.to_owned());
+    d.check(
+        "row security",
+        security(*row_security),
+        security(after.row_security),
+    );
+    d.check(
+        "forced row security",
+        security(*force_row_security),
+        security(after.force_row_security),
+    );
+    let names: BTreeSet<&String> = policies.keys().chain(after.policies.keys()).collect();
+    for name in names {
+        d.check(
+            format!("policy {}", ident(name)),
+            policies.get(name).map(policy_spec),
+            after.policies.get(name).map(policy_spec),
+        );
+    }
     d.0
 }
 

@@ -194,3 +194,59 @@ fn added_objects_carry_a_one_line_summary() {
          + view app.v"
     );
 }
+
+#[test]
+fn row_security_and_policies_show_as_table_attributes() {
+    use crate::schema::model::{Policy, PolicyCommand};
+    let name = QualifiedName::new("app", "tasks");
+    let mut before = Snapshot::default();
+    before.tables.insert(name.clone(), Table::default());
+    let mut after = before.clone();
+    let table = after.tables.get_mut(&name).unwrap();
+    table.row_security = true;
+    table.force_row_security = true;
+    let mut mine = Policy::new(PolicyCommand::Select);
+    mine.using = Some("(owner = CURRENT_USER)".into());
+    table.policies.insert("mine".into(), mine);
+    assert_eq!(
+        before.diff(&after).lines(),
+        [
+            "~ table app.tasks: row security disabled -> enabled",
+            "~ table app.tasks: forced row security disabled -> enabled",
+            "~ table app.tasks: policy mine none -> permissive for select to public using ((owner = CURRENT_USER))",
+        ]
+    );
+}
+
+#[test]
+fn composite_and_range_types_show_their_attributes_and_options() {
+    use crate::schema::types::{Attribute, CompositeType, RangeType};
+    let name = QualifiedName::new("app", "pair");
+    let mut before = Snapshot::default();
+    before.composite_types.insert(
+        name.clone(),
+        CompositeType {
+            attributes: vec![Attribute::new("x", "integer")],
+            comment: None,
+        },
+    );
+    let mut after = before.clone();
+    after
+        .composite_types
+        .get_mut(&name)
+        .unwrap()
+        .attributes
+        .push(Attribute::new("y", "text"));
+    let mut span = RangeType::new("numeric");
+    span.subtype_diff = Some("numeric_sub".into());
+    after
+        .range_types
+        .insert(QualifiedName::new("app", "span"), span);
+    assert_eq!(
+        before.diff(&after).lines(),
+        [
+            "~ composite type app.pair: attributes x integer -> x integer, y text",
+            "+ range type app.span (subtype = numeric, subtype_diff = numeric_sub)",
+        ]
+    );
+}

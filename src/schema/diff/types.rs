@@ -1,4 +1,4 @@
-//! Comparing enum types and domains.
+//! Comparing enum, composite and range types, and domains.
 
 use std::collections::BTreeSet;
 
@@ -6,6 +6,7 @@ use super::change::Difference;
 use super::differences::Differences;
 use super::render::*;
 use crate::schema::model::{ident, Domain, EnumType};
+use crate::schema::types::{CompositeType, RangeType};
 
 pub(super) fn compare_enums(before: &EnumType, after: &EnumType) -> Vec<Difference> {
     let EnumType {
@@ -44,6 +45,42 @@ pub(super) fn compare_domains(before: &Domain, after: &Domain) -> Vec<Difference
             after.constraints.get(name).cloned(),
         );
     }
+    d.check("comment", comment(c), comment(&after.comment));
+    d.0
+}
+
+pub(super) fn compare_composites(before: &CompositeType, after: &CompositeType) -> Vec<Difference> {
+    let CompositeType {
+        attributes: a,
+        comment: c,
+    } = before;
+    let mut d = Differences::default();
+    d.check(
+        "attributes",
+        Some(attributes(a)),
+        Some(attributes(&after.attributes)),
+    );
+    d.check("comment", comment(c), comment(&after.comment));
+    d.0
+}
+
+pub(super) fn compare_ranges(before: &RangeType, after: &RangeType) -> Vec<Difference> {
+    let RangeType {
+        subtype,
+        collation,
+        canonical,
+        subtype_diff,
+        comment: c,
+    } = before;
+    let mut d = Differences::default();
+    d.check("subtype", shown(subtype), shown(&after.subtype));
+    d.check("collation", collation.clone(), after.collation.clone());
+    d.check("canonical", canonical.clone(), after.canonical.clone());
+    d.check(
+        "subtype_diff",
+        subtype_diff.clone(),
+        after.subtype_diff.clone(),
+    );
     d.check("comment", comment(c), comment(&after.comment));
     d.0
 }
