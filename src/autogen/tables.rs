@@ -240,8 +240,12 @@ pub(super) fn statements(
     added_constraints.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
     for (_, table, constraint_name, constraint, existing) in added_constraints {
         let mut hazards = vec![];
+        // A constraint added NOT VALID checks no existing row: only the brief lock.
+        let checks_rows = !constraint.definition.ends_with(" NOT VALID");
         if existing {
             hazards.push(Hazard::AccessExclusive);
+        }
+        if existing && checks_rows {
             hazards.push(match constraint.kind {
                 ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion => {
                     Hazard::BuildsIndexUnderWriteLock

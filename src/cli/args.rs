@@ -167,6 +167,11 @@ pub(crate) struct AutogenArgs {
     /// table, `app.tasks.title=app.tasks.name` for a column (repeatable)
     #[arg(long, value_name = "OLD=NEW", requires = "autogenerate")]
     pub(crate) rename: Vec<String>,
+    /// Write the safe forms of statements that would hold a busy table's lock (indexes
+    /// CONCURRENTLY, constraints NOT VALID then VALIDATE...): a second, `transaction: false`
+    /// revision when needed
+    #[arg(long, requires = "autogenerate")]
+    pub(crate) online: bool,
     /// Exit non-zero when the generated migration does not verify
     #[arg(long, requires = "autogenerate")]
     pub(crate) strict: bool,

@@ -125,6 +125,7 @@ pub(crate) fn merge(ctx: &mut Context, args: &MergeArgs) -> Result<(), CliError>
         created: rfc3339_utc(SystemTime::now()),
         kind: MigrationKind::Sql,
         body: (String::new(), String::new()),
+        outside_transaction: false,
     };
     let path = new.write(&dir, graph)?;
     ctx.out.print(path.display().to_string());
@@ -147,9 +148,34 @@ pub(super) struct NewRevision {
     kind: MigrationKind,
     /// For SQL, what follows `-- up` and `-- down` (empty for a new file to fill in).
     pub(super) body: (String, String),
+    /// `transaction: false` in the header.
+    pub(super) outside_transaction: bool,
 }
 
 impl NewRevision {
+    /// A revision on top of this one, for the same change: a fresh id, no labels.
+    pub(super) fn follow_up(
+        &self,
+        set: &MigrationSet,
+        message: String,
+    ) -> Result<NewRevision, CliError> {
+        let mut id = new_id(set, None)?;
+        while id == self.id {
+            id = new_id(set, None)?;
+        }
+        Ok(NewRevision {
+            id,
+            parents: vec![self.id.clone()],
+            depends_on: Vec::new(),
+            branch_labels: Vec::new(),
+            message: one_line(&message),
+            created: self.created.clone(),
+            kind: self.kind,
+            body: (String::new(), String::new()),
+            outside_transaction: false,
+        })
+    }
+
     /// The revision `revision` would write on top of `set`: its parents from the head (or
     /// `--head`), a fresh id, the header from the options.
     pub(super) fn prepare(
@@ -202,6 +228,7 @@ impl NewRevision {
                 MigrationKind::Sql
             },
             body: (String::new(), String::new()),
+            outside_transaction: false,
         })
     }
 
@@ -241,6 +268,9 @@ impl NewRevision {
         }
         if !self.branch_labels.is_empty() {
             header.push(format!("branch-labels: {}", self.branch_labels.join(", ")));
+        }
+        if self.outside_transaction {
+            header.push("transaction: false".to_owned());
         }
         if !self.message.is_empty() {
             header.push(format!("message: {}", self.message));

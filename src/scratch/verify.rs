@@ -18,6 +18,9 @@ pub struct Verification {
     pub after_up: Vec<String>,
     /// How the schema after `down` differs from the start.
     pub after_down: Vec<String>,
+    /// For an online migration: how the schema after the second revision's down differs from
+    /// the schema after the first revision's up.
+    pub between: Vec<String>,
     /// A script that failed, and PostgreSQL's error.
     pub failed: Option<String>,
 }
@@ -28,6 +31,7 @@ impl Verification {
         self.start.is_empty()
             && self.after_up.is_empty()
             && self.after_down.is_empty()
+            && self.between.is_empty()
             && self.failed.is_none()
     }
 

@@ -324,3 +324,91 @@ async fn diff_compares_any_two_sources() {
     assert_eq!(same.ok(), "");
     assert!(same.stderr.contains("No differences."), "{}", same.stderr);
 }
+
+#[tokio::test]
+async fn online_writes_a_transactional_revision_and_a_concurrent_one_that_apply_with_rows() {
+    let p = Project::with_db("autogen-online").await;
+    p.migration_with(
+        "a1",
+        "",
+        "",
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n\
+         CREATE TABLE tasks (id bigint PRIMARY KEY, owner bigint, n int);\n\
+         CREATE INDEX tasks_n ON tasks (n);",
+    );
+    p.pelican(&["upgrade", "head"]).ok();
+    let client = p.client().await;
+    client
+        .batch_execute("INSERT INTO users VALUES (1, 'a@x'); INSERT INTO tasks VALUES (1, 1, 3)")
+        .await
+        .unwrap();
+    p.write(
+        "schema.sql",
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);\n\
+         CREATE TABLE tasks (id bigint PRIMARY KEY, owner bigint REFERENCES users (id), \
+         n int CHECK (n > 0));\n\
+         CREATE INDEX tasks_owner ON tasks (owner);\n",
+    );
+    let run = p.pelican(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "keys",
+        "--online",
+        "--desired-schema",
+        "schema.sql",
+        "--dev-url",
+        &dev_url(),
+    ]);
+    let paths: Vec<&str> = run.ok().lines().collect();
+    assert_eq!(paths.len(), 2, "{}", run.stderr);
+    let (first, second) = (p.read(paths[0]), p.read(paths[1]));
+    assert!(
+        first.contains("-- Verified on a scratch database"),
+        "{first}"
+    );
+    assert!(
+        first.contains("FOREIGN KEY (owner) REFERENCES users(id) NOT VALID;"),
+        "{first}"
+    );
+    assert!(!first.contains("CONCURRENTLY"), "{first}");
+    assert!(
+        !first.contains("scans the table"),
+        "NOT VALID scans nothing\n{first}"
+    );
+    assert!(second.contains("\n-- transaction: false\n"), "{second}");
+    assert!(
+        second.contains(&format!("-- revises: {}", &paths[0][11..23])),
+        "{second}"
+    );
+    for expected in [
+        "DROP INDEX CONCURRENTLY IF EXISTS public.tasks_n;",
+        "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON public.users (email);",
+        "ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;",
+        "CREATE INDEX CONCURRENTLY tasks_owner ON tasks USING btree (owner);",
+        "VALIDATE CONSTRAINT tasks_owner_fkey;",
+        "ALTER TABLE public.users ALTER COLUMN email SET NOT NULL;",
+    ] {
+        assert!(second.contains(expected), "{expected}\n{second}");
+    }
+    p.pelican(&["upgrade", "head"]).ok();
+    p.pelican(&["downgrade", "-2"]).ok();
+    p.pelican(&["upgrade", "head"]).ok();
+    let rows: i64 = client
+        .query_one("SELECT count(*) FROM tasks", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 1);
+    let again = p.pelican(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "x",
+        "--desired-schema",
+        "schema.sql",
+        "--dev-url",
+        &dev_url(),
+    ]);
+    assert!(again.stderr.contains("No changes"), "{}", again.stderr);
+}
