@@ -33,10 +33,17 @@
 //! # assert!(plan.unsupported.is_empty());
 //! ```
 
+mod comments;
+mod domains;
 mod enums;
+mod extensions;
+mod functions;
 mod hazard;
+mod matviews;
 mod renames;
+mod sequences;
 mod tables;
+mod triggers;
 mod unsupported;
 mod views;
 

@@ -9,7 +9,8 @@ use super::PlannedStatement;
 use crate::quote::literal;
 use crate::schema::{ident, Column, ConstraintKind, QualifiedName, Snapshot, Table};
 
-fn statement(sql: String, hazards: Vec<Hazard>) -> PlannedStatement {
+/// A statement with its hazards.
+pub(super) fn statement(sql: String, hazards: Vec<Hazard>) -> PlannedStatement {
     PlannedStatement { sql, hazards }
 }
 
@@ -86,7 +87,8 @@ fn column_definition(column: &Column) -> String {
     sql
 }
 
-fn comment_sql(what: &str, name: &str, comment: &Option<String>) -> String {
+/// `COMMENT ON {what} {name} IS ...`, `NULL` when there is none.
+pub(super) fn comment_sql(what: &str, name: &str, comment: &Option<String>) -> String {
     format!(
         "COMMENT ON {what} {name} IS {}",
         comment.as_deref().map_or("NULL".to_owned(), literal)
@@ -110,9 +112,34 @@ pub(super) fn statements(
         ));
     }
 
-    let views = super::views::statements(&from.views, &to.views, reshaped(from, renames, &pairs));
+    out.extend(super::extensions::creates(&from.extensions, &to.extensions));
+
+    let views = super::views::statements(from, to, reshaped(from, renames, &pairs));
+    let changed_tables = pairs
+        .iter()
+        .filter(|p| p.source.is_none_or(|(_, s)| s.columns != p.target.columns))
+        .map(|p| p.name)
+        .collect();
+    let functions = super::functions::statements(
+        &from.functions,
+        &to.functions,
+        &changed_tables,
+        &views.created,
+    );
+    let rebuilt = super::triggers::Rebuilt {
+        functions: &functions.rebuilt,
+        views: &views.created,
+    };
+    out.extend(super::triggers::drops(
+        &from.triggers,
+        &to.triggers,
+        &rebuilt,
+    ));
     out.extend(views.drops);
     out.extend(super::enums::creates(&from.enums, &to.enums));
+    out.extend(super::domains::creates(&from.domains, &to.domains));
+    out.extend(super::sequences::before_tables(from, to, renames));
+    out.extend(functions.before_tables);
 
     // Constraints that go away or change, foreign keys first (others may be what they
     // reference); those of dropped tables too, so tables drop in any order.
@@ -151,10 +178,11 @@ pub(super) fn statements(
     }
 
     for (name, index) in &from.indexes {
-        if to
-            .indexes
-            .get(name)
-            .is_some_and(|i| i.definition == index.definition)
+        if super::matviews::on_matview(from, index)
+            || to
+                .indexes
+                .get(name)
+                .is_some_and(|i| i.definition == index.definition)
         {
             continue;
         }
@@ -178,6 +206,9 @@ pub(super) fn statements(
         }
     }
 
+    out.extend(super::sequences::after_tables(from, to, renames));
+    out.extend(functions.after_tables);
+
     for name in from.tables.keys().filter(|n| !sources.contains(n)) {
         out.push(statement(
             format!("DROP TABLE {name}"),
@@ -185,7 +216,11 @@ pub(super) fn statements(
         ));
     }
 
+    out.extend(functions.drops);
+    out.extend(super::domains::drops(&from.domains, &to.domains));
+    out.extend(super::sequences::drops(from, to, renames));
     out.extend(super::enums::drops(&from.enums, &to.enums));
+    out.extend(super::extensions::drops(&from.extensions, &to.extensions));
 
     for schema in from.schemas.keys().filter(|s| !to.schemas.contains_key(*s)) {
         out.push(statement(format!("DROP SCHEMA {}", ident(schema)), vec![]));
@@ -236,10 +271,11 @@ pub(super) fn statements(
     }
 
     for (name, index) in &to.indexes {
-        if from
-            .indexes
-            .get(name)
-            .is_some_and(|i| i.definition == index.definition)
+        if super::matviews::on_matview(to, index)
+            || from
+                .indexes
+                .get(name)
+                .is_some_and(|i| i.definition == index.definition)
         {
             continue;
         }
@@ -275,6 +311,18 @@ pub(super) fn statements(
         }
     }
     out.extend(views.creates);
+    out.extend(functions.after_views);
+    out.extend(super::triggers::creates(
+        &from.triggers,
+        &to.triggers,
+        &rebuilt,
+    ));
+    out.extend(super::comments::statements(
+        from,
+        to,
+        renames,
+        &views.created,
+    ));
     out
 }
 
