@@ -169,7 +169,8 @@ COMMENT ON PROCEDURE app.q() IS 'does nothing';";
     let up = plan.up_sql();
     assert!(up.contains("DROP FUNCTION app.half(n integer);"), "{up}");
     assert!(up.contains("DROP FUNCTION app.p(n integer);"), "{up}");
-    // The trigger of a function dropped and created again is too; its firing state changes.
+    // A trigger's new definition is a drop and a create (its function replaced meanwhile);
+    // its firing state changes in place.
     let rebuilt = ROUTINES
         .replace(
             "RETURNS trigger LANGUAGE plpgsql\n",
@@ -284,6 +285,25 @@ async fn materialized_views_come_with_their_indexes_in_dependency_order() {
         .replace("(title);", "(title DESC);")
         .replace("'cached'", "'cached twice'");
     both_ways(MATVIEWS, &reindexed).await;
+}
+
+#[tokio::test]
+async fn a_trigger_on_a_view_follows_the_view_when_it_is_created_again() {
+    let a = "CREATE SCHEMA app;
+CREATE TABLE app.tasks (id integer, title text);
+CREATE VIEW app.titles AS SELECT title FROM app.tasks;
+CREATE FUNCTION app.add_title() RETURNS trigger LANGUAGE plpgsql
+    AS $$BEGIN INSERT INTO app.tasks (title) VALUES (NEW.title); RETURN NEW; END$$;
+CREATE TRIGGER titles_insert INSTEAD OF INSERT ON app.titles
+    FOR EACH ROW EXECUTE FUNCTION app.add_title();";
+    let b = a.replace("title text", "title varchar(50)");
+    let plan = both_ways(a, &b).await;
+    let up = plan.up_sql();
+    assert!(
+        up.find("DROP TRIGGER titles_insert ON app.titles") < up.find("DROP VIEW app.titles")
+            && up.find("CREATE VIEW app.titles") < up.find("CREATE TRIGGER titles_insert"),
+        "{up}"
+    );
 }
 
 #[tokio::test]

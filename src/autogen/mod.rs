@@ -145,3 +145,5 @@ pub fn plan_changes(from: &Snapshot, to: &Snapshot, options: &AutogenOptions) ->
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_kinds;
