@@ -101,7 +101,7 @@ async fn a_confirmed_rename_keeps_the_rows_and_an_unconfirmed_one_is_a_drop_and_
 async fn what_is_not_written_yet_is_reported_never_skipped() {
     let a = "CREATE SCHEMA app; CREATE DOMAIN app.code AS text;";
     let (_a_db, a) = built(a).await;
-    let (_b_db, b) = built(&"CREATE SCHEMA app; CREATE DOMAIN app.code AS varchar(10);").await;
+    let (_b_db, b) = built("CREATE SCHEMA app; CREATE DOMAIN app.code AS varchar(10);").await;
     let plan = plan_changes(&app(&a).await, &app(&b).await, &AutogenOptions::default());
     assert_eq!(
         plan.unsupported,

@@ -2,12 +2,15 @@
 //! second (`up`) and back (`down`) out, each statement with its hazards. It never touches a
 //! connection; where the snapshots come from, and running the result, is the caller's.
 //!
-//! This first slice writes schemas, tables, columns (type, default, `NOT NULL`, collation,
-//! comment), constraints, indexes, views, enum types (created, dropped, labels added), and
-//! renames of tables and columns the caller confirmed. Every other difference (materialized
-//! views, functions, triggers, domains, sequences, extensions, enum labels removed or
-//! reordered, table storage and partitioning, identity and generated columns changing) is
-//! listed in [`ChangePlan::unsupported`], never skipped silently.
+//! It writes schemas, tables, columns (type, default, `NOT NULL`, collation, comment),
+//! constraints, indexes, views, materialized views (with their indexes), enum types (created,
+//! dropped, labels added), domains, sequences (a `serial` column's included), functions,
+//! procedures and aggregates, triggers (with their firing state), extensions, the comments of
+//! all of these, and renames of tables and columns the caller confirmed. The order follows
+//! what each kind may need of another (`tables::statements` sets it out). Every other
+//! difference (enum labels removed or reordered, a domain's base type or collation, table
+//! storage and partitioning, identity and generated columns changing) is listed in
+//! [`ChangePlan::unsupported`], never skipped silently.
 //!
 //! ```
 //! use pelican::autogen::{plan_changes, AutogenOptions};
