@@ -154,21 +154,27 @@ async fn functions_are_replaced_or_dropped_and_created_again_as_their_change_nee
         plan.up_sql()
     );
     // A new return type (and a new name of an argument): dropped and created again, and the
-    // check that calls it with it.
+    // view that calls it with it.
     let a = "CREATE SCHEMA app;
 CREATE FUNCTION app.half(n integer) RETURNS integer LANGUAGE sql AS $$SELECT n / 2$$;
 CREATE FUNCTION app.p(n integer) RETURNS void LANGUAGE sql AS $$SELECT$$;
-COMMENT ON FUNCTION app.half(integer) IS 'half';";
+COMMENT ON FUNCTION app.half(integer) IS 'half';
+CREATE VIEW app.halves AS SELECT app.half(4) AS h;";
     let b = "CREATE SCHEMA app;
 CREATE FUNCTION app.half(m integer) RETURNS numeric LANGUAGE sql AS $$SELECT m / 2.0$$;
 CREATE PROCEDURE app.p(n integer) LANGUAGE sql AS $$SELECT$$;
 CREATE PROCEDURE app.q() LANGUAGE plpgsql AS $$BEGIN NULL; END$$;
 COMMENT ON FUNCTION app.half(integer) IS 'half again';
-COMMENT ON PROCEDURE app.q() IS 'does nothing';";
+COMMENT ON PROCEDURE app.q() IS 'does nothing';
+CREATE VIEW app.halves AS SELECT app.half(4) AS h;";
     let plan = both_ways(a, b).await;
     let up = plan.up_sql();
     assert!(up.contains("DROP FUNCTION app.half(n integer);"), "{up}");
     assert!(up.contains("DROP FUNCTION app.p(n integer);"), "{up}");
+    assert!(
+        up.find("DROP VIEW app.halves") < up.find("DROP FUNCTION app.half"),
+        "{up}"
+    );
     // A trigger's new definition is a drop and a create (its function replaced meanwhile);
     // its firing state changes in place.
     let rebuilt = ROUTINES

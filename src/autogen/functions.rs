@@ -100,6 +100,32 @@ fn is_sql(function: &Function) -> bool {
     function.definition.contains("\n LANGUAGE sql\n")
 }
 
+/// The routines of `from` dropped and created again: kind, arguments or return type changed,
+/// or one of the same name comes with other identity arguments (perhaps the same routine with
+/// its arguments renamed, which the identity arguments name: it goes first).
+pub(super) fn rebuilt(
+    from: &BTreeMap<FunctionName, Function>,
+    to: &BTreeMap<FunctionName, Function>,
+) -> BTreeSet<FunctionName> {
+    let added: BTreeSet<(&str, &str)> = to
+        .keys()
+        .filter(|name| !from.contains_key(*name))
+        .map(|name| (name.schema.as_str(), name.name.as_str()))
+        .collect();
+    from.iter()
+        .filter(|(name, old)| match to.get(*name) {
+            Some(new) => old != &new && !replaceable(old, new),
+            None => added.contains(&(name.schema.as_str(), name.name.as_str())),
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// Whether `text` calls one of `functions`.
+pub(super) fn calls_any(text: &str, functions: &BTreeSet<FunctionName>) -> bool {
+    functions.iter().any(|f| text.contains(&call(f)))
+}
+
 /// The routines of `from` and `to`; `changed_tables` are the tables the plan creates or
 /// changes, `created_views` the views and materialized views it creates.
 pub(super) fn statements(
@@ -116,25 +142,10 @@ pub(super) fn statements(
             Some(old) if old.definition == function.definition && old.kind == function.kind => {
                 out.before_tables.push(comment(name, function));
             }
-            Some(old) if !replaceable(old, function) => {
-                out.rebuilt.insert(name.clone());
-                written.push((name, function));
-            }
             _ => written.push((name, function)),
         }
     }
-    // One that goes away while one of the same name comes may be the same routine with its
-    // arguments renamed (the identity arguments name them): it goes first, as a rebuilt one.
-    let added: BTreeSet<(&str, &str)> = to
-        .keys()
-        .filter(|name| !from.contains_key(*name))
-        .map(|name| (name.schema.as_str(), name.name.as_str()))
-        .collect();
-    for name in from.keys() {
-        if !to.contains_key(name) && added.contains(&(name.schema.as_str(), name.name.as_str())) {
-            out.rebuilt.insert(name.clone());
-        }
-    }
+    out.rebuilt = rebuilt(from, to);
     let rebuilt: Vec<(&FunctionName, &Function)> = from
         .iter()
         .filter(|(name, _)| out.rebuilt.contains(*name))

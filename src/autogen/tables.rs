@@ -114,7 +114,9 @@ pub(super) fn statements(
 
     out.extend(super::extensions::creates(&from.extensions, &to.extensions));
 
-    let views = super::views::statements(from, to, reshaped(from, renames, &pairs));
+    let rebuilt_functions = super::functions::rebuilt(&from.functions, &to.functions);
+    let reshaped = reshaped(from, renames, &pairs);
+    let views = super::views::statements(from, to, reshaped, &rebuilt_functions);
     let changed_tables = pairs
         .iter()
         .filter(|p| p.source.is_none_or(|(_, s)| s.columns != p.target.columns))

@@ -20,10 +20,7 @@ pub(super) struct Rebuilt<'a> {
 impl Rebuilt<'_> {
     fn touches(&self, name: &TriggerName, trigger: &Trigger) -> bool {
         self.views.contains(&name.table)
-            || self.functions.iter().any(|f| {
-                let call = format!("{}.{}(", ident(&f.schema), ident(&f.name));
-                trigger.definition.contains(&call)
-            })
+            || super::functions::calls_any(&trigger.definition, self.functions)
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::hazard::Hazard;
 use super::tables::{comment_sql, statement};
 use super::PlannedStatement;
-use crate::schema::{QualifiedName, Snapshot, View};
+use crate::schema::{FunctionName, QualifiedName, Snapshot, View};
 
 /// The drops (before the tables change) and the creates (after).
 pub(super) struct ViewStatements {
@@ -120,8 +120,14 @@ fn create(name: &QualifiedName, relation: Relation<'_>) -> Vec<PlannedStatement>
 
 /// The statements for the views and materialized views of `from` and `to` (with the indexes
 /// of materialized views); `tables_reshaped` when some table loses a column, changes a
-/// column's type, or is renamed or dropped.
-pub(super) fn statements(from: &Snapshot, to: &Snapshot, tables_reshaped: bool) -> ViewStatements {
+/// column's type, or is renamed or dropped; `rebuilt` the routines dropped and created again
+/// (a view that calls one goes first).
+pub(super) fn statements(
+    from: &Snapshot,
+    to: &Snapshot,
+    tables_reshaped: bool,
+    rebuilt: &BTreeSet<FunctionName>,
+) -> ViewStatements {
     let (old, new) = (relations(from), relations(to));
     let same = |name: &QualifiedName, relation: &Relation<'_>| {
         new.get(name).is_some_and(|r| {
@@ -132,7 +138,11 @@ pub(super) fn statements(from: &Snapshot, to: &Snapshot, tables_reshaped: bool) 
     };
     let mut dropped: BTreeMap<&QualifiedName, Relation<'_>> = old
         .iter()
-        .filter(|(name, relation)| tables_reshaped || !same(name, relation))
+        .filter(|(name, relation)| {
+            tables_reshaped
+                || !same(name, relation)
+                || super::functions::calls_any(&relation.view.definition, rebuilt)
+        })
         .map(|(name, relation)| (*name, *relation))
         .collect();
     // What reads a dropped view goes too (PostgreSQL refuses to drop it otherwise).
