@@ -43,6 +43,7 @@ mod extensions;
 mod functions;
 mod hazard;
 mod matviews;
+mod phases;
 mod renames;
 mod sequences;
 mod tables;

@@ -1,7 +1,8 @@
 //! The statements for schemas, tables, columns, constraints and indexes, in an order that
 //! works: schemas first; constraints and indexes that go away before the tables change; then
 //! renames, new tables, column changes, dropped tables and schemas; then the constraints
-//! (foreign keys last, once every table exists) and indexes that are new.
+//! (foreign keys last, once every table exists) and indexes that are new. The other kinds
+//! (`phases`) are placed around these, each group where what it needs exists.
 
 use super::hazard::Hazard;
 use super::renames::Confirmed;
@@ -112,36 +113,20 @@ pub(super) fn statements(
         ));
     }
 
-    out.extend(super::extensions::creates(&from.extensions, &to.extensions));
-
-    let rebuilt_functions = super::functions::rebuilt(&from.functions, &to.functions);
-    let reshaped = reshaped(from, renames, &pairs);
-    let views = super::views::statements(from, to, reshaped, &rebuilt_functions);
     let changed_tables = pairs
         .iter()
-        .filter(|p| p.source.is_none_or(|(_, s)| s.columns != p.target.columns))
+        .filter(|p| {
+            p.source
+                .is_none_or(|(s_name, s)| s_name != p.name || s.columns != p.target.columns)
+        })
         .map(|p| p.name)
         .collect();
-    let functions = super::functions::statements(
-        &from.functions,
-        &to.functions,
-        &changed_tables,
-        &views.created,
-    );
-    let rebuilt = super::triggers::Rebuilt {
-        functions: &functions.rebuilt,
-        views: &views.created,
-    };
-    out.extend(super::triggers::drops(
-        &from.triggers,
-        &to.triggers,
-        &rebuilt,
-    ));
-    out.extend(views.drops);
+    let reshaped = reshaped(from, renames, &pairs);
+    let others = super::phases::plan(from, to, renames, reshaped, &changed_tables);
+    out.extend(others.after_schemas);
+    out.extend(others.drops_first);
     out.extend(super::enums::creates(&from.enums, &to.enums));
-    out.extend(super::domains::creates(&from.domains, &to.domains));
-    out.extend(super::sequences::before_tables(from, to, renames));
-    out.extend(functions.before_tables);
+    out.extend(others.before_tables);
 
     // Constraints that go away or change, foreign keys first (others may be what they
     // reference); those of dropped tables too, so tables drop in any order.
@@ -208,8 +193,7 @@ pub(super) fn statements(
         }
     }
 
-    out.extend(super::sequences::after_tables(from, to, renames));
-    out.extend(functions.after_tables);
+    out.extend(others.after_tables);
 
     for name in from.tables.keys().filter(|n| !sources.contains(n)) {
         out.push(statement(
@@ -218,11 +202,9 @@ pub(super) fn statements(
         ));
     }
 
-    out.extend(functions.drops);
-    out.extend(super::domains::drops(&from.domains, &to.domains));
-    out.extend(super::sequences::drops(from, to, renames));
+    out.extend(others.after_dropped_tables);
     out.extend(super::enums::drops(&from.enums, &to.enums));
-    out.extend(super::extensions::drops(&from.extensions, &to.extensions));
+    out.extend(others.before_dropped_schemas);
 
     for schema in from.schemas.keys().filter(|s| !to.schemas.contains_key(*s)) {
         out.push(statement(format!("DROP SCHEMA {}", ident(schema)), vec![]));
@@ -312,19 +294,7 @@ pub(super) fn statements(
             }
         }
     }
-    out.extend(views.creates);
-    out.extend(functions.after_views);
-    out.extend(super::triggers::creates(
-        &from.triggers,
-        &to.triggers,
-        &rebuilt,
-    ));
-    out.extend(super::comments::statements(
-        from,
-        to,
-        renames,
-        &views.created,
-    ));
+    out.extend(others.last);
     out
 }
 
