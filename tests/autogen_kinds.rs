@@ -207,6 +207,8 @@ CREATE FUNCTION app.open_count() RETURNS bigint LANGUAGE sql STABLE
     AS $$SELECT count(*) FROM app.open$$;
 CREATE FUNCTION app.sum_step(a integer, b integer) RETURNS integer LANGUAGE sql IMMUTABLE
     AS $$SELECT a + b$$;
+CREATE FUNCTION app.sum_step(a bigint, b bigint) RETURNS bigint LANGUAGE sql IMMUTABLE
+    AS $$SELECT a + b$$;
 CREATE AGGREGATE app.total(integer) (SFUNC = app.sum_step, STYPE = integer, INITCOND = '0');
 COMMENT ON AGGREGATE app.total(integer) IS 'sums';";
     let plan = round_trip("CREATE SCHEMA app;", b, &NONE).await;
