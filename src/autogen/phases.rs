@@ -49,7 +49,7 @@ pub(super) fn plan(
         functions: &functions.rebuilt,
         views: &views.created,
     };
-    let mut drops_first = super::triggers::drops(&from.triggers, &to.triggers, &rebuilt);
+    let mut drops_first = super::triggers::drops(from, to, &rebuilt);
     drops_first.extend(views.drops);
     let mut before_tables = super::domains::creates(&from.domains, &to.domains);
     before_tables.extend(super::sequences::before_tables(from, to, renames));
@@ -61,11 +61,7 @@ pub(super) fn plan(
     after_dropped_tables.extend(super::sequences::drops(from, to, renames));
     let mut last = views.creates;
     last.extend(functions.after_views);
-    last.extend(super::triggers::creates(
-        &from.triggers,
-        &to.triggers,
-        &rebuilt,
-    ));
+    last.extend(super::triggers::creates(from, to, &rebuilt));
     last.extend(super::comments::statements(
         from,
         to,

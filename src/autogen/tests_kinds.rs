@@ -533,3 +533,36 @@ fn comments_of_schemas_constraints_and_indexes_are_written() {
         ]
     );
 }
+
+#[test]
+fn the_copies_of_a_partitioned_tables_trigger_on_its_partitions_are_not_written() {
+    let mut to = app();
+    let mut parent = table(&[("at", "date", None)]);
+    parent.partition_key = Some("RANGE (at)".into());
+    let mut partition = table(&[("at", "date", None)]);
+    partition.partition_bound = Some("FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')".into());
+    partition.parents = vec![name("m")];
+    to.tables.insert(name("m"), parent);
+    to.tables.insert(name("m1"), partition);
+    for table in ["m", "m1"] {
+        let definition = format!(
+            "CREATE TRIGGER t BEFORE UPDATE ON app.{table} FOR EACH ROW EXECUTE FUNCTION app.touch()"
+        );
+        let key = TriggerName {
+            table: name(table),
+            name: "t".into(),
+        };
+        to.triggers
+            .insert(key, trigger(&definition, TriggerFiring::Enabled));
+    }
+    let plan = plan_changes(&app(), &to, &AutogenOptions::default());
+    let triggers: Vec<&str> = sqls(&plan.up)
+        .into_iter()
+        .filter(|s| s.contains("TRIGGER"))
+        .collect();
+    assert_eq!(
+        triggers,
+        ["CREATE TRIGGER t BEFORE UPDATE ON app.m FOR EACH ROW EXECUTE FUNCTION app.touch()"]
+    );
+    assert_eq!(sqls(&plan.down).first(), Some(&"DROP TRIGGER t ON app.m"));
+}
