@@ -6,10 +6,10 @@
 #[path = "support/db.rs"]
 mod db;
 #[path = "support/autogen.rs"]
-mod support;
+mod plans;
 
 use pelican::autogen::AutogenOptions;
-use support::round_trip;
+use plans::round_trip;
 
 fn both_ways() -> AutogenOptions {
     AutogenOptions::default()
@@ -249,7 +249,7 @@ INSERT INTO app.t VALUES ('42', 7);";
         "{up}"
     );
     // The rows made it across and back.
-    let (_db, client) = support::built(a).await;
+    let (_db, client) = plans::built(a).await;
     client.batch_execute(&up).await.unwrap();
     let row = client
         .query_one("SELECT a, b FROM app.t", &[])
@@ -301,7 +301,7 @@ CREATE VIEW app.open AS SELECT id FROM app.tasks WHERE state = 'open';";
     );
     assert!(up.contains("DROP TYPE app.state_old;"), "{up}");
     // The rows keep their labels across the replacement.
-    let (_db, client) = support::built(a).await;
+    let (_db, client) = plans::built(a).await;
     client.batch_execute(&up).await.unwrap();
     let row = client
         .query_one("SELECT state::text, history::text FROM app.tasks", &[])
@@ -313,14 +313,14 @@ CREATE VIEW app.open AS SELECT id FROM app.tasks WHERE state = 'open';";
     );
     // A row holding a removed label makes the up fail, as its hazard says.
     let (_db, client) =
-        support::built(&b.replace("('done', 'open')", "('done', 'open', 'gone')")).await;
+        plans::built(&b.replace("('done', 'open')", "('done', 'open', 'gone')")).await;
     client
         .batch_execute("INSERT INTO app.tasks VALUES (2, 'gone')")
         .await
         .unwrap();
     let plan = pelican::autogen::plan_changes(
-        &support::app(&client).await,
-        &support::app(&support::built(b).await.1).await,
+        &plans::app(&client).await,
+        &plans::app(&plans::built(b).await.1).await,
         &both_ways(),
     );
     assert!(client.batch_execute(&plan.up_sql()).await.is_err());
@@ -369,14 +369,14 @@ CREATE POLICY authors ON app.notes FOR ALL USING (author = current_user);";
 #[tokio::test]
 async fn row_level_security_is_in_the_snapshot_and_its_diff() {
     use pelican::schema::{PolicyCommand, QualifiedName};
-    let (_db, client) = support::built(
+    let (_db, client) = plans::built(
         "CREATE SCHEMA app; CREATE TABLE app.t (id int, owner text);
          ALTER TABLE app.t ENABLE ROW LEVEL SECURITY;
          CREATE POLICY mine ON app.t AS RESTRICTIVE FOR INSERT TO current_user
              WITH CHECK (owner = current_user);",
     )
     .await;
-    let before = support::app(&client).await;
+    let before = plans::app(&client).await;
     let t = &before.tables[&QualifiedName::new("app", "t")];
     assert!(t.row_security && !t.force_row_security);
     let mine = &t.policies["mine"];
@@ -395,7 +395,7 @@ async fn row_level_security_is_in_the_snapshot_and_its_diff() {
         )
         .await
         .unwrap();
-    let after = support::app(&client).await;
+    let after = plans::app(&client).await;
     let lines = before.diff(&after).lines();
     assert_eq!(lines.len(), 2, "{lines:#?}");
     assert_eq!(

@@ -2,16 +2,20 @@
 //! second (`up`) and back (`down`) out, each statement with its hazards. It never touches a
 //! connection; where the snapshots come from, and running the result, is the caller's.
 //!
-//! It writes schemas; tables (unlogged, storage options, partitioned tables and their
-//! partitions, inheritance: parents before children, partitions attached and detached, what
-//! PostgreSQL copies from a parent never written twice); columns (type with `USING`, default,
-//! `NOT NULL`, collation, identity, generated expression, comment); constraints; indexes;
-//! views; enum types (created, dropped, labels added in place, or the type replaced when
-//! labels are removed or reordered); composite and range types; row-level security and
-//! policies; and renames of tables and columns the caller confirmed. Every other difference
-//! (materialized views, functions, triggers, domains, sequences, extensions, a table's
+//! It writes schemas; extensions; tables (unlogged, storage options, partitioned tables and
+//! their partitions, inheritance: parents before children, partitions attached and detached,
+//! what PostgreSQL copies from a parent never written twice); columns (type with `USING`,
+//! default, `NOT NULL`, collation, identity, generated expression, comment); constraints;
+//! indexes; views and materialized views (with their indexes); enum types (created, dropped,
+//! labels added in place, or the type replaced when labels are removed or reordered);
+//! composite and range types; domains; sequences (a `serial` column's included); functions,
+//! procedures and aggregates; triggers (with their firing state); row-level security and
+//! policies; the comments of all of these; and renames of tables and columns the caller
+//! confirmed. The order follows what each kind may need of another (`tables::statements`
+//! sets it out). Every other difference (a domain's base type or collation, a table's
 //! partition key changing, a range type redefined, a composite's attribute retyped while in
-//! use) is listed in [`ChangePlan::unsupported`], never skipped silently.
+//! use) is listed in [`ChangePlan::unsupported`], never skipped silently. [`online`] rewrites
+//! a plan into its safe forms for a live database.
 //!
 //! ```
 //! use pelican::autogen::{plan_changes, AutogenOptions};
@@ -38,14 +42,22 @@
 //! ```
 
 mod columns;
+mod comments;
+mod domains;
 mod enums;
+mod extensions;
+mod functions;
 mod hazard;
 mod hierarchy;
+mod matviews;
 mod online;
+mod phases;
 mod policies;
 mod renames;
+mod sequences;
 mod storage;
 mod tables;
+mod triggers;
 mod types;
 mod unsupported;
 mod views;
@@ -149,5 +161,7 @@ pub fn plan_changes(from: &Snapshot, to: &Snapshot, options: &AutogenOptions) ->
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_kinds;
 #[cfg(test)]
 mod tests_tables;

@@ -2,7 +2,8 @@
 //! works: schemas first; partitions detached, constraints and indexes that go away before the
 //! tables change; then renames, new tables (parents before their children), column changes,
 //! dropped tables (children first) and schemas; then the constraints (foreign keys last, once
-//! every table exists), partitions attached, and indexes that are new.
+//! every table exists), partitions attached, and indexes that are new. The other kinds
+//! (`phases`) are placed around these, each group where what it needs exists.
 
 use std::collections::BTreeSet;
 
@@ -14,7 +15,8 @@ use super::PlannedStatement;
 use crate::quote::literal;
 use crate::schema::{ident, Column, ConstraintKind, QualifiedName, Snapshot, Table};
 
-fn statement(sql: String, hazards: Vec<Hazard>) -> PlannedStatement {
+/// A statement with its hazards.
+pub(super) fn statement(sql: String, hazards: Vec<Hazard>) -> PlannedStatement {
     PlannedStatement { sql, hazards }
 }
 
@@ -61,7 +63,8 @@ fn kept(renames: &Confirmed, table: &QualifiedName, target: &Table, column: &str
         .any(|c| renames.column_source(table, &c.name).unwrap_or(&c.name) == column)
 }
 
-fn comment_sql(what: &str, name: &str, comment: &Option<String>) -> String {
+/// `COMMENT ON {what} {name} IS ...`, `NULL` when there is none.
+pub(super) fn comment_sql(what: &str, name: &str, comment: &Option<String>) -> String {
     format!(
         "COMMENT ON {what} {name} IS {}",
         comment.as_deref().map_or("NULL".to_owned(), literal)
@@ -87,11 +90,21 @@ pub(super) fn statements(
 
     let retyped_enums = super::enums::replaced_types(from, to);
     let reshaped = !retyped_enums.is_empty() || reshaped(from, renames, &pairs);
-    let views = super::views::statements(&from.views, &to.views, reshaped);
-    out.extend(views.drops);
+    let changed_tables = pairs
+        .iter()
+        .filter(|p| {
+            p.source
+                .is_none_or(|(s_name, s)| s_name != p.name || s.columns != p.target.columns)
+        })
+        .map(|p| p.name)
+        .collect();
+    let others = super::phases::plan(from, to, renames, reshaped, &changed_tables);
+    out.extend(others.after_schemas);
+    out.extend(others.drops_first);
     out.extend(super::enums::creates(&from.enums, &to.enums));
     out.extend(super::types::creates(from, to));
     out.extend(super::enums::replaces(from, to));
+    out.extend(others.before_tables);
 
     for pair in &pairs {
         if let Some((source_name, source)) = pair.source {
@@ -146,8 +159,9 @@ pub(super) fn statements(
     }
 
     for (name, index) in &from.indexes {
-        if to
-            .indexes
+        if super::matviews::on_matview(from, index)
+            || to
+                .indexes
             .get(name)
             .is_some_and(|i| i.definition == index.definition)
         {
@@ -188,6 +202,8 @@ pub(super) fn statements(
         }
     }
 
+    out.extend(others.after_tables);
+
     let dropped: Vec<&QualifiedName> = from
         .tables
         .keys()
@@ -201,8 +217,10 @@ pub(super) fn statements(
         ));
     }
 
+    out.extend(others.after_dropped_tables);
     out.extend(super::types::drops(from, to));
     out.extend(super::enums::drops(&from.enums, &to.enums));
+    out.extend(others.before_dropped_schemas);
 
     for schema in from.schemas.keys().filter(|s| !to.schemas.contains_key(*s)) {
         out.push(statement(format!("DROP SCHEMA {}", ident(schema)), vec![]));
@@ -271,8 +289,9 @@ pub(super) fn statements(
     }
 
     for (name, index) in &to.indexes {
-        if from
-            .indexes
+        if super::matviews::on_matview(to, index)
+            || from
+                .indexes
             .get(name)
             .is_some_and(|i| i.definition == index.definition)
         {
@@ -323,7 +342,7 @@ pub(super) fn statements(
             pair.target,
         ));
     }
-    out.extend(views.creates);
+    out.extend(others.last);
     out
 }
 

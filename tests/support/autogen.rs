@@ -1,12 +1,10 @@
-//! Round trips of autogenerate on real PostgreSQL, shared by `tests/autogen*.rs` (each
-//! declares `mod db` for `support/db.rs` beside this module).
+//! Round trips of autogenerate on real PostgreSQL: build A and B, plan A → B, check that up
+//! turns A into B and down turns it back.
 #![allow(dead_code)]
 
 use pelican::autogen::{plan_changes, AutogenOptions, ChangePlan};
 use pelican::schema::{snapshot, Snapshot};
 use tokio_postgres::Client;
-
-use super::db;
 
 /// The snapshot of schema `app`, columns sorted by name: autogenerate doesn't reorder columns
 /// (it says so in a note), so order is left out of the comparison.
@@ -19,7 +17,7 @@ pub async fn app(client: &Client) -> Snapshot {
 }
 
 pub async fn built(sql: &str) -> (pelican::testing::TestDatabase, Client) {
-    let (database, client) = db::fresh_db().await;
+    let (database, client) = crate::db::fresh_db().await;
     client
         .batch_execute(sql)
         .await
@@ -37,11 +35,17 @@ pub async fn round_trip(a_sql: &str, b_sql: &str, options: &AutogenOptions) -> C
     assert!(plan.unsupported.is_empty(), "{:?}", plan.unsupported);
     a.batch_execute(&plan.up_sql())
         .await
-        .unwrap_or_else(|e| panic!("up failed: {e}\n{}", plan.up_sql()));
+        .unwrap_or_else(|e| panic!("up failed: {e:?}\n{}", plan.up_sql()));
     assert_eq!(app(&a).await, after, "up\n{}", plan.up_sql());
     a.batch_execute(&plan.down_sql())
         .await
-        .unwrap_or_else(|e| panic!("down failed: {e}\n{}", plan.down_sql()));
+        .unwrap_or_else(|e| panic!("down failed: {e:?}\n{}", plan.down_sql()));
     assert_eq!(app(&a).await, before, "down\n{}", plan.down_sql());
     plan
+}
+
+/// Both ways: A → B → A, then B → A → B.
+pub async fn both_ways(a_sql: &str, b_sql: &str) -> ChangePlan {
+    round_trip(b_sql, a_sql, &AutogenOptions::default()).await;
+    round_trip(a_sql, b_sql, &AutogenOptions::default()).await
 }
