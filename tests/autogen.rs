@@ -294,3 +294,23 @@ async fn a_default_of_the_old_type_is_dropped_before_the_type_changes() {
         plan.up_sql()
     );
 }
+
+#[tokio::test]
+async fn a_number_becomes_an_enum_and_back_through_its_text() {
+    // Lemmy's history does this (2023-04-14, sort_type smallint -> sort_type_enum):
+    // PostgreSQL casts an enum only to and from text.
+    let a = "CREATE SCHEMA app; CREATE TABLE app.s (sort smallint NOT NULL DEFAULT 0);";
+    let b = "CREATE SCHEMA app; CREATE TYPE app.sort AS ENUM ('0', '1');
+             CREATE TABLE app.s (sort app.sort NOT NULL DEFAULT '0');";
+    let plan = round_trip(a, b, &AutogenOptions::default()).await;
+    assert!(
+        plan.up_sql().contains("USING sort::text::app.sort;"),
+        "{}",
+        plan.up_sql()
+    );
+    assert!(
+        plan.down_sql().contains("USING sort::text::smallint;"),
+        "{}",
+        plan.down_sql()
+    );
+}

@@ -97,6 +97,7 @@ pub(super) fn alter_column(
     old: &Column,
     new: &Column,
     retyped_elsewhere: bool,
+    via_text: bool,
 ) {
     let lock = Hazard::AccessExclusive;
     let column_sql = format!("ALTER TABLE {table} ALTER COLUMN {}", ident(&new.name));
@@ -145,9 +146,12 @@ pub(super) fn alter_column(
             .as_ref()
             .map(|c| format!(" COLLATE {c}"))
             .unwrap_or_default();
+        // PostgreSQL casts an enum only to and from text: a number or another enum goes
+        // through its text.
+        let via = if via_text { "::text" } else { "" };
         out.push(statement(
             format!(
-                "{column_sql} TYPE {}{collation} USING {}::{}",
+                "{column_sql} TYPE {}{collation} USING {}{via}::{}",
                 new.data_type,
                 ident(&new.name),
                 new.data_type

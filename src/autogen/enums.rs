@@ -106,6 +106,16 @@ fn spellings(name: &QualifiedName) -> Vec<String> {
     spellings
 }
 
+/// Whether a column type (as the snapshot prints it) is one of `snapshot`'s enum types, or an
+/// array of one.
+pub(super) fn is_enum(snapshot: &Snapshot, data_type: &str) -> bool {
+    let element = data_type.trim_end_matches("[]");
+    snapshot
+        .enums
+        .keys()
+        .any(|name| spellings(name).iter().any(|s| s == element))
+}
+
 /// The column types (as the snapshot prints them) of the enum types the plan replaces: their
 /// columns' defaults are dropped before the cast and set again with the tables' changes.
 pub(super) fn replaced_types(from: &Snapshot, to: &Snapshot) -> BTreeSet<String> {

@@ -162,8 +162,8 @@ pub(super) fn statements(
         if super::matviews::on_matview(from, index)
             || to
                 .indexes
-            .get(name)
-            .is_some_and(|i| i.definition == index.definition)
+                .get(name)
+                .is_some_and(|i| i.definition == index.definition)
         {
             continue;
         }
@@ -292,8 +292,8 @@ pub(super) fn statements(
         if super::matviews::on_matview(to, index)
             || from
                 .indexes
-            .get(name)
-            .is_some_and(|i| i.definition == index.definition)
+                .get(name)
+                .is_some_and(|i| i.definition == index.definition)
         {
             continue;
         }
@@ -415,7 +415,7 @@ fn create_table(
     let mut changes = Vec::new();
     for column in &table.columns {
         if let Some(parent_column) = inherited(column) {
-            alter_column(&mut changes, name, &parent_column, column, false);
+            alter_column(&mut changes, name, &parent_column, column, false, false);
         }
     }
     out.extend(changes.into_iter().map(|c| statement(c.sql, vec![])));
@@ -516,7 +516,9 @@ fn alter_table(
             Start::Own(None) => out.push(add_column(name, column)),
             Start::Own(Some(old)) | Start::FromParents(old) => {
                 let retyped = retyped_enums.contains(&old.data_type);
-                alter_column(out, name, &old, column, retyped);
+                let via_text = super::enums::is_enum(to, &column.data_type)
+                    || super::enums::is_enum(from, &old.data_type);
+                alter_column(out, name, &old, column, retyped, via_text);
             }
             Start::DroppedByParent => {}
         }
