@@ -146,3 +146,73 @@ async fn an_embedded_set_is_run_by_reference() {
         ["b1:applied", "b2:applied"]
     );
 }
+
+#[tokio::test]
+async fn autogenerate_replays_the_compiled_in_migrations_rust_ones_included() {
+    let dir =
+        std::env::temp_dir().join(format!("pelican-cli-embedded-auto-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in [
+        (
+            "a1_test.sql",
+            sql(
+                "a1",
+                "",
+                "CREATE TABLE tasks (id int);",
+                "DROP TABLE tasks;",
+            )
+            .1,
+        ),
+        (
+            "a2_seed.rs",
+            "//! revision: a2\n//! revises: a1\n//! message: seed\n\npub struct SeedTasks;\n"
+                .to_owned(),
+        ),
+    ] {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    // Beside the migrations directory: a stray .sql file in it would be refused.
+    let schema = dir.with_extension("schema.sql");
+    std::fs::write(
+        &schema,
+        "CREATE TABLE tasks (id int, done boolean NOT NULL DEFAULT false);\n",
+    )
+    .unwrap();
+    let dev_url = pelican::testing::TestServer::shared()
+        .unwrap()
+        .connection_string()
+        .to_owned();
+    let (dir_text, schema_text) = (dir.display().to_string(), schema.display().to_string());
+    let status = pelican::cli::run_async(
+        app_migrations(),
+        [
+            "myapp",
+            "-q",
+            "--dir",
+            &dir_text,
+            "revision",
+            "--autogenerate",
+            "-m",
+            "done",
+            "--from-migrations",
+            "--desired-schema",
+            &schema_text,
+            "--dev-url",
+            &dev_url,
+            "--rev-id",
+            "b3",
+        ],
+    )
+    .await;
+    assert_eq!(status, ExitCode::SUCCESS);
+    let text = std::fs::read_to_string(dir.join("b3_done.sql")).unwrap();
+    assert!(text.contains("-- revises: a2\n"), "{text}");
+    assert!(text.contains("-- Verified on a scratch database"), "{text}");
+    assert!(
+        text.contains("ALTER TABLE public.tasks ADD COLUMN done boolean DEFAULT false NOT NULL;"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_file(&schema).unwrap();
+}

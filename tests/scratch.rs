@@ -252,3 +252,36 @@ async fn a_desired_schema_that_is_not_there_is_named() {
         "could not read /nonexistent/schema.sql: No such file or directory (os error 2)"
     );
 }
+
+#[tokio::test]
+async fn a_dev_server_is_left_as_it_was_found() {
+    let dir = dir_with(
+        "left-as-found",
+        &[
+            ("migrations/a1_tasks.sql", MIGRATION),
+            ("schema.sql", DESIRED),
+        ],
+    );
+    let server = TestServer::start_throwaway().unwrap();
+    let databases = || async {
+        let client = server.connect().await.unwrap();
+        let rows = client
+            .query("SELECT datname FROM pg_database ORDER BY 1", &[])
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect::<Vec<_>>()
+    };
+    let before = databases().await;
+    let migrator = Migrator::new(MigrationSet::from_dir(dir.join("migrations")).unwrap());
+    let generated = migrator
+        .autogenerate(dir.join("schema.sql"))
+        .dev_url(server.connection_string())
+        .run()
+        .await
+        .unwrap();
+    assert!(generated.verification.passed());
+    assert_eq!(databases().await, before);
+    fs::remove_dir_all(dir).unwrap();
+}

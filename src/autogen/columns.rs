@@ -3,13 +3,10 @@
 //! identity, generated expression), in an order PostgreSQL accepts.
 
 use super::hazard::Hazard;
+use super::statement::statement;
 use super::PlannedStatement;
 use crate::quote::literal;
 use crate::schema::{ident, Column, Identity, IdentityGeneration, QualifiedName};
-
-fn statement(sql: String, hazards: Vec<Hazard>) -> PlannedStatement {
-    PlannedStatement { sql, hazards }
-}
 
 fn generation(identity: &Identity) -> &'static str {
     match identity.generation {

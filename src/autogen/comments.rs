@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::renames::Confirmed;
-use super::tables::{comment_sql, statement};
+use super::statement::{comment_sql, statement};
 use super::PlannedStatement;
 use crate::schema::{ident, QualifiedName, Snapshot};
 

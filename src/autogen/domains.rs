@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::hazard::Hazard;
-use super::tables::{comment_sql, statement};
+use super::statement::{comment_sql, statement};
 use super::PlannedStatement;
 use crate::schema::{ident, Domain, QualifiedName};
 

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::hazard::Hazard;
-use super::tables::{comment_sql, statement};
+use super::statement::{comment_sql, statement};
 use super::PlannedStatement;
 use crate::quote::literal;
 use crate::schema::{ident, Extension};

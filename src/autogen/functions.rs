@@ -8,10 +8,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::tables::{comment_sql, statement};
-use super::views::mentions;
+use super::mentions::{call, mentions};
+use super::statement::{comment_sql, statement};
 use super::PlannedStatement;
-use crate::schema::{ident, Function, FunctionKind, FunctionName, QualifiedName};
+use crate::schema::{Function, FunctionKind, FunctionName, QualifiedName};
 
 /// The statements of the routines, by where they go in the plan.
 #[derive(Default)]
@@ -68,11 +68,6 @@ fn replaceable(old: &Function, new: &Function) -> bool {
         && header(&old.definition) == header(&new.definition)
 }
 
-/// `schema.name(`, as a call in another definition names it.
-fn call(name: &FunctionName) -> String {
-    format!("{}.{}(", ident(&name.schema), ident(&name.name))
-}
-
 /// `names` so that a routine comes after those it calls, aggregates after the rest (their
 /// state functions).
 fn ordered<'a>(
@@ -119,11 +114,6 @@ pub(super) fn rebuilt(
         })
         .map(|(name, _)| name.clone())
         .collect()
-}
-
-/// Whether `text` calls one of `functions`.
-pub(super) fn calls_any(text: &str, functions: &BTreeSet<FunctionName>) -> bool {
-    functions.iter().any(|f| text.contains(&call(f)))
 }
 
 /// The routines of `from` and `to`; `changed_tables` are the tables the plan creates or

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::hazard::Hazard;
-use super::tables::statement;
+use super::statement::statement;
 use super::PlannedStatement;
 use crate::schema::{Index, QualifiedName, Snapshot};
 

@@ -6,6 +6,7 @@
 //! creates have no hazard and are left as they are.
 
 use super::hazard::Hazard;
+use super::statement::statement;
 use super::PlannedStatement;
 
 /// A plan in two parts: the first runs in one transaction, the second statement by statement
@@ -29,10 +30,6 @@ struct Concurrent {
     validations: Vec<PlannedStatement>,
     not_null: Vec<PlannedStatement>,
     comments: Vec<PlannedStatement>,
-}
-
-fn statement(sql: String, hazards: Vec<Hazard>) -> PlannedStatement {
-    PlannedStatement { sql, hazards }
 }
 
 /// `ALTER TABLE <table> ADD CONSTRAINT <name> <definition>`, taken apart.

@@ -11,14 +11,9 @@ use super::columns::{add_column, alter_column, column_definition, drop_column};
 use super::hazard::Hazard;
 use super::hierarchy;
 use super::renames::Confirmed;
+use super::statement::{comment_sql, statement};
 use super::PlannedStatement;
-use crate::quote::literal;
 use crate::schema::{ident, Column, ConstraintKind, QualifiedName, Snapshot, Table};
-
-/// A statement with its hazards.
-pub(super) fn statement(sql: String, hazards: Vec<Hazard>) -> PlannedStatement {
-    PlannedStatement { sql, hazards }
-}
 
 /// A table of the target with the source table it comes from (same name, or renamed).
 struct Pair<'a> {
@@ -61,14 +56,6 @@ fn kept(renames: &Confirmed, table: &QualifiedName, target: &Table, column: &str
         .columns
         .iter()
         .any(|c| renames.column_source(table, &c.name).unwrap_or(&c.name) == column)
-}
-
-/// `COMMENT ON {what} {name} IS ...`, `NULL` when there is none.
-pub(super) fn comment_sql(what: &str, name: &str, comment: &Option<String>) -> String {
-    format!(
-        "COMMENT ON {what} {name} IS {}",
-        comment.as_deref().map_or("NULL".to_owned(), literal)
-    )
 }
 
 /// Every statement from `from` to `to`, in order.

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::tables::{comment_sql, statement};
+use super::statement::{comment_sql, statement};
 use super::PlannedStatement;
 use crate::schema::{
     ident, FunctionName, QualifiedName, Snapshot, Trigger, TriggerFiring, TriggerName,
@@ -23,7 +23,7 @@ pub(super) struct Rebuilt<'a> {
 impl Rebuilt<'_> {
     fn touches(&self, name: &TriggerName, trigger: &Trigger) -> bool {
         self.views.contains(&name.table)
-            || super::functions::calls_any(&trigger.definition, self.functions)
+            || super::mentions::calls_any(&trigger.definition, self.functions)
     }
 }
 

@@ -8,13 +8,10 @@
 use std::collections::BTreeMap;
 
 use super::hazard::Hazard;
+use super::statement::statement;
 use super::PlannedStatement;
 use crate::quote::literal;
 use crate::schema::{ident, Attribute, CompositeType, QualifiedName, RangeType, Snapshot};
-
-fn statement(sql: String, hazards: Vec<Hazard>) -> PlannedStatement {
-    PlannedStatement { sql, hazards }
-}
 
 fn comment(name: &QualifiedName, comment: &Option<String>) -> PlannedStatement {
     statement(

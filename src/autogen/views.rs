@@ -8,7 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::hazard::Hazard;
-use super::tables::{comment_sql, statement};
+use super::mentions::mentions;
+use super::statement::{comment_sql, statement};
 use super::PlannedStatement;
 use crate::schema::{FunctionName, QualifiedName, Snapshot, View};
 
@@ -56,13 +57,6 @@ fn relations(snapshot: &Snapshot) -> BTreeMap<&QualifiedName, Relation<'_>> {
     plain.chain(materialized).collect()
 }
 
-/// Whether `text` names `other`: qualified, or bare when it lives in `public` (which the
-/// catalog prints without its schema).
-pub(super) fn mentions(text: &str, other: &QualifiedName) -> bool {
-    text.contains(&other.to_string())
-        || (other.schema == "public" && mentions_word(text, &other.name))
-}
-
 /// `names` sorted so that one comes after every other one its text names.
 pub(super) fn dependency_order<'a, T>(
     names: &BTreeMap<&'a QualifiedName, T>,
@@ -85,15 +79,6 @@ pub(super) fn dependency_order<'a, T>(
         placed.push(ready);
     }
     placed
-}
-
-fn mentions_word(text: &str, word: &str) -> bool {
-    text.match_indices(word).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + word.len()..].chars().next();
-        let part = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
-        !part(before) && !part(after)
-    })
 }
 
 fn create(name: &QualifiedName, relation: Relation<'_>) -> Vec<PlannedStatement> {
@@ -141,7 +126,7 @@ pub(super) fn statements(
         .filter(|(name, relation)| {
             tables_reshaped
                 || !same(name, relation)
-                || super::functions::calls_any(&relation.view.definition, rebuilt)
+                || super::mentions::calls_any(&relation.view.definition, rebuilt)
         })
         .map(|(name, relation)| (*name, *relation))
         .collect();

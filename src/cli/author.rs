@@ -55,10 +55,7 @@ pub(crate) fn init(ctx: &mut Context) -> Result<(), CliError> {
 }
 
 /// `revision`: a new file revising the head (or `--head`).
-pub(crate) async fn revision(ctx: &mut Context, args: &RevisionArgs) -> Result<(), CliError> {
-    if args.autogenerate {
-        return super::autogenerate::revision(ctx, args).await;
-    }
+pub(crate) fn revision(ctx: &mut Context, args: &RevisionArgs) -> Result<(), CliError> {
     let dir = ctx.dir_for_writing("revision")?.to_path_buf();
     let set = MigrationSet::from_dir(&dir)?;
     let new = NewRevision::prepare(ctx, &set, args)?;

@@ -239,7 +239,8 @@ fn report_clap_error(err: &clap::Error) -> u8 {
 async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), CliError> {
     match command {
         Command::Init => author::init(ctx),
-        Command::Revision(args) => author::revision(ctx, &args).await,
+        Command::Revision(args) if args.autogenerate => autogenerate::revision(ctx, &args).await,
+        Command::Revision(args) => author::revision(ctx, &args),
         Command::Merge(args) => author::merge(ctx, &args),
         Command::Upgrade(args) => {
             database::run(ctx, crate::Direction::Up, &args.target, &args.run).await
