@@ -13,6 +13,7 @@ use plans::{app, both_ways, built, round_trip};
 
 const NONE: AutogenOptions = AutogenOptions {
     renames: Vec::new(),
+    privileges: false,
 };
 
 #[tokio::test]

@@ -285,3 +285,69 @@ async fn a_dev_server_is_left_as_it_was_found() {
     assert_eq!(databases().await, before);
     fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn privileges_are_planned_and_verified_only_when_asked_for() {
+    let server = TestServer::shared().unwrap();
+    let admin = server.connect().await.unwrap();
+    let reader = format!("pelican_reader_{}", std::process::id());
+    admin
+        .batch_execute(&format!(
+            "DO $$ BEGIN CREATE ROLE {reader}; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        ))
+        .await
+        .unwrap();
+    let desired = format!(
+        "CREATE SCHEMA app;
+         CREATE TABLE app.tasks (id bigint PRIMARY KEY, title text NOT NULL, due date);
+         CREATE INDEX tasks_due ON app.tasks (due);
+         GRANT USAGE ON SCHEMA app TO {reader};
+         GRANT SELECT ON app.tasks TO {reader};
+         CREATE FUNCTION app.secret() RETURNS int LANGUAGE sql AS 'SELECT 1';
+         REVOKE EXECUTE ON FUNCTION app.secret() FROM PUBLIC;
+         GRANT EXECUTE ON FUNCTION app.secret() TO {reader};"
+    );
+    let dir = dir_with(
+        "privileges",
+        &[
+            ("migrations/a1_tasks.sql", MIGRATION),
+            ("schema.sql", &desired),
+        ],
+    );
+    let migrator = Migrator::new(MigrationSet::from_dir(dir.join("migrations")).unwrap());
+    let generated = migrator
+        .autogenerate(dir.join("schema.sql"))
+        .dev_url(dev_url())
+        .privileges(true)
+        .run()
+        .await
+        .unwrap();
+    assert!(
+        generated.verification.passed(),
+        "{:?}\n{}",
+        generated.verification.problems(),
+        generated.plan.up_sql()
+    );
+    let up = generated.plan.up_sql();
+    for expected in [
+        format!("GRANT USAGE ON SCHEMA app TO {reader};"),
+        format!("GRANT SELECT ON TABLE app.tasks TO {reader};"),
+        "REVOKE EXECUTE ON ROUTINE app.secret() FROM PUBLIC;".to_owned(),
+        format!("GRANT EXECUTE ON ROUTINE app.secret() TO {reader};"),
+    ] {
+        assert!(up.contains(&expected), "{expected}\n{up}");
+    }
+    let without = migrator
+        .autogenerate(dir.join("schema.sql"))
+        .dev_url(dev_url())
+        .run()
+        .await
+        .unwrap();
+    assert!(without.verification.passed());
+    assert!(!without.plan.up_sql().contains("GRANT"), "off by default");
+    fs::remove_dir_all(dir).unwrap();
+    admin
+        .batch_execute(&format!("DROP ROLE IF EXISTS {reader}"))
+        .await
+        .ok();
+}

@@ -145,7 +145,9 @@ pub(super) fn alter_column(
             .unwrap_or_default();
         // PostgreSQL casts an enum only to and from text: a number or another enum goes
         // through its text.
-        let via = if via_text { "::text" } else { "" };
+        let textual = |t: &str| t == "text" || t.starts_with("character");
+        let direct = textual(&old.data_type) || textual(&new.data_type);
+        let via = if via_text && !direct { "::text" } else { "" };
         out.push(statement(
             format!(
                 "{column_sql} TYPE {}{collation} USING {}{via}::{}",

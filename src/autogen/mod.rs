@@ -54,6 +54,7 @@ mod mentions;
 mod online;
 mod phases;
 mod policies;
+mod privileges;
 mod renames;
 mod sequences;
 mod statement;
@@ -78,6 +79,10 @@ pub struct AutogenOptions {
     /// A candidate not listed here is written as a drop and an add (its data is lost, and the
     /// statement says so).
     pub renames: Vec<(String, String)>,
+    /// Whether to write `GRANT` and `REVOKE` for the privileges that differ (off by default):
+    /// take both snapshots with
+    /// [`include_privileges`](crate::schema::SnapshotOptions::include_privileges).
+    pub privileges: bool,
 }
 
 impl AutogenOptions {
@@ -150,8 +155,15 @@ fn render(statements: &[PlannedStatement]) -> String {
 /// The same two snapshots always give the same statements, byte for byte.
 pub fn plan_changes(from: &Snapshot, to: &Snapshot, options: &AutogenOptions) -> ChangePlan {
     let renames = renames::find(from, to, options);
-    let up = tables::statements(from, to, &renames.confirmed);
-    let down = tables::statements(to, from, &renames.reversed());
+    let mut up = tables::statements(from, to, &renames.confirmed);
+    let mut down = tables::statements(to, from, &renames.reversed());
+    if options.privileges {
+        for (plan, from, to) in [(&mut up, from, to), (&mut down, to, from)] {
+            let (first, last) = privileges::around(from, to, plan);
+            plan.splice(0..0, first);
+            plan.extend(last);
+        }
+    }
     ChangePlan {
         up,
         down,

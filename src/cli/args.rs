@@ -172,6 +172,10 @@ pub(crate) struct AutogenArgs {
     /// revision when needed
     #[arg(long, requires = "autogenerate")]
     pub(crate) online: bool,
+    /// Compare and write privileges too (GRANT, REVOKE); the roles must exist on the
+    /// scratch server
+    #[arg(long, requires = "autogenerate")]
+    pub(crate) privileges: bool,
     /// Exit non-zero when the generated migration does not verify
     #[arg(long, requires = "autogenerate")]
     pub(crate) strict: bool,
@@ -198,6 +202,9 @@ pub(crate) struct DiffArgs {
     /// `json`: both, with hazards
     #[arg(long, value_enum, default_value_t = DiffFormat::Sql)]
     pub(crate) format: DiffFormat,
+    /// Compare privileges too (GRANT, REVOKE)
+    #[arg(long)]
+    pub(crate) privileges: bool,
     /// A server where pelican may create and drop scratch databases
     /// [default: `dev_url` in pelican.toml, else a throwaway server]
     #[arg(long, value_name = "URL")]

@@ -92,7 +92,8 @@ pub(super) async fn revision(ctx: &mut Context, args: &RevisionArgs) -> Result<(
             .autogenerate(&desired)
             .start(start)
             .options(options)
-            .online(auto.online);
+            .online(auto.online)
+            .privileges(auto.privileges);
         if let Some(url) = dev_url(ctx, auto) {
             autogenerate = autogenerate.dev_url(url);
         }

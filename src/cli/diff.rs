@@ -52,9 +52,10 @@ async fn snapshot(
     source: &SchemaSource,
     scratch: &mut Option<ScratchServer>,
     dev_url: Option<&str>,
+    options: &SnapshotOptions,
 ) -> Result<Snapshot, CliError> {
     let read = |client: tokio_postgres::Client| async move {
-        Ok::<_, CliError>(SnapshotOptions::new().snapshot(&client).await?)
+        Ok::<_, CliError>(options.snapshot(&client).await?)
     };
     match source {
         SchemaSource::Database => read(ctx.connect().await?).await,
@@ -63,7 +64,8 @@ async fn snapshot(
         }
         SchemaSource::Migrations(target) => {
             let server = scratch_server(scratch, dev_url).await?;
-            let database = server.database().await?;
+            let mut database = server.database().await?;
+            database.set_snapshot_options(options.clone());
             database
                 .replay(&ctx.migrator(ctx.migrations()?), target)
                 .await?;
@@ -72,7 +74,8 @@ async fn snapshot(
         SchemaSource::Files(path) => {
             let files = read_schema_files(path)?;
             let server = scratch_server(scratch, dev_url).await?;
-            let database = server.database().await?;
+            let mut database = server.database().await?;
+            database.set_snapshot_options(options.clone());
             database.load(&files).await?;
             Ok(database.snapshot().await?)
         }
@@ -96,21 +99,17 @@ pub(super) async fn diff(ctx: &mut Context, args: &DiffArgs) -> Result<(), CliEr
         .clone()
         .or_else(|| ctx.settings.dev_url.clone());
     let mut scratch = None;
-    let from = snapshot(
-        ctx,
-        &SchemaSource::parse(&args.from),
-        &mut scratch,
-        dev_url.as_deref(),
-    )
-    .await?;
-    let to = snapshot(
-        ctx,
-        &SchemaSource::parse(&args.to),
-        &mut scratch,
-        dev_url.as_deref(),
-    )
-    .await?;
-    let plan = plan_changes(&from, &to, &AutogenOptions::default());
+    let options = SnapshotOptions::new().include_privileges(args.privileges);
+    let dev_url = dev_url.as_deref();
+    let from_source = SchemaSource::parse(&args.from);
+    let from = snapshot(ctx, &from_source, &mut scratch, dev_url, &options).await?;
+    let to_source = SchemaSource::parse(&args.to);
+    let to = snapshot(ctx, &to_source, &mut scratch, dev_url, &options).await?;
+    let plan_options = AutogenOptions {
+        privileges: args.privileges,
+        ..AutogenOptions::default()
+    };
+    let plan = plan_changes(&from, &to, &plan_options);
     let differences = from.diff(&to).lines();
     if differences.is_empty() {
         ctx.out.say("No differences.");

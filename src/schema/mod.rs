@@ -30,7 +30,8 @@
 //! `pg_get_viewdef`, `pg_get_functiondef`, `pg_get_triggerdef`, `format_type`,
 //! `pg_get_expr`). PostgreSQL qualifies a name in them only when the name is not visible on
 //! the session's `search_path`, so compare snapshots taken with the same `search_path` (the
-//! default one is fine). Not included: ownership, privileges, operators, foreign tables,
+//! default one is fine). Privileges only when asked for
+//! ([`SnapshotOptions::include_privileges`]). Not included: ownership, operators, foreign tables,
 //! publications and other objects outside the list above. PostgreSQL 12 or newer.
 //!
 //! See `docs/schema.md` for the diff format.
@@ -38,6 +39,7 @@
 mod diff;
 mod introspect;
 mod model;
+mod privileges;
 mod types;
 
 use tokio_postgres::Client;
@@ -53,6 +55,7 @@ pub use model::{
     QualifiedName, Schema, Sequence, SequenceOptions, Snapshot, Table, Trigger, TriggerFiring,
     TriggerName, View,
 };
+pub use privileges::Grant;
 pub use types::{Attribute, CompositeType, RangeType};
 
 /// Takes a snapshot of `schemas` (every schema but PostgreSQL's own when the list is empty),
@@ -97,6 +100,7 @@ pub async fn snapshot(client: &Client, schemas: &[&str]) -> Result<Snapshot, Err
 pub struct SnapshotOptions {
     schemas: Vec<String>,
     include_history_tables: bool,
+    include_privileges: bool,
 }
 
 impl SnapshotOptions {
@@ -122,6 +126,14 @@ impl SnapshotOptions {
         self
     }
 
+    /// Whether [`Snapshot::privileges`] is read (a second query); it is not by default.
+    /// Roles belong to the server: compare privileges between databases whose servers have
+    /// the same roles.
+    pub fn include_privileges(mut self, include: bool) -> Self {
+        self.include_privileges = include;
+        self
+    }
+
     /// Reads the snapshot through `client` (see [`snapshot`]).
     pub async fn snapshot(&self, client: &Client) -> Result<Snapshot, Error> {
         let ignored: &[&str] = if self.include_history_tables {
@@ -129,7 +141,11 @@ impl SnapshotOptions {
         } else {
             &HISTORY_OBJECTS
         };
-        introspect::read(client, &self.schemas, ignored).await
+        let mut snapshot = introspect::read(client, &self.schemas, ignored).await?;
+        if self.include_privileges {
+            snapshot.privileges = privileges::read(client, &self.schemas, ignored).await?;
+        }
+        Ok(snapshot)
     }
 }
 

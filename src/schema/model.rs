@@ -135,6 +135,9 @@ pub struct Snapshot {
     pub composite_types: BTreeMap<QualifiedName, CompositeType>,
     /// Range types.
     pub range_types: BTreeMap<QualifiedName, RangeType>,
+    /// Privileges granted on these objects; empty unless asked for
+    /// ([`SnapshotOptions::include_privileges`](super::SnapshotOptions::include_privileges)).
+    pub privileges: std::collections::BTreeSet<super::privileges::Grant>,
 }
 
 /// A schema.

@@ -81,7 +81,11 @@ impl ScratchServer {
             .await
             .map_err(ScratchError::Server)?;
         let client = database.connect().await.map_err(ScratchError::Server)?;
-        Ok(ScratchDatabase { database, client })
+        Ok(ScratchDatabase {
+            client,
+            database,
+            snapshot_options: SnapshotOptions::new(),
+        })
     }
 }
 
@@ -90,6 +94,7 @@ pub struct ScratchDatabase {
     // The client goes first, so its session is gone before the database is dropped.
     client: Client,
     database: TestDatabase,
+    snapshot_options: SnapshotOptions,
 }
 
 impl ScratchDatabase {
@@ -188,8 +193,15 @@ impl ScratchDatabase {
         verify::verify(self, from, to, plan, history_schema).await
     }
 
-    /// The snapshot of every schema but PostgreSQL's own, pelican's history tables left out,
-    /// read on a fresh session (so the `search_path` is the server's default).
+    /// How [`snapshot`](Self::snapshot) reads (by default, `SnapshotOptions::new()`: every
+    /// schema but PostgreSQL's own, no history tables, no privileges).
+    pub fn set_snapshot_options(&mut self, options: SnapshotOptions) {
+        self.snapshot_options = options;
+    }
+
+    /// The snapshot of every schema but PostgreSQL's own, pelican's history tables left out
+    /// (or as [`set_snapshot_options`](Self::set_snapshot_options) says), read on a fresh
+    /// session (so the `search_path` is the server's default).
     ///
     /// # Errors
     ///
@@ -200,7 +212,7 @@ impl ScratchDatabase {
             .connect()
             .await
             .map_err(ScratchError::Server)?;
-        SnapshotOptions::new()
+        self.snapshot_options
             .snapshot(&client)
             .await
             .map_err(|error| ScratchError::Database {

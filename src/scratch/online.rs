@@ -38,6 +38,7 @@ pub(crate) async fn verify_online(
     to: &Snapshot,
     split: OnlinePlan,
     history_schema: &str,
+    options: &AutogenOptions,
 ) -> Result<(OnlineMigration, Verification), ScratchError> {
     let snapshot = || async {
         let mut snapshot = database.snapshot().await?;
@@ -54,7 +55,12 @@ pub(crate) async fn verify_online(
         start: differences(from, &start),
         ..Verification::default()
     };
-    let none = AutogenOptions::default();
+    // The downs are planned between states the database went through; the second part
+    // renames nothing.
+    let none = AutogenOptions {
+        privileges: options.privileges,
+        ..AutogenOptions::default()
+    };
 
     let failed = "the generated up (first part) failed";
     if let Err(error) = run(database, failed, &migration.first_up, false).await {
@@ -77,7 +83,16 @@ pub(crate) async fn verify_online(
         return Ok((migration, verification));
     }
     verification.between = differences(&middle, &snapshot().await?);
-    migration.first_down = plan_changes(&middle, &start, &none).up;
+    // The first part holds the confirmed renames: its down renames back.
+    let back = AutogenOptions {
+        renames: options
+            .renames
+            .iter()
+            .map(|(old, new)| (new.clone(), old.clone()))
+            .collect(),
+        ..none.clone()
+    };
+    migration.first_down = plan_changes(&middle, &start, &back).up;
     let failed = "the generated down (first part) failed";
     if let Err(error) = run(database, failed, &migration.first_down, false).await {
         verification.failed = Some(error.to_string());

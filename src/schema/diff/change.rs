@@ -8,6 +8,7 @@ use crate::schema::model::{
     ident, Column, ColumnName, Constraint, Domain, EnumType, Extension, Function, FunctionName,
     Index, QualifiedName, Schema, Sequence, Table, Trigger, TriggerName, View,
 };
+use crate::schema::privileges::Grant;
 use crate::schema::types::{CompositeType, RangeType};
 
 /// One object that was added, removed or altered.
@@ -187,6 +188,8 @@ pub enum ObjectKind {
     Function,
     /// A trigger.
     Trigger,
+    /// A privilege granted on an object.
+    Grant,
 }
 
 impl fmt::Display for ObjectKind {
@@ -207,6 +210,7 @@ impl fmt::Display for ObjectKind {
             ObjectKind::MaterializedView => "materialized view",
             ObjectKind::Function => "function",
             ObjectKind::Trigger => "trigger",
+            ObjectKind::Grant => "grant",
         })
     }
 }
@@ -323,6 +327,8 @@ pub enum Object {
         /// The domain.
         domain: Domain,
     },
+    /// A privilege granted on an object (snapshots taken with privileges).
+    Grant(Grant),
 }
 
 impl Object {
@@ -344,6 +350,7 @@ impl Object {
             Object::CompositeType { .. } => ObjectKind::CompositeType,
             Object::RangeType { .. } => ObjectKind::RangeType,
             Object::Domain { .. } => ObjectKind::Domain,
+            Object::Grant(_) => ObjectKind::Grant,
         }
     }
 
@@ -371,6 +378,7 @@ impl Object {
             Object::Constraint { table, name, .. } => format!("{table}.{}", ident(name)),
             Object::Function { name, .. } => name.to_string(),
             Object::Trigger { name, .. } => name.to_string(),
+            Object::Grant(grant) => grant.to_string(),
         }
     }
 
@@ -406,7 +414,8 @@ impl Object {
             | Object::Table { .. }
             | Object::View { .. }
             | Object::MaterializedView { .. }
-            | Object::Function { .. } => None,
+            | Object::Function { .. }
+            | Object::Grant(_) => None,
         };
         let mut line = format!("{} {}", self.kind_label(), self.name());
         if let Some(summary) = summary {

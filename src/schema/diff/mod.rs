@@ -296,6 +296,12 @@ impl Snapshot {
             compare_triggers,
             c,
         );
+        for grant in self.privileges.difference(&other.privileges) {
+            c.push(Change::Removed(Object::Grant(grant.clone())));
+        }
+        for grant in other.privileges.difference(&self.privileges) {
+            c.push(Change::Added(Object::Grant(grant.clone())));
+        }
         SchemaDiff { changes }
     }
 }
