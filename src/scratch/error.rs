@@ -13,6 +13,14 @@ pub enum ScratchError {
     #[error("could not get a server for scratch databases: {0}")]
     Server(#[source] TestingError),
 
+    /// No dev server was given, and no throwaway one could be started.
+    #[error(
+        "no server for scratch databases: give one with --dev-url URL (or dev_url in \
+         pelican.toml; the role needs CREATEDB), or install the PostgreSQL server programs \
+         so that pelican can start a throwaway one. Starting one failed: {0}"
+    )]
+    NoServer(#[source] TestingError),
+
     /// A file or directory of the desired schema could not be read.
     #[error("could not read {}: {error}", path.display())]
     Read {

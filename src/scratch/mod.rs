@@ -57,15 +57,15 @@ impl ScratchServer {
     /// A connection string that can't be parsed; no local binaries to start a server from.
     pub async fn start(dev_url: Option<&str>) -> Result<ScratchServer, ScratchError> {
         let server = match dev_url {
-            Some(url) => TestServer::from_url(url),
+            Some(url) => TestServer::from_url(url).map_err(ScratchError::Server)?,
             None => tokio::task::spawn_blocking(TestServer::start_throwaway)
                 .await
                 .map_err(|error| ScratchError::Database {
                     action: "start a throwaway server".into(),
                     reason: error.to_string(),
-                })?,
-        }
-        .map_err(ScratchError::Server)?;
+                })?
+                .map_err(ScratchError::NoServer)?,
+        };
         Ok(ScratchServer { server })
     }
 

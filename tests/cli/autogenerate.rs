@@ -412,3 +412,35 @@ async fn online_writes_a_transactional_revision_and_a_concurrent_one_that_apply_
     ]);
     assert!(again.stderr.contains("No changes"), "{}", again.stderr);
 }
+
+#[test]
+fn without_a_dev_server_or_local_binaries_it_says_how_to_give_one() {
+    let p = Project::new("autogen-no-server");
+    p.migration_with("a1", "", "", TASKS);
+    p.write("schema.sql", DESIRED);
+    let run = p.pelican_env(
+        &[
+            "revision",
+            "--autogenerate",
+            "-m",
+            "x",
+            "--from-migrations",
+            "--desired-schema",
+            "schema.sql",
+        ],
+        &[("PELICAN_PG_BINDIR", "/nonexistent")],
+    );
+    let stderr = run.fails(1);
+    assert!(
+        stderr.contains(
+            "error: no server for scratch databases: give one with --dev-url URL (or dev_url in \
+             pelican.toml; the role needs CREATEDB), or install the PostgreSQL server programs"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("PELICAN_PG_BINDIR=/nonexistent has no `initdb`"),
+        "{stderr}"
+    );
+    assert_eq!(migration_files(&p), ["a1_test.sql"]);
+}
