@@ -37,6 +37,7 @@
 //! See `docs/schema.md` for the diff format.
 
 mod diff;
+mod grant;
 mod introspect;
 mod model;
 mod privileges;
@@ -48,6 +49,7 @@ use crate::error::Error;
 use crate::history::HISTORY_OBJECTS;
 
 pub use diff::{Change, Difference, Object, ObjectKind, SchemaDiff};
+pub use grant::Grant;
 pub(crate) use model::ident;
 pub use model::{
     Column, ColumnName, Constraint, ConstraintKind, Domain, EnumType, Extension, Function,
@@ -55,7 +57,6 @@ pub use model::{
     QualifiedName, Schema, Sequence, SequenceOptions, Snapshot, Table, Trigger, TriggerFiring,
     TriggerName, View,
 };
-pub use privileges::Grant;
 pub use types::{Attribute, CompositeType, RangeType};
 
 /// Takes a snapshot of `schemas` (every schema but PostgreSQL's own when the list is empty),

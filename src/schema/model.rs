@@ -137,7 +137,7 @@ pub struct Snapshot {
     pub range_types: BTreeMap<QualifiedName, RangeType>,
     /// Privileges granted on these objects; empty unless asked for
     /// ([`SnapshotOptions::include_privileges`](super::SnapshotOptions::include_privileges)).
-    pub privileges: std::collections::BTreeSet<super::privileges::Grant>,
+    pub privileges: std::collections::BTreeSet<super::grant::Grant>,
 }
 
 /// A schema.

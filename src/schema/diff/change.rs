@@ -4,11 +4,11 @@
 use std::fmt;
 
 use super::render::{attributes, column_spec, domain_spec, labels, range_spec};
+use crate::schema::grant::Grant;
 use crate::schema::model::{
     ident, Column, ColumnName, Constraint, Domain, EnumType, Extension, Function, FunctionName,
     Index, QualifiedName, Schema, Sequence, Table, Trigger, TriggerName, View,
 };
-use crate::schema::privileges::Grant;
 use crate::schema::types::{CompositeType, RangeType};
 
 /// One object that was added, removed or altered.
