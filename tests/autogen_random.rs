@@ -99,7 +99,9 @@ fn random_schema_pairs_round_trip() {
         return case(seed.parse().unwrap()).unwrap_or_else(|e| panic!("{e}"));
     }
     runner(24)
-        .run(&any::<u64>(), |seed| case(seed).map_err(TestCaseError::fail))
+        .run(&any::<u64>(), |seed| {
+            case(seed).map_err(TestCaseError::fail)
+        })
         .unwrap_or_else(|e| panic!("{e}"));
 }
 
@@ -201,4 +203,3 @@ fn random_table_sets_round_trip() {
         })
         .unwrap();
 }
-

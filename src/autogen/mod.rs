@@ -53,6 +53,7 @@ mod matviews;
 mod online;
 mod phases;
 mod policies;
+mod rekeyed;
 mod renames;
 mod sequences;
 mod storage;

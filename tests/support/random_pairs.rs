@@ -3,8 +3,7 @@
 #![allow(dead_code)]
 
 use crate::random_schema::{
-    castable, Column, Index, Key, Model, Rng, Table, Trigger, View, COLUMNS, LABELS,
-    TABLES, TYPES,
+    castable, Column, Index, Key, Model, Rng, Table, Trigger, View, COLUMNS, LABELS, TABLES, TYPES,
 };
 
 /// Schemas A and B of the case numbered by `seed`, normalized.
@@ -197,7 +196,9 @@ fn mutate(m: &mut Model, rng: &mut Rng) {
             let names: Vec<String> = table.columns.keys().cloned().collect();
             let Some(c) = (!names.is_empty()).then(|| rng.pick(&names)) else {
                 let ty = any_type(rng);
-                table.columns.insert(rng.pick(COLUMNS).to_string(), column(rng, ty));
+                table
+                    .columns
+                    .insert(rng.pick(COLUMNS).to_string(), column(rng, ty));
                 return;
             };
             let col = table.columns.get_mut(&c).unwrap();
@@ -207,7 +208,9 @@ fn mutate(m: &mut Model, rng: &mut Rng) {
                 }
                 1 => {
                     let ty = any_type(rng);
-                    table.columns.insert(rng.pick(COLUMNS).to_string(), column(rng, ty));
+                    table
+                        .columns
+                        .insert(rng.pick(COLUMNS).to_string(), column(rng, ty));
                 }
                 2 => {
                     // Only a cast PostgreSQL has; an id column stays a number.
@@ -280,7 +283,13 @@ fn mutate(m: &mut Model, rng: &mut Rng) {
                     let (i, j) = (rng.below(mood.len()), rng.below(mood.len()));
                     mood.swap(i, j);
                 }
-                _ => m.mood = if rng.chance(50) { None } else { Some(labels(rng)) },
+                _ => {
+                    m.mood = if rng.chance(50) {
+                        None
+                    } else {
+                        Some(labels(rng))
+                    }
+                }
             }
             if m.mood.as_ref().is_some_and(|l| !l.contains(&"ok")) {
                 m.mood.as_mut().unwrap().push("ok");

@@ -176,16 +176,21 @@ impl Model {
         }
         let tables = self.tables.clone();
         self.fks.retain(|(from, to), _| {
-            let column = tables.get(from).and_then(|t| t.columns.get(&format!("{to}_id")));
-            column.is_some_and(|c| c.ty <= 1)
-                && tables.get(to).is_some_and(|t| t.key != Key::None)
+            let column = tables
+                .get(from)
+                .and_then(|t| t.columns.get(&format!("{to}_id")));
+            column.is_some_and(|c| c.ty <= 1) && tables.get(to).is_some_and(|t| t.key != Key::None)
         });
         self.indexes.retain(|i| {
             tables
                 .get(&i.table)
                 .is_some_and(|t| i.column == "id" || t.columns.contains_key(&i.column))
         });
-        if self.f_count.as_ref().is_some_and(|t| !tables.contains_key(t)) {
+        if self
+            .f_count
+            .as_ref()
+            .is_some_and(|t| !tables.contains_key(t))
+        {
             self.f_count = None;
         }
         let names: Vec<String> = self.views.keys().cloned().collect();
@@ -204,8 +209,9 @@ impl Model {
             view.calls = calls;
         }
         let functions = self.trigger_functions.clone();
-        self.triggers
-            .retain(|(table, _), t| tables.contains_key(table) && functions.contains_key(&t.function));
+        self.triggers.retain(|(table, _), t| {
+            tables.contains_key(table) && functions.contains_key(&t.function)
+        });
     }
 
     pub fn sql(&self) -> String {
@@ -331,5 +337,8 @@ fn table_sql(name: &str, table: &Table) -> String {
             parts.push(format!("CONSTRAINT {name}_{c}_check CHECK ({rule})"));
         }
     }
-    format!("CREATE TABLE app.{name} (\n    {}\n);\n", parts.join(",\n    "))
+    format!(
+        "CREATE TABLE app.{name} (\n    {}\n);\n",
+        parts.join(",\n    ")
+    )
 }
