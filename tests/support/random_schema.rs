@@ -133,6 +133,8 @@ pub struct Trigger {
     pub function: usize,
     /// BEFORE INSERT, BEFORE INSERT OR UPDATE with a WHEN, AFTER DELETE.
     pub kind: usize,
+    /// A column the `WHEN` of an `AFTER UPDATE` trigger compares (instead of `kind`).
+    pub when_column: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -149,6 +151,8 @@ pub struct Model {
     pub f_count: Option<String>,
     /// `app.f_double(x integer)` in plpgsql: the factor.
     pub f_double: Option<usize>,
+    /// `app.f_mood(m app.mood)` in SQL: the label it compares with.
+    pub f_mood: Option<&'static str>,
     /// The plpgsql trigger functions `app.trg_1`, `app.trg_2`: their bodies.
     pub trigger_functions: BTreeMap<usize, usize>,
     /// `(table, n)`: trigger `tr_<table>_<n>`.
@@ -173,6 +177,10 @@ impl Model {
             for table in self.tables.values_mut() {
                 table.columns.retain(|_, c| c.ty != MOOD);
             }
+        }
+        let labels = self.mood.clone().unwrap_or_default();
+        if self.f_mood.is_some_and(|l| !labels.contains(&l)) {
+            self.f_mood = None;
         }
         let tables = self.tables.clone();
         self.fks.retain(|(from, to), _| {
@@ -212,6 +220,15 @@ impl Model {
         self.triggers.retain(|(table, _), t| {
             tables.contains_key(table) && functions.contains_key(&t.function)
         });
+        for ((table, _), trigger) in &mut self.triggers {
+            if trigger
+                .when_column
+                .as_ref()
+                .is_some_and(|c| !tables[table].columns.contains_key(c))
+            {
+                trigger.when_column = None;
+            }
+        }
     }
 
     pub fn sql(&self) -> String {
@@ -225,6 +242,12 @@ impl Model {
             sql += &format!(
                 "CREATE FUNCTION app.f_add(a {ty}, b integer) RETURNS {ty} LANGUAGE sql \
                  IMMUTABLE AS 'SELECT a + b + {k}';\n"
+            );
+        }
+        if let Some(label) = self.f_mood {
+            sql += &format!(
+                "CREATE FUNCTION app.f_mood(m app.mood) RETURNS boolean LANGUAGE sql \
+                 IMMUTABLE AS 'SELECT m = ''{label}''';\n"
             );
         }
         if let Some(k) = self.f_double {
@@ -285,15 +308,14 @@ impl Model {
             );
         }
         for ((table, n), trigger) in &self.triggers {
-            let when = match trigger.kind {
-                0 => "BEFORE INSERT",
-                1 => "BEFORE INSERT OR UPDATE",
-                _ => "AFTER DELETE",
-            };
-            let condition = if trigger.kind == 1 {
-                " WHEN (NEW.id > 0)"
-            } else {
-                ""
+            let (when, condition) = match (trigger.kind, &trigger.when_column) {
+                (_, Some(c)) => (
+                    "AFTER UPDATE",
+                    format!(" WHEN (OLD.{c} IS DISTINCT FROM NEW.{c})"),
+                ),
+                (0, None) => ("BEFORE INSERT", String::new()),
+                (1, None) => ("BEFORE INSERT OR UPDATE", " WHEN (NEW.id > 0)".into()),
+                _ => ("AFTER DELETE", String::new()),
             };
             sql += &format!(
                 "CREATE TRIGGER tr_{table}_{n} {when} ON app.{table} FOR EACH ROW{condition} \
