@@ -95,7 +95,7 @@ fn random_schema_pairs_round_trip() {
             .map_err(|e| format!("seed {seed}: {e}\n-- A\n{a_sql}\n-- B\n{b_sql}"))
     };
     // `PELICAN_AUTOGEN_SEED=N` replays the one case a failure names.
-    if let Some(seed) = std::env::var("PELICAN_AUTOGEN_SEED").ok() {
+    if let Ok(seed) = std::env::var("PELICAN_AUTOGEN_SEED") {
         return case(seed.parse().unwrap()).unwrap_or_else(|e| panic!("{e}"));
     }
     runner(24)
