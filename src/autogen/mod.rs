@@ -55,6 +55,7 @@ mod online;
 mod phases;
 mod policies;
 mod privileges;
+mod rekeyed;
 mod renames;
 mod sequences;
 mod statement;

@@ -1,8 +1,9 @@
 //! The statements for schemas, tables, columns, constraints and indexes, in an order that
 //! works: schemas first; partitions detached, constraints and indexes that go away before the
 //! tables change; then renames, new tables (parents before their children), column changes,
-//! dropped tables (children first) and schemas; then the constraints (foreign keys last, once
-//! every table exists), partitions attached, and indexes that are new. The other kinds
+//! dropped tables (children first) and schemas; then the constraints, partitions attached,
+//! indexes that are new, and foreign keys last (once every table and key exists; one leaning
+//! on a key that changes is dropped and added around it, `rekeyed`). The other kinds
 //! (`phases`) are placed around these, each group where what it needs exists.
 
 use std::collections::BTreeSet;
@@ -102,6 +103,13 @@ pub(super) fn statements(
 
     // Constraints that go away or change, foreign keys first (others may be what they
     // reference); those of dropped tables too, so tables drop in any order.
+    let rekeyed = super::rekeyed::tables(
+        from,
+        to,
+        pairs
+            .iter()
+            .filter_map(|p| p.source.map(|(s_name, s)| (s_name, s, p.name, p.target))),
+    );
     let mut dropped_constraints = Vec::new();
     for (name, table) in &from.tables {
         let target = pairs
@@ -113,7 +121,8 @@ pub(super) fn statements(
                 .and_then(|t| t.constraints.get(constraint_name))
                 .is_some_and(|c| {
                     c.definition == constraint.definition && c.kind == constraint.kind
-                });
+                })
+                && !super::rekeyed::leans_on(constraint, &rekeyed);
             // A parent's copy goes with the parent's constraint, or with the table.
             let copied = hierarchy::copied_constraint(
                 &from.tables,
@@ -222,7 +231,8 @@ pub(super) fn statements(
                 .and_then(|(_, s)| s.constraints.get(constraint_name))
                 .is_some_and(|c| {
                     c.definition == constraint.definition && c.kind == constraint.kind
-                });
+                })
+                && !super::rekeyed::leans_on(constraint, &rekeyed);
             let copied = hierarchy::copied_constraint(
                 &to.tables,
                 pair.target,
@@ -243,6 +253,7 @@ pub(super) fn statements(
         }
     }
     added_constraints.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    let mut foreign_keys = Vec::new();
     for (_, table, constraint_name, constraint, existing) in added_constraints {
         let mut hazards = vec![];
         // A constraint added NOT VALID checks no existing row: only the brief lock.
@@ -259,14 +270,19 @@ pub(super) fn statements(
             });
             hazards.push(Hazard::FailsOnExistingRows);
         }
-        out.push(statement(
+        let added = statement(
             format!(
                 "ALTER TABLE {table} ADD CONSTRAINT {} {}",
                 ident(constraint_name),
                 constraint.definition
             ),
             hazards,
-        ));
+        );
+        // A foreign key may reference a column whose only key is a new unique index.
+        match constraint.kind {
+            ConstraintKind::ForeignKey => foreign_keys.push(added),
+            _ => out.push(added),
+        }
     }
 
     for pair in &pairs {
@@ -299,6 +315,7 @@ pub(super) fn statements(
         };
         out.push(statement(hierarchy::index_sql(&index.definition), hazards));
     }
+    out.extend(foreign_keys);
 
     // Comments: new objects' and changed ones'.
     for pair in &pairs {

@@ -55,11 +55,33 @@ fn replaced(
     trigger: &Trigger,
     other: &BTreeMap<&TriggerName, &Trigger>,
     rebuilt: &Rebuilt<'_>,
+    retyped: &BTreeSet<&QualifiedName>,
 ) -> bool {
     other
         .get(name)
         .is_none_or(|t| t.definition != trigger.definition)
         || rebuilt.touches(name, trigger)
+        || (retyped.contains(&name.table) && trigger.definition.contains(" WHEN ("))
+}
+
+/// The tables whose columns change type (by the type's name, or an enum type replaced):
+/// PostgreSQL refuses that while a trigger's `WHEN` names the column, so such triggers are
+/// dropped and created around it.
+fn retyped<'a>(from: &'a Snapshot, to: &Snapshot) -> BTreeSet<&'a QualifiedName> {
+    let replaced_enums = super::enums::replaced_types(from, to);
+    from.tables
+        .iter()
+        .filter(|(name, table)| {
+            table.columns.iter().any(|c| {
+                replaced_enums.contains(&c.data_type)
+                    || to.tables.get(*name).is_some_and(|t| {
+                        t.column(&c.name)
+                            .is_some_and(|new| new.data_type != c.data_type)
+                    })
+            })
+        })
+        .map(|(name, _)| name)
+        .collect()
 }
 
 /// Before the tables, views and functions change: triggers that go away or change.
@@ -68,10 +90,11 @@ pub(super) fn drops(
     to: &Snapshot,
     rebuilt: &Rebuilt<'_>,
 ) -> Vec<PlannedStatement> {
+    let retyped = retyped(from, to);
     let to = own(to);
     own(from)
         .into_iter()
-        .filter(|(name, trigger)| replaced(name, trigger, &to, rebuilt))
+        .filter(|(name, trigger)| replaced(name, trigger, &to, rebuilt, &retyped))
         .map(|(name, _)| {
             statement(
                 format!("DROP TRIGGER {} ON {}", ident(&name.name), name.table),
@@ -109,12 +132,13 @@ pub(super) fn creates(
     to: &Snapshot,
     rebuilt: &Rebuilt<'_>,
 ) -> Vec<PlannedStatement> {
+    let retyped = retyped(from, to);
     let (from, to) = (own(from), own(to));
     let mut out = Vec::new();
     for (name, trigger) in &to {
         let old = from
             .get(name)
-            .filter(|old| !replaced(name, old, &to, rebuilt));
+            .filter(|old| !replaced(name, old, &to, rebuilt, &retyped));
         match old {
             None => {
                 out.push(statement(trigger.definition.clone(), vec![]));
