@@ -43,6 +43,7 @@
 
 mod columns;
 mod comments;
+mod depend;
 mod domains;
 mod enums;
 mod extensions;
@@ -55,6 +56,7 @@ mod phases;
 mod policies;
 mod renames;
 mod sequences;
+mod set_aside;
 mod storage;
 mod tables;
 mod triggers;

@@ -8,12 +8,14 @@
 use std::collections::BTreeSet;
 
 use super::columns::{add_column, alter_column, column_definition, drop_column};
+use super::depend::Reshaped;
 use super::hazard::Hazard;
 use super::hierarchy;
 use super::renames::Confirmed;
+use super::set_aside::SetAside;
 use super::PlannedStatement;
 use crate::quote::literal;
-use crate::schema::{ident, Column, ConstraintKind, QualifiedName, Snapshot, Table};
+use crate::schema::{ident, Column, ColumnName, ConstraintKind, QualifiedName, Snapshot, Table};
 
 /// A statement with its hazards.
 pub(super) fn statement(sql: String, hazards: Vec<Hazard>) -> PlannedStatement {
@@ -89,7 +91,7 @@ pub(super) fn statements(
     }
 
     let retyped_enums = super::enums::replaced_types(from, to);
-    let reshaped = !retyped_enums.is_empty() || reshaped(from, renames, &pairs);
+    let reshaped = reshaped(from, renames, &pairs, &retyped_enums);
     let changed_tables = pairs
         .iter()
         .filter(|p| {
@@ -98,7 +100,7 @@ pub(super) fn statements(
         })
         .map(|p| p.name)
         .collect();
-    let others = super::phases::plan(from, to, renames, reshaped, &changed_tables);
+    let others = super::phases::plan(from, to, renames, &reshaped, &changed_tables);
     out.extend(others.after_schemas);
     out.extend(others.drops_first);
     out.extend(super::enums::creates(&from.enums, &to.enums));
@@ -136,7 +138,8 @@ pub(super) fn statements(
                 constraint,
                 false,
             );
-            if !same && !copied {
+            // A check set aside is dropped already.
+            if !same && !copied && !others.set_aside.has_check(name, constraint_name) {
                 dropped_constraints.push((
                     constraint.kind != ConstraintKind::ForeignKey,
                     name,
@@ -190,14 +193,16 @@ pub(super) fn statements(
     for pair in &pairs {
         match pair.source {
             None => create_table(&mut out, pair.name, pair.target, to),
-            Some((_, source)) => {
+            Some((source_name, source)) => {
                 let sides = Sides {
                     from,
                     to,
                     renames,
                     retyped_enums: &retyped_enums,
+                    set_aside: &others.set_aside,
                 };
-                alter_table(&mut out, &sides, pair.name, source, pair.target)
+                let names = (source_name, pair.name);
+                alter_table(&mut out, &sides, names, source, pair.target)
             }
         }
     }
@@ -232,6 +237,7 @@ pub(super) fn statements(
         for (constraint_name, constraint) in &pair.target.constraints {
             let same = pair
                 .source
+                .filter(|(s_name, _)| !others.set_aside.has_check(s_name, constraint_name))
                 .and_then(|(_, s)| s.constraints.get(constraint_name))
                 .is_some_and(|c| {
                     c.definition == constraint.definition && c.kind == constraint.kind
@@ -346,29 +352,51 @@ pub(super) fn statements(
     out
 }
 
-/// Whether some table loses a column, changes a column's type, or is renamed or dropped: what
-/// a view over it may not survive.
-fn reshaped(from: &Snapshot, renames: &Confirmed, pairs: &[Pair<'_>]) -> bool {
-    if !renames.tables.is_empty() || !renames.columns.is_empty() {
-        return true;
-    }
-    let kept = pairs.iter().filter(|p| p.source.is_some()).count();
-    if kept < from.tables.len() {
-        return true;
-    }
-    pairs.iter().any(|pair| {
-        let Some((_, source)) = pair.source else {
-            return false;
+/// What the tables' changes take from under a view: tables renamed or dropped, columns
+/// dropped, renamed or changing type, collation or expression (with `retyped_enums`, the
+/// column types of the enum types replaced).
+fn reshaped(
+    from: &Snapshot,
+    renames: &Confirmed,
+    pairs: &[Pair<'_>],
+    retyped_enums: &BTreeSet<String>,
+) -> Reshaped {
+    let mut out = Reshaped {
+        enums: retyped_enums.clone(),
+        ..Reshaped::default()
+    };
+    out.tables.extend(renames.tables.keys().cloned());
+    let sources: BTreeSet<&QualifiedName> =
+        pairs.iter().filter_map(|p| p.source.map(|s| s.0)).collect();
+    out.tables
+        .extend(from.tables.keys().filter(|n| !sources.contains(n)).cloned());
+    for pair in pairs {
+        let Some((source_name, source)) = pair.source else {
+            continue;
         };
-        source.columns.iter().any(|old| {
-            pair.target.column(&old.name).is_none_or(|new| {
-                new.data_type != old.data_type
-                        || new.collation != old.collation
-                        // A new expression drops the column and adds it again.
-                        || (new.generated.is_some() && new.generated != old.generated)
-            })
-        })
-    })
+        for old in &source.columns {
+            let new =
+                pair.target.columns.iter().find(|c| {
+                    renames.column_source(pair.name, &c.name).unwrap_or(&c.name) == old.name
+                });
+            let changed = new.is_none_or(|new| {
+                new.name != old.name
+                    || new.data_type != old.data_type
+                    || new.collation != old.collation
+                    // A new expression drops the column and adds it again.
+                    || (new.generated.is_some() && new.generated != old.generated)
+                    || retyped_enums.contains(&old.data_type)
+            });
+            if changed {
+                out.columns.insert(ColumnName {
+                    table: source_name.clone(),
+                    name: old.name.clone(),
+                });
+            }
+        }
+    }
+    out.any = !out.tables.is_empty() || !out.columns.is_empty() || !retyped_enums.is_empty();
+    out
 }
 
 /// `CREATE TABLE`, then what makes the columns a parent gives differ from the parent's.
@@ -480,6 +508,8 @@ struct Sides<'a> {
     renames: &'a Confirmed,
     /// The column types of enum types the plan replaces.
     retyped_enums: &'a BTreeSet<String>,
+    /// Defaults dropped before the routines they call.
+    set_aside: &'a SetAside,
 }
 
 /// The statements that turn an existing table into its target: renamed columns, storage,
@@ -487,7 +517,7 @@ struct Sides<'a> {
 fn alter_table(
     out: &mut Vec<PlannedStatement>,
     sides: &Sides<'_>,
-    name: &QualifiedName,
+    (source_name, name): (&QualifiedName, &QualifiedName),
     source: &Table,
     target: &Table,
 ) {
@@ -496,6 +526,7 @@ fn alter_table(
         to,
         renames,
         retyped_enums,
+        set_aside,
     } = *sides;
     for ((table, old), new) in &renames.columns {
         if table == name {
@@ -514,7 +545,10 @@ fn alter_table(
         let own = source_column(renames, name, source, &column.name);
         match start(from, to, source, target, &column.name, own) {
             Start::Own(None) => out.push(add_column(name, column)),
-            Start::Own(Some(old)) | Start::FromParents(old) => {
+            Start::Own(Some(mut old)) | Start::FromParents(mut old) => {
+                if set_aside.has_default(source_name, &old.name) {
+                    old.default = None;
+                }
                 let retyped = retyped_enums.contains(&old.data_type);
                 let via_text = super::enums::is_enum(to, &column.data_type)
                     || super::enums::is_enum(from, &old.data_type);

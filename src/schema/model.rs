@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::depend::Dependencies;
 use super::types::{CompositeType, RangeType};
 
 /// A schema-qualified name: `app.tasks`.
@@ -135,6 +136,12 @@ pub struct Snapshot {
     pub composite_types: BTreeMap<QualifiedName, CompositeType>,
     /// Range types.
     pub range_types: BTreeMap<QualifiedName, RangeType>,
+    /// Who uses what among the objects above (`pg_depend`; for a view, its rule's): a view
+    /// on the columns, views and routines it reads, a routine on what its `BEGIN ATOMIC`
+    /// body names, a default, check or trigger on the routines it calls. What belongs to
+    /// PostgreSQL or to an extension is left out. Empty in a snapshot built by hand: then
+    /// autogenerate reads who uses what from the definitions' text.
+    pub dependencies: Dependencies,
 }
 
 /// A schema.
