@@ -4,7 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::schema::{ColumnName, Dependencies, FunctionName, ObjectRef, QualifiedName, Snapshot};
+use super::renames::Confirmed;
+use crate::schema::{
+    ColumnName, Dependencies, FunctionName, ObjectRef, QualifiedName, Snapshot, Table,
+};
 
 /// What the plan drops, renames or reshapes in the source snapshot, under whatever uses it.
 #[derive(Debug, Default)]
@@ -20,7 +23,61 @@ pub(super) struct Reshaped {
     pub(super) enums: BTreeSet<String>,
 }
 
+/// A table of the target, with the source table it comes from (same name, or renamed).
+pub(super) type TablePair<'a> = (
+    &'a QualifiedName,
+    Option<(&'a QualifiedName, &'a Table)>,
+    &'a Table,
+);
+
 impl Reshaped {
+    /// What the tables' changes take from under a view: tables renamed or dropped, columns
+    /// dropped, renamed or changing type, collation or expression (with `retyped_enums`, the
+    /// column types of the enum types replaced).
+    pub(super) fn of(
+        from: &Snapshot,
+        renames: &Confirmed,
+        pairs: &[TablePair<'_>],
+        retyped_enums: &BTreeSet<String>,
+    ) -> Reshaped {
+        let mut out = Reshaped {
+            enums: retyped_enums.clone(),
+            ..Reshaped::default()
+        };
+        out.tables.extend(renames.tables.keys().cloned());
+        let sources: BTreeSet<&QualifiedName> =
+            pairs.iter().filter_map(|p| p.1.map(|s| s.0)).collect();
+        out.tables
+            .extend(from.tables.keys().filter(|n| !sources.contains(n)).cloned());
+        for (name, source, target) in pairs {
+            let Some((source_name, source)) = source else {
+                continue;
+            };
+            for old in &source.columns {
+                let new = target
+                    .columns
+                    .iter()
+                    .find(|c| renames.column_source(name, &c.name).unwrap_or(&c.name) == old.name);
+                let changed = new.is_none_or(|new| {
+                    new.name != old.name
+                        || new.data_type != old.data_type
+                        || new.collation != old.collation
+                        // A new expression drops the column and adds it again.
+                        || (new.generated.is_some() && new.generated != old.generated)
+                        || retyped_enums.contains(&old.data_type)
+                });
+                if changed {
+                    out.columns.insert(ColumnName {
+                        table: (*source_name).clone(),
+                        name: old.name.clone(),
+                    });
+                }
+            }
+        }
+        out.any = !out.tables.is_empty() || !out.columns.is_empty() || !retyped_enums.is_empty();
+        out
+    }
+
     /// Whether `used`, as the source snapshot names it, changes under what uses it.
     fn touches(&self, used: &ObjectRef, rebuilt: &BTreeSet<FunctionName>) -> bool {
         match used {

@@ -164,6 +164,8 @@ pub fn plan_changes(from: &Snapshot, to: &Snapshot, options: &AutogenOptions) ->
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_depend;
+#[cfg(test)]
 mod tests_kinds;
 #[cfg(test)]
 mod tests_tables;

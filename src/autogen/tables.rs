@@ -15,7 +15,7 @@ use super::renames::Confirmed;
 use super::set_aside::SetAside;
 use super::PlannedStatement;
 use crate::quote::literal;
-use crate::schema::{ident, Column, ColumnName, ConstraintKind, QualifiedName, Snapshot, Table};
+use crate::schema::{ident, Column, ConstraintKind, QualifiedName, Snapshot, Table};
 
 /// A statement with its hazards.
 pub(super) fn statement(sql: String, hazards: Vec<Hazard>) -> PlannedStatement {
@@ -91,7 +91,8 @@ pub(super) fn statements(
     }
 
     let retyped_enums = super::enums::replaced_types(from, to);
-    let reshaped = reshaped(from, renames, &pairs, &retyped_enums);
+    let table_pairs: Vec<_> = pairs.iter().map(|p| (p.name, p.source, p.target)).collect();
+    let reshaped = Reshaped::of(from, renames, &table_pairs, &retyped_enums);
     let changed_tables = pairs
         .iter()
         .filter(|p| {
@@ -349,53 +350,6 @@ pub(super) fn statements(
         ));
     }
     out.extend(others.last);
-    out
-}
-
-/// What the tables' changes take from under a view: tables renamed or dropped, columns
-/// dropped, renamed or changing type, collation or expression (with `retyped_enums`, the
-/// column types of the enum types replaced).
-fn reshaped(
-    from: &Snapshot,
-    renames: &Confirmed,
-    pairs: &[Pair<'_>],
-    retyped_enums: &BTreeSet<String>,
-) -> Reshaped {
-    let mut out = Reshaped {
-        enums: retyped_enums.clone(),
-        ..Reshaped::default()
-    };
-    out.tables.extend(renames.tables.keys().cloned());
-    let sources: BTreeSet<&QualifiedName> =
-        pairs.iter().filter_map(|p| p.source.map(|s| s.0)).collect();
-    out.tables
-        .extend(from.tables.keys().filter(|n| !sources.contains(n)).cloned());
-    for pair in pairs {
-        let Some((source_name, source)) = pair.source else {
-            continue;
-        };
-        for old in &source.columns {
-            let new =
-                pair.target.columns.iter().find(|c| {
-                    renames.column_source(pair.name, &c.name).unwrap_or(&c.name) == old.name
-                });
-            let changed = new.is_none_or(|new| {
-                new.name != old.name
-                    || new.data_type != old.data_type
-                    || new.collation != old.collation
-                    // A new expression drops the column and adds it again.
-                    || (new.generated.is_some() && new.generated != old.generated)
-                    || retyped_enums.contains(&old.data_type)
-            });
-            if changed {
-                out.columns.insert(ColumnName {
-                    table: source_name.clone(),
-                    name: old.name.clone(),
-                });
-            }
-        }
-    }
-    out.any = !out.tables.is_empty() || !out.columns.is_empty() || !retyped_enums.is_empty();
     out
 }
 
