@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use super::renames::Confirmed;
 use crate::schema::{
-    ColumnName, Dependencies, FunctionName, ObjectRef, QualifiedName, Snapshot, Table,
+    ident, ColumnName, Dependencies, FunctionName, ObjectRef, QualifiedName, Snapshot, Table,
 };
 
 /// What the plan drops, renames or reshapes in the source snapshot, under whatever uses it.
@@ -90,6 +90,16 @@ impl Reshaped {
             _ => false,
         }
     }
+}
+
+/// `schema.name(`, as a call in another definition names it (the text fallback).
+pub(super) fn call(name: &FunctionName) -> String {
+    format!("{}.{}(", ident(&name.schema), ident(&name.name))
+}
+
+/// Whether `text` calls one of `functions`.
+pub(super) fn calls_any(text: &str, functions: &BTreeSet<FunctionName>) -> bool {
+    functions.iter().any(|f| text.contains(&call(f)))
 }
 
 /// Whether `snapshot` records who uses what (else the text of definitions has to do).

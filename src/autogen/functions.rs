@@ -8,12 +8,12 @@
 
 use std::collections::BTreeSet;
 
-use super::depend;
+use super::depend::{self, call};
 use super::tables::{comment_sql, statement};
 use super::views::mentions;
 use super::PlannedStatement;
 use crate::schema::{
-    ident, Dependencies, Function, FunctionKind, FunctionName, ObjectRef, QualifiedName, Snapshot,
+    Dependencies, Function, FunctionKind, FunctionName, ObjectRef, QualifiedName, Snapshot,
 };
 
 /// The statements of the routines, by where they go in the plan.
@@ -71,11 +71,6 @@ fn replaceable(old: &Function, new: &Function) -> bool {
     old.kind == new.kind
         && new.kind != FunctionKind::Aggregate
         && header(&old.definition) == header(&new.definition)
-}
-
-/// `schema.name(`, as a call in another definition names it.
-fn call(name: &FunctionName) -> String {
-    format!("{}.{}(", ident(&name.schema), ident(&name.name))
 }
 
 /// `names` so that a routine comes after those it calls (by `dependencies` when there are
@@ -140,11 +135,6 @@ pub(super) fn rebuilt(from: &Snapshot, to: &Snapshot) -> BTreeSet<FunctionName> 
         }
         out.extend(more);
     }
-}
-
-/// Whether `text` calls one of `functions`.
-pub(super) fn calls_any(text: &str, functions: &BTreeSet<FunctionName>) -> bool {
-    functions.iter().any(|f| text.contains(&call(f)))
 }
 
 /// The routines of `from` and `to`; `changed_tables` are the tables the plan creates or

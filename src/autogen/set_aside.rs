@@ -5,7 +5,6 @@
 use std::collections::BTreeSet;
 
 use super::hazard::Hazard;
-use super::tables::statement;
 use super::PlannedStatement;
 use crate::schema::{
     ident, ColumnName, ConstraintKind, FunctionName, ObjectRef, QualifiedName, Snapshot,
@@ -46,7 +45,7 @@ pub(super) fn plan(from: &Snapshot, rebuilt: &BTreeSet<FunctionName>) -> SetAsid
             super::depend::uses(&from.dependencies, &object)
                 .any(|used| matches!(used, ObjectRef::Function(f) if rebuilt.contains(f)))
         } else {
-            super::functions::calls_any(text, rebuilt)
+            super::depend::calls_any(text, rebuilt)
         }
     };
     if rebuilt.is_empty() {
@@ -63,7 +62,7 @@ pub(super) fn plan(from: &Snapshot, rebuilt: &BTreeSet<FunctionName>) -> SetAsid
             };
             // A generated column's expression is not a default (it can't be dropped alone).
             if column.generated.is_none() && calls(ObjectRef::Default(name.clone()), default) {
-                out.drops.push(statement(
+                out.drops.push(planned(
                     format!(
                         "ALTER TABLE {table_name} ALTER COLUMN {} DROP DEFAULT",
                         ident(&column.name)
@@ -76,7 +75,7 @@ pub(super) fn plan(from: &Snapshot, rebuilt: &BTreeSet<FunctionName>) -> SetAsid
         for (constraint_name, constraint) in &table.constraints {
             let object = ObjectRef::Constraint(table_name.clone(), constraint_name.clone());
             if constraint.kind == ConstraintKind::Check && calls(object, &constraint.definition) {
-                out.drops.push(statement(
+                out.drops.push(planned(
                     format!(
                         "ALTER TABLE {table_name} DROP CONSTRAINT {}",
                         ident(constraint_name)
@@ -89,4 +88,8 @@ pub(super) fn plan(from: &Snapshot, rebuilt: &BTreeSet<FunctionName>) -> SetAsid
         }
     }
     out
+}
+
+fn planned(sql: String, hazards: Vec<Hazard>) -> PlannedStatement {
+    PlannedStatement { sql, hazards }
 }

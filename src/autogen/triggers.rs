@@ -27,7 +27,7 @@ impl Rebuilt<'_> {
     fn touches(&self, name: &TriggerName, trigger: &Trigger) -> bool {
         let object = ObjectRef::Trigger(name.clone());
         self.views.contains(&name.table)
-            || super::functions::calls_any(&trigger.definition, self.functions)
+            || super::depend::calls_any(&trigger.definition, self.functions)
             || super::depend::uses(self.dependencies, &object)
                 .any(|used| matches!(used, ObjectRef::Function(f) if self.functions.contains(f)))
     }

@@ -138,7 +138,7 @@ pub(super) fn statements(
             let object = ObjectRef::Relation(name.clone());
             depend::uses_changed(&from.dependencies, &object, reshaped, rebuilt)
         } else {
-            reshaped.any || super::functions::calls_any(&relation.view.definition, rebuilt)
+            reshaped.any || super::depend::calls_any(&relation.view.definition, rebuilt)
         }
     };
     let mut dropped: BTreeMap<&QualifiedName, Relation<'_>> = old

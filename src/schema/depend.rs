@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use super::model::{ident, ColumnName, FunctionName, QualifiedName, TriggerName};
+use super::names::{ident, ColumnName, FunctionName, QualifiedName, TriggerName};
 
 /// An object one of [`Snapshot::dependencies`](super::Snapshot::dependencies) names: what
 /// depends, or what it depends on.

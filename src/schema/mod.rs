@@ -40,6 +40,7 @@ mod depend;
 mod diff;
 mod introspect;
 mod model;
+mod names;
 mod types;
 
 use tokio_postgres::Client;
