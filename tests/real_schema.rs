@@ -32,7 +32,10 @@ fn lemmy_migrations() -> Vec<(String, String, String)> {
     let dir = base.join("lemmy_db_schema-0.19.11");
     if !dir.join("migrations").is_dir() {
         // Unpacked beside, then renamed into place: tests in other processes may race here.
-        let own = base.join(format!("lemmy-{}", std::process::id()));
+        // A directory per call: two tests of one process may both get here.
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let own = base.join(format!("lemmy-{}-{call}", std::process::id()));
         std::fs::create_dir_all(&own).unwrap();
         let archive = match std::env::var("PELICAN_LEMMY_CRATE") {
             Ok(path) => PathBuf::from(path),

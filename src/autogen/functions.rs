@@ -6,17 +6,22 @@
 //! checked when it is created, comes after the tables or views it names that the plan
 //! creates or changes. Those that go away are dropped after the triggers and tables.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use super::mentions::{call, mentions};
+use super::depend::{self, call};
+use super::mentions::mentions;
 use super::statement::{comment_sql, statement};
 use super::PlannedStatement;
-use crate::schema::{Function, FunctionKind, FunctionName, QualifiedName};
+use crate::schema::{
+    Dependencies, Function, FunctionKind, FunctionName, ObjectRef, QualifiedName, Snapshot,
+};
 
 /// The statements of the routines, by where they go in the plan.
 #[derive(Default)]
 pub(super) struct FunctionStatements {
-    /// Before the tables: drops of the rebuilt ones, then new, replaced and rebuilt ones.
+    /// First, once what uses them is gone: drops of the rebuilt ones.
+    pub(super) drops_first: Vec<PlannedStatement>,
+    /// Before the tables: new, replaced and rebuilt ones.
     pub(super) before_tables: Vec<PlannedStatement>,
     /// After the tables: `LANGUAGE sql` ones that name a table the plan creates or changes.
     pub(super) after_tables: Vec<PlannedStatement>,
@@ -68,27 +73,24 @@ fn replaceable(old: &Function, new: &Function) -> bool {
         && header(&old.definition) == header(&new.definition)
 }
 
-/// `names` so that a routine comes after those it calls, aggregates after the rest (their
-/// state functions).
+/// `names` so that a routine comes after those it calls (by `dependencies` when there are
+/// any, else by the calls its text makes), aggregates after the rest (their state
+/// functions); ties by name.
 fn ordered<'a>(
     names: Vec<(&'a FunctionName, &'a Function)>,
+    dependencies: &Dependencies,
 ) -> Vec<(&'a FunctionName, &'a Function)> {
-    let mut left = names;
-    left.sort_by_key(|(name, f)| (f.kind == FunctionKind::Aggregate, (*name).clone()));
-    let mut placed = Vec::new();
-    while !left.is_empty() {
-        let at = (0..left.len())
-            .find(|&i| {
-                let (name, function) = left[i];
-                left.iter().all(|(other, _)| {
-                    call(other) == call(name) || !function.definition.contains(&call(other))
-                })
-            })
-            // Calls in a circle: creation order can't matter for them.
-            .unwrap_or(0);
-        placed.push(left.remove(at));
+    let mut names = names;
+    names.sort_by_key(|(name, f)| (f.kind == FunctionKind::Aggregate, (*name).clone()));
+    if !dependencies.is_empty() {
+        return depend::order(&names, dependencies, |(name, _)| {
+            ObjectRef::Function((*name).clone())
+        });
     }
-    placed
+    // Calls in a circle: creation order can't matter for them.
+    depend::ordered_by(&names, |(name, function), (other, _)| {
+        call(other) != call(name) && function.definition.contains(&call(other))
+    })
 }
 
 fn is_sql(function: &Function) -> bool {
@@ -97,66 +99,105 @@ fn is_sql(function: &Function) -> bool {
 
 /// The routines of `from` dropped and created again: kind, arguments or return type changed,
 /// or one of the same name comes with other identity arguments (perhaps the same routine with
-/// its arguments renamed, which the identity arguments name: it goes first).
-pub(super) fn rebuilt(
-    from: &BTreeMap<FunctionName, Function>,
-    to: &BTreeMap<FunctionName, Function>,
-) -> BTreeSet<FunctionName> {
+/// its arguments renamed, which the identity arguments name: it goes first); and, by `from`'s
+/// dependencies, the routines of both that use one of those (a `BEGIN ATOMIC` body that
+/// calls it: PostgreSQL refuses to drop what one uses).
+pub(super) fn rebuilt(from: &Snapshot, to: &Snapshot) -> BTreeSet<FunctionName> {
     let added: BTreeSet<(&str, &str)> = to
+        .functions
         .keys()
-        .filter(|name| !from.contains_key(*name))
+        .filter(|name| !from.functions.contains_key(*name))
         .map(|name| (name.schema.as_str(), name.name.as_str()))
         .collect();
-    from.iter()
-        .filter(|(name, old)| match to.get(*name) {
+    let mut out: BTreeSet<FunctionName> = from
+        .functions
+        .iter()
+        .filter(|(name, old)| match to.functions.get(*name) {
             Some(new) => old != &new && !replaceable(old, new),
             None => added.contains(&(name.schema.as_str(), name.name.as_str())),
         })
         .map(|(name, _)| name.clone())
-        .collect()
+        .collect();
+    loop {
+        let more: Vec<FunctionName> = from
+            .functions
+            .keys()
+            .filter(|name| !out.contains(*name) && to.functions.contains_key(*name))
+            .filter(|name| {
+                let object = ObjectRef::Function((*name).clone());
+                depend::uses(&from.dependencies, &object)
+                    .any(|used| matches!(used, ObjectRef::Function(f) if out.contains(f)))
+            })
+            .cloned()
+            .collect();
+        if more.is_empty() {
+            return out;
+        }
+        out.extend(more);
+    }
 }
 
 /// The routines of `from` and `to`; `changed_tables` are the tables the plan creates or
 /// changes, `created_views` the views and materialized views it creates.
 pub(super) fn statements(
-    from: &BTreeMap<FunctionName, Function>,
-    to: &BTreeMap<FunctionName, Function>,
+    from_snapshot: &Snapshot,
+    to_snapshot: &Snapshot,
     changed_tables: &BTreeSet<&QualifiedName>,
     created_views: &BTreeSet<QualifiedName>,
 ) -> FunctionStatements {
-    let mut out = FunctionStatements::default();
+    let (from, to) = (&from_snapshot.functions, &to_snapshot.functions);
+    let mut out = FunctionStatements {
+        rebuilt: rebuilt(from_snapshot, to_snapshot),
+        ..FunctionStatements::default()
+    };
     let mut written = Vec::new();
     for (name, function) in to {
         match from.get(name) {
-            Some(old) if old == function => {}
-            Some(old) if old.definition == function.definition && old.kind == function.kind => {
+            Some(old) if old == function && !out.rebuilt.contains(name) => {}
+            Some(old)
+                if old.definition == function.definition
+                    && old.kind == function.kind
+                    && !out.rebuilt.contains(name) =>
+            {
                 out.before_tables.push(comment(name, function));
             }
             _ => written.push((name, function)),
         }
     }
-    out.rebuilt = rebuilt(from, to);
     let rebuilt: Vec<(&FunctionName, &Function)> = from
         .iter()
         .filter(|(name, _)| out.rebuilt.contains(*name))
         .collect();
-    for (name, old) in ordered(rebuilt).into_iter().rev() {
-        out.before_tables.push(statement(
+    for (name, old) in ordered(rebuilt, &from_snapshot.dependencies)
+        .into_iter()
+        .rev()
+    {
+        out.drops_first.push(statement(
             format!("DROP {} {name}", keyword(old.kind)),
             vec![],
         ));
     }
-    for (name, function) in ordered(written) {
-        let phase = if !is_sql(function) {
-            &mut out.before_tables
-        } else if created_views
-            .iter()
-            .any(|v| mentions(&function.definition, v))
-        {
+    let to_deps = &to_snapshot.dependencies;
+    for (name, function) in ordered(written, to_deps) {
+        let object = ObjectRef::Function(name.clone());
+        let reads = |pick: &dyn Fn(&QualifiedName) -> bool| {
+            depend::uses(to_deps, &object).any(|used| match used {
+                ObjectRef::Relation(relation) => pick(relation),
+                ObjectRef::Column(column) => pick(&column.table),
+                _ => false,
+            })
+        };
+        // A default or check that calls it needs it before the tables.
+        let needed_by_tables = to_deps.iter().any(|(user, used)| {
+            matches!(user, ObjectRef::Default(_) | ObjectRef::Constraint(..))
+                && used.contains(&object)
+        });
+        // Its text, for a `LANGUAGE sql` body, which has no dependencies recorded.
+        let names = |t: &QualifiedName| is_sql(function) && mentions(&function.definition, t);
+        let phase = if reads(&|v| created_views.contains(v)) || created_views.iter().any(names) {
             &mut out.after_views
-        } else if changed_tables
-            .iter()
-            .any(|t| mentions(&function.definition, t))
+        } else if reads(&|t| changed_tables.contains(t))
+            || (!needed_by_tables && changed_tables.iter().any(|t| names(t)))
         {
             &mut out.after_tables
         } else {
@@ -175,7 +216,7 @@ pub(super) fn statements(
         .iter()
         .filter(|(name, _)| !to.contains_key(*name) && !out.rebuilt.contains(*name))
         .collect();
-    for (name, old) in ordered(gone).into_iter().rev() {
+    for (name, old) in ordered(gone, &from_snapshot.dependencies).into_iter().rev() {
         out.drops.push(statement(
             format!("DROP {} {name}", keyword(old.kind)),
             vec![],

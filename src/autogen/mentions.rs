@@ -1,9 +1,7 @@
 //! Who names whom, read from definitions' text: what the planner knows of dependencies when
-//! a snapshot carries none of its own.
+//! a snapshot carries none of its own (calls are matched in `depend`).
 
-use std::collections::BTreeSet;
-
-use crate::schema::{ident, FunctionName, QualifiedName};
+use crate::schema::QualifiedName;
 
 /// Whether `text` names `other`: qualified, or bare when it lives in `public` (which the
 /// catalog prints without its schema).
@@ -19,14 +17,4 @@ fn mentions_word(text: &str, word: &str) -> bool {
         let part = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
         !part(before) && !part(after)
     })
-}
-
-/// `schema.name(`, as a call in another definition names it.
-pub(super) fn call(name: &FunctionName) -> String {
-    format!("{}.{}(", ident(&name.schema), ident(&name.name))
-}
-
-/// Whether `text` calls one of `functions`.
-pub(super) fn calls_any(text: &str, functions: &BTreeSet<FunctionName>) -> bool {
-    functions.iter().any(|f| text.contains(&call(f)))
 }

@@ -43,6 +43,7 @@
 
 mod columns;
 mod comments;
+mod depend;
 mod domains;
 mod enums;
 mod extensions;
@@ -58,6 +59,7 @@ mod privileges;
 mod rekeyed;
 mod renames;
 mod sequences;
+mod set_aside;
 mod statement;
 mod storage;
 mod tables;
@@ -176,6 +178,8 @@ pub fn plan_changes(from: &Snapshot, to: &Snapshot, options: &AutogenOptions) ->
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_depend;
 #[cfg(test)]
 mod tests_kinds;
 #[cfg(test)]

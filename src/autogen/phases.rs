@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
+use super::depend::Reshaped;
 use super::renames::Confirmed;
+use super::set_aside::SetAside;
 use super::PlannedStatement;
 use crate::schema::{QualifiedName, Snapshot};
 
@@ -12,7 +14,8 @@ pub(super) struct Phases {
     /// Right after the schemas are created: extensions.
     pub(super) after_schemas: Vec<PlannedStatement>,
     /// Before anything changes: triggers, then views and materialized views, that go away or
-    /// are created again.
+    /// are created again; then the defaults and checks that call a routine created again,
+    /// and that routine.
     pub(super) drops_first: Vec<PlannedStatement>,
     /// After the enum types, before the tables: domains, sequences, routines.
     pub(super) before_tables: Vec<PlannedStatement>,
@@ -23,34 +26,36 @@ pub(super) struct Phases {
     pub(super) after_dropped_tables: Vec<PlannedStatement>,
     /// Before the schemas are dropped: extensions.
     pub(super) before_dropped_schemas: Vec<PlannedStatement>,
+    /// Defaults and checks dropped before the routines they call are (`drops_first` has
+    /// their statements).
+    pub(super) set_aside: SetAside,
     /// Last: views and materialized views, the routines that read them, triggers, comments.
     pub(super) last: Vec<PlannedStatement>,
 }
 
-/// The groups from `from` to `to`; `tables_reshaped` when some table loses a column, changes
-/// a column's type, or is renamed or dropped; `changed_tables` the tables of `to` the plan
+/// The groups from `from` to `to`; `reshaped` what the tables' changes take from under a
+/// view; `changed_tables` the tables of `to` the plan
 /// creates, renames or whose columns change.
 pub(super) fn plan(
     from: &Snapshot,
     to: &Snapshot,
     renames: &Confirmed,
-    tables_reshaped: bool,
+    reshaped: &Reshaped,
     changed_tables: &BTreeSet<&QualifiedName>,
 ) -> Phases {
-    let rebuilt_functions = super::functions::rebuilt(&from.functions, &to.functions);
-    let views = super::views::statements(from, to, tables_reshaped, &rebuilt_functions);
-    let functions = super::functions::statements(
-        &from.functions,
-        &to.functions,
-        changed_tables,
-        &views.created,
-    );
+    let rebuilt_functions = super::functions::rebuilt(from, to);
+    let views = super::views::statements(from, to, reshaped, &rebuilt_functions);
+    let functions = super::functions::statements(from, to, changed_tables, &views.created);
+    let mut set_aside = super::set_aside::plan(from, &functions.rebuilt);
     let rebuilt = super::triggers::Rebuilt {
         functions: &functions.rebuilt,
         views: &views.created,
+        dependencies: &from.dependencies,
     };
     let mut drops_first = super::triggers::drops(from, to, &rebuilt);
     drops_first.extend(views.drops);
+    drops_first.append(&mut set_aside.drops);
+    drops_first.extend(functions.drops_first);
     let mut before_tables = super::domains::creates(&from.domains, &to.domains);
     before_tables.extend(super::sequences::before_tables(from, to, renames));
     before_tables.extend(functions.before_tables);
@@ -75,6 +80,7 @@ pub(super) fn plan(
         after_tables,
         after_dropped_tables,
         before_dropped_schemas: super::extensions::drops(&from.extensions, &to.extensions),
+        set_aside,
         last,
     }
 }

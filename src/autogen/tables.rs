@@ -9,9 +9,11 @@
 use std::collections::BTreeSet;
 
 use super::columns::{add_column, alter_column, column_definition, drop_column};
+use super::depend::Reshaped;
 use super::hazard::Hazard;
 use super::hierarchy;
 use super::renames::Confirmed;
+use super::set_aside::SetAside;
 use super::statement::{comment_sql, statement};
 use super::PlannedStatement;
 use crate::schema::{ident, Column, ConstraintKind, QualifiedName, Snapshot, Table};
@@ -77,7 +79,8 @@ pub(super) fn statements(
     }
 
     let retyped_enums = super::enums::replaced_types(from, to);
-    let reshaped = !retyped_enums.is_empty() || reshaped(from, renames, &pairs);
+    let table_pairs: Vec<_> = pairs.iter().map(|p| (p.name, p.source, p.target)).collect();
+    let reshaped = Reshaped::of(from, renames, &table_pairs, &retyped_enums);
     let changed_tables = pairs
         .iter()
         .filter(|p| {
@@ -86,7 +89,7 @@ pub(super) fn statements(
         })
         .map(|p| p.name)
         .collect();
-    let others = super::phases::plan(from, to, renames, reshaped, &changed_tables);
+    let others = super::phases::plan(from, to, renames, &reshaped, &changed_tables);
     out.extend(others.after_schemas);
     out.extend(others.drops_first);
     out.extend(super::enums::creates(&from.enums, &to.enums));
@@ -132,7 +135,8 @@ pub(super) fn statements(
                 constraint,
                 false,
             );
-            if !same && !copied {
+            // A check set aside is dropped already.
+            if !same && !copied && !others.set_aside.has_check(name, constraint_name) {
                 dropped_constraints.push((
                     constraint.kind != ConstraintKind::ForeignKey,
                     name,
@@ -186,14 +190,16 @@ pub(super) fn statements(
     for pair in &pairs {
         match pair.source {
             None => create_table(&mut out, pair.name, pair.target, to),
-            Some((_, source)) => {
+            Some((source_name, source)) => {
                 let sides = Sides {
                     from,
                     to,
                     renames,
                     retyped_enums: &retyped_enums,
+                    set_aside: &others.set_aside,
                 };
-                alter_table(&mut out, &sides, pair.name, source, pair.target)
+                let names = (source_name, pair.name);
+                alter_table(&mut out, &sides, names, source, pair.target)
             }
         }
     }
@@ -228,6 +234,7 @@ pub(super) fn statements(
         for (constraint_name, constraint) in &pair.target.constraints {
             let same = pair
                 .source
+                .filter(|(s_name, _)| !others.set_aside.has_check(s_name, constraint_name))
                 .and_then(|(_, s)| s.constraints.get(constraint_name))
                 .is_some_and(|c| {
                     c.definition == constraint.definition && c.kind == constraint.kind
@@ -350,31 +357,6 @@ pub(super) fn statements(
     out
 }
 
-/// Whether some table loses a column, changes a column's type, or is renamed or dropped: what
-/// a view over it may not survive.
-fn reshaped(from: &Snapshot, renames: &Confirmed, pairs: &[Pair<'_>]) -> bool {
-    if !renames.tables.is_empty() || !renames.columns.is_empty() {
-        return true;
-    }
-    let kept = pairs.iter().filter(|p| p.source.is_some()).count();
-    if kept < from.tables.len() {
-        return true;
-    }
-    pairs.iter().any(|pair| {
-        let Some((_, source)) = pair.source else {
-            return false;
-        };
-        source.columns.iter().any(|old| {
-            pair.target.column(&old.name).is_none_or(|new| {
-                new.data_type != old.data_type
-                        || new.collation != old.collation
-                        // A new expression drops the column and adds it again.
-                        || (new.generated.is_some() && new.generated != old.generated)
-            })
-        })
-    })
-}
-
 /// `CREATE TABLE`, then what makes the columns a parent gives differ from the parent's.
 fn create_table(
     out: &mut Vec<PlannedStatement>,
@@ -484,6 +466,8 @@ struct Sides<'a> {
     renames: &'a Confirmed,
     /// The column types of enum types the plan replaces.
     retyped_enums: &'a BTreeSet<String>,
+    /// Defaults dropped before the routines they call.
+    set_aside: &'a SetAside,
 }
 
 /// The statements that turn an existing table into its target: renamed columns, storage,
@@ -491,7 +475,7 @@ struct Sides<'a> {
 fn alter_table(
     out: &mut Vec<PlannedStatement>,
     sides: &Sides<'_>,
-    name: &QualifiedName,
+    (source_name, name): (&QualifiedName, &QualifiedName),
     source: &Table,
     target: &Table,
 ) {
@@ -500,6 +484,7 @@ fn alter_table(
         to,
         renames,
         retyped_enums,
+        set_aside,
     } = *sides;
     for ((table, old), new) in &renames.columns {
         if table == name {
@@ -518,7 +503,10 @@ fn alter_table(
         let own = source_column(renames, name, source, &column.name);
         match start(from, to, source, target, &column.name, own) {
             Start::Own(None) => out.push(add_column(name, column)),
-            Start::Own(Some(old)) | Start::FromParents(old) => {
+            Start::Own(Some(mut old)) | Start::FromParents(mut old) => {
+                if set_aside.has_default(source_name, &old.name) {
+                    old.default = None;
+                }
                 let retyped = retyped_enums.contains(&old.data_type);
                 let via_text = super::enums::is_enum(to, &column.data_type)
                     || super::enums::is_enum(from, &old.data_type);

@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::statement::{comment_sql, statement};
 use super::PlannedStatement;
 use crate::schema::{
-    ident, FunctionName, QualifiedName, Snapshot, Trigger, TriggerFiring, TriggerName,
+    ident, Dependencies, FunctionName, ObjectRef, QualifiedName, Snapshot, Trigger, TriggerFiring,
+    TriggerName,
 };
 
 /// What the triggers depend on that the plan drops and creates again.
@@ -18,12 +19,17 @@ pub(super) struct Rebuilt<'a> {
     pub(super) functions: &'a BTreeSet<FunctionName>,
     /// Views and materialized views the plan creates (dropping any old one first).
     pub(super) views: &'a BTreeSet<QualifiedName>,
+    /// The source's dependencies: what a trigger calls, besides what its text names.
+    pub(super) dependencies: &'a Dependencies,
 }
 
 impl Rebuilt<'_> {
     fn touches(&self, name: &TriggerName, trigger: &Trigger) -> bool {
+        let object = ObjectRef::Trigger(name.clone());
         self.views.contains(&name.table)
-            || super::mentions::calls_any(&trigger.definition, self.functions)
+            || super::depend::calls_any(&trigger.definition, self.functions)
+            || super::depend::uses(self.dependencies, &object)
+                .any(|used| matches!(used, ObjectRef::Function(f) if self.functions.contains(f)))
     }
 }
 

@@ -1,17 +1,21 @@
 //! Views and materialized views: dropped before the tables change and created after, in the
-//! order their definitions name one another (a materialized view may read a view, and a view
-//! a materialized view). Without the catalog's dependencies (`pg_depend`, not in the snapshot
-//! yet) the plan is conservative: when any table loses a column, changes a column's type or
-//! is renamed or dropped, every view is dropped and created again around the change; and a
-//! view that names one that is dropped is dropped (and created again) too.
+//! order of who uses what (a materialized view may read a view, and a view a materialized
+//! view), and dropped in the reverse order. With the catalog's dependencies (`pg_depend`, in
+//! the snapshot) a view is dropped and created again only when something it reads changes
+//! under it: a column dropped, renamed or retyped, a table renamed or dropped, a routine
+//! created again, an enum type replaced, another view created again. Without them (a
+//! snapshot built by hand) the plan goes by the definitions' text and is conservative: when
+//! any table loses a column, changes a column's type or is renamed or dropped, every view is
+//! dropped and created again around the change.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::depend::{self, Reshaped};
 use super::hazard::Hazard;
 use super::mentions::mentions;
 use super::statement::{comment_sql, statement};
 use super::PlannedStatement;
-use crate::schema::{FunctionName, QualifiedName, Snapshot, View};
+use crate::schema::{FunctionName, ObjectRef, QualifiedName, Snapshot, View};
 
 /// The drops (before the tables change) and the creates (after).
 pub(super) struct ViewStatements {
@@ -57,28 +61,21 @@ fn relations(snapshot: &Snapshot) -> BTreeMap<&QualifiedName, Relation<'_>> {
     plain.chain(materialized).collect()
 }
 
-/// `names` sorted so that one comes after every other one its text names.
-pub(super) fn dependency_order<'a, T>(
-    names: &BTreeMap<&'a QualifiedName, T>,
-    text: impl Fn(&T) -> &str,
+/// `names` sorted so that one comes after every other one it reads: by `snapshot`'s
+/// dependencies when it has them, else by what its text names; ties by name.
+fn dependency_order<'a>(
+    snapshot: &Snapshot,
+    names: &BTreeMap<&'a QualifiedName, Relation<'_>>,
 ) -> Vec<&'a QualifiedName> {
-    let mut placed = Vec::new();
-    let mut left: BTreeSet<&QualifiedName> = names.keys().copied().collect();
-    while !left.is_empty() {
-        let ready = left
-            .iter()
-            .copied()
-            .find(|name| {
-                let definition = text(&names[*name]);
-                left.iter()
-                    .all(|other| other == name || !mentions(definition, other))
-            })
-            // A circle can't be created in PostgreSQL; should the text mislead, keep going.
-            .unwrap_or_else(|| *left.iter().next().expect("not empty"));
-        left.remove(ready);
-        placed.push(ready);
+    let keys: Vec<&QualifiedName> = names.keys().copied().collect();
+    if depend::known(snapshot) {
+        return depend::order(&keys, &snapshot.dependencies, |name| {
+            ObjectRef::Relation((*name).clone())
+        });
     }
-    placed
+    depend::ordered_by(&keys, |name, other| {
+        mentions(&names[*name].view.definition, other)
+    })
 }
 
 fn create(name: &QualifiedName, relation: Relation<'_>) -> Vec<PlannedStatement> {
@@ -104,13 +101,12 @@ fn create(name: &QualifiedName, relation: Relation<'_>) -> Vec<PlannedStatement>
 }
 
 /// The statements for the views and materialized views of `from` and `to` (with the indexes
-/// of materialized views); `tables_reshaped` when some table loses a column, changes a
-/// column's type, or is renamed or dropped; `rebuilt` the routines dropped and created again
-/// (a view that calls one goes first).
+/// of materialized views); `reshaped` what the tables' changes take from under a view;
+/// `rebuilt` the routines dropped and created again (a view that calls one goes first).
 pub(super) fn statements(
     from: &Snapshot,
     to: &Snapshot,
-    tables_reshaped: bool,
+    reshaped: &Reshaped,
     rebuilt: &BTreeSet<FunctionName>,
 ) -> ViewStatements {
     let (old, new) = (relations(from), relations(to));
@@ -121,24 +117,36 @@ pub(super) fn statements(
                 && r.view.options == relation.view.options
         })
     };
+    let known = depend::known(from);
+    let touched = |name: &QualifiedName, relation: &Relation<'_>| {
+        if known {
+            let object = ObjectRef::Relation(name.clone());
+            depend::uses_changed(&from.dependencies, &object, reshaped, rebuilt)
+        } else {
+            reshaped.any || super::depend::calls_any(&relation.view.definition, rebuilt)
+        }
+    };
     let mut dropped: BTreeMap<&QualifiedName, Relation<'_>> = old
         .iter()
-        .filter(|(name, relation)| {
-            tables_reshaped
-                || !same(name, relation)
-                || super::mentions::calls_any(&relation.view.definition, rebuilt)
-        })
+        .filter(|(name, relation)| !same(name, relation) || touched(name, relation))
         .map(|(name, relation)| (*name, *relation))
         .collect();
     // What reads a dropped view goes too (PostgreSQL refuses to drop it otherwise).
+    let reads = |name: &QualifiedName, relation: &Relation<'_>, gone: &QualifiedName| {
+        if known {
+            let object = ObjectRef::Relation(name.clone());
+            depend::uses(&from.dependencies, &object)
+                .any(|used| used == &ObjectRef::Relation(gone.clone()))
+        } else {
+            mentions(&relation.view.definition, gone)
+        }
+    };
     loop {
         let more: Vec<&QualifiedName> = old
             .iter()
             .filter(|(name, relation)| {
                 !dropped.contains_key(*name)
-                    && dropped
-                        .keys()
-                        .any(|gone| mentions(&relation.view.definition, gone))
+                    && dropped.keys().any(|gone| reads(name, relation, gone))
             })
             .map(|(name, _)| *name)
             .collect();
@@ -157,10 +165,7 @@ pub(super) fn statements(
 
     // Indexes of materialized views that stay, changed or gone, go before anything else.
     let mut drops = super::matviews::index_drops(from, to, &dropped.keys().copied().collect());
-    for name in dependency_order(&dropped, |r| &r.view.definition)
-        .into_iter()
-        .rev()
-    {
+    for name in dependency_order(from, &dropped).into_iter().rev() {
         let relation = dropped[name];
         let hazards = match (new.contains_key(name), relation.materialized) {
             (false, _) => vec![],
@@ -173,7 +178,7 @@ pub(super) fn statements(
         ));
     }
     let mut creates: Vec<PlannedStatement> = Vec::new();
-    for name in dependency_order(&created, |r| &r.view.definition) {
+    for name in dependency_order(to, &created) {
         creates.extend(create(name, created[name]));
         if created[name].materialized {
             creates.extend(super::matviews::indexes_of(name, to));

@@ -42,6 +42,82 @@ rels AS (
           SELECT 1 FROM extension_members m
           WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid
       )
+),
+-- What the 'depend' rows may name, by catalog address (classid, objid, objsubid): kind,
+-- schema, name, detail (a column, a function's identity arguments, a constraint or trigger;
+-- '' when none). Only the selected schemas' own objects: what belongs to PostgreSQL or to an
+-- extension never appears, so a dependency on it is left out.
+objects AS (
+    -- Tables, views, materialized views, sequences; a view's column is its view.
+    SELECT 'pg_catalog.pg_class'::regclass AS classid, r.oid AS objid, 0 AS subid,
+           'relation' AS kind, r.nspname AS schema, r.relname AS name, '' AS detail
+    FROM rels r
+    UNION ALL
+    SELECT 'pg_catalog.pg_class'::regclass, r.oid, a.attnum,
+           CASE WHEN r.relkind IN ('r', 'p') THEN 'column' ELSE 'relation' END,
+           r.nspname, r.relname,
+           CASE WHEN r.relkind IN ('r', 'p') THEN a.attname::text ELSE '' END
+    FROM rels r
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+    UNION ALL
+    -- A view's rule stands for its view.
+    SELECT 'pg_catalog.pg_rewrite'::regclass, rw.oid, 0, 'relation', r.nspname, r.relname, ''
+    FROM rels r
+    JOIN pg_catalog.pg_rewrite rw ON rw.ev_class = r.oid
+    WHERE r.relkind IN ('v', 'm')
+    UNION ALL
+    SELECT 'pg_catalog.pg_proc'::regclass, p.oid, 0, 'function', s.nspname, p.proname,
+           pg_catalog.pg_get_function_identity_arguments(p.oid)
+    FROM pg_catalog.pg_proc p
+    JOIN selected s ON s.oid = p.pronamespace
+    WHERE p.proname <> ALL ($2::text[])
+      AND NOT EXISTS (
+          SELECT 1 FROM extension_members m
+          WHERE m.classid = 'pg_catalog.pg_proc'::regclass AND m.objid = p.oid
+      )
+    UNION ALL
+    -- Enum, composite, range types and domains, and the arrays of each; a table's row type
+    -- is its table.
+    SELECT 'pg_catalog.pg_type'::regclass, o.oid, 0,
+           CASE WHEN r.oid IS NULL THEN 'type' ELSE 'relation' END,
+           s.nspname, COALESCE(r.relname, t.typname), ''
+    FROM pg_catalog.pg_type t
+    JOIN selected s ON s.oid = t.typnamespace
+    LEFT JOIN rels r ON r.oid = t.typrelid
+    CROSS JOIN LATERAL (VALUES (t.oid), (t.typarray)) AS o(oid)
+    WHERE o.oid <> 0
+      AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND (r.oid IS NOT NULL OR EXISTS (
+          SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'
+      ))))
+      AND NOT EXISTS (
+          SELECT 1 FROM extension_members m
+          WHERE m.classid = 'pg_catalog.pg_type'::regclass AND m.objid = t.oid
+      )
+    UNION ALL
+    SELECT 'pg_catalog.pg_attrdef'::regclass, ad.oid, 0, 'default', r.nspname, r.relname,
+           a.attname::text
+    FROM rels r
+    JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = r.oid
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+    UNION ALL
+    SELECT 'pg_catalog.pg_constraint'::regclass, c.oid, 0, 'constraint', r.nspname, r.relname,
+           c.conname::text
+    FROM rels r
+    JOIN pg_catalog.pg_constraint c ON c.conrelid = r.oid
+    WHERE r.relkind IN ('r', 'p')
+    UNION ALL
+    -- A domain's check stands for its domain.
+    SELECT 'pg_catalog.pg_constraint'::regclass, c.oid, 0, 'type', s.nspname, t.typname, ''
+    FROM pg_catalog.pg_constraint c
+    JOIN pg_catalog.pg_type t ON t.oid = c.contypid
+    JOIN selected s ON s.oid = t.typnamespace
+    WHERE t.typtype = 'd'
+    UNION ALL
+    SELECT 'pg_catalog.pg_trigger'::regclass, tg.oid, 0, 'trigger', r.nspname, r.relname,
+           tg.tgname::text
+    FROM rels r
+    JOIN pg_catalog.pg_trigger tg ON tg.tgrelid = r.oid
+    WHERE NOT tg.tgisinternal
 )
 
 -- t: name, comment
@@ -371,3 +447,16 @@ WHERE t.typtype = 'r'
       SELECT 1 FROM extension_members m
       WHERE m.classid = 'pg_catalog.pg_type'::regclass AND m.objid = t.oid
   )
+
+UNION ALL
+-- t: what depends (kind, schema, name, detail, as `objects` names it), then what it depends
+--    on (the same four). Normal and automatic dependencies only: internal ones tie an
+--    object's parts together, extension ones are the extension's.
+SELECT DISTINCT 'depend',
+       ARRAY[o.kind, o.schema, o.name, o.detail, r.kind, r.schema, r.name, r.detail]::text[],
+       NULL::bool[], NULL::int8[]
+FROM pg_catalog.pg_depend d
+JOIN objects o ON o.classid = d.classid AND o.objid = d.objid AND o.subid = d.objsubid
+JOIN objects r ON r.classid = d.refclassid AND r.objid = d.refobjid AND r.subid = d.refobjsubid
+WHERE d.deptype IN ('n', 'a')
+  AND (o.kind, o.schema, o.name, o.detail) <> (r.kind, r.schema, r.name, r.detail)

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Row};
 
+use super::depend::ObjectRef;
 use super::model::{
     Column, ColumnName, Constraint, ConstraintKind, Domain, EnumType, Extension, Function,
     FunctionKind, FunctionName, Identity, IdentityGeneration, Index, Policy, PolicyCommand,
@@ -358,6 +359,17 @@ impl Builder {
                 self.domain_constraints
                     .push((domain, row.string(2), row.string(3)));
             }
+            "depend" => {
+                let object = object_ref(&mut row, 0);
+                let used = object_ref(&mut row, 4);
+                if let (Some(object), Some(used)) = (object, used) {
+                    snapshot
+                        .dependencies
+                        .entry(object)
+                        .or_default()
+                        .insert(used);
+                }
+            }
             _ => {}
         }
     }
@@ -399,4 +411,30 @@ impl Builder {
         }
         self.snapshot
     }
+}
+
+/// The object named by text fields `at..at + 4` of a `depend` row (kind, schema, name,
+/// detail).
+fn object_ref(row: &mut CatalogRow, at: usize) -> Option<ObjectRef> {
+    let kind = row.string(at);
+    let name = row.name(at + 1);
+    let detail = row.string(at + 3);
+    let column = |table: QualifiedName, name: String| ColumnName { table, name };
+    Some(match kind.as_str() {
+        "relation" => ObjectRef::Relation(name),
+        "column" => ObjectRef::Column(column(name, detail)),
+        "function" => ObjectRef::Function(FunctionName {
+            schema: name.schema,
+            name: name.name,
+            arguments: detail,
+        }),
+        "type" => ObjectRef::Type(name),
+        "default" => ObjectRef::Default(column(name, detail)),
+        "constraint" => ObjectRef::Constraint(name, detail),
+        "trigger" => ObjectRef::Trigger(TriggerName {
+            table: name,
+            name: detail,
+        }),
+        _ => return None,
+    })
 }

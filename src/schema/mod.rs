@@ -5,7 +5,8 @@
 //! default, identity and generation; primary key, unique, check, foreign key and exclusion
 //! constraints), indexes (partial and expression indexes included), sequences, views,
 //! materialized views, functions, procedures and aggregates, triggers, enum, composite and
-//! range types, domains, row-level security and its policies, and every object's comment. Objects are keyed by name, never by OID, so two databases built
+//! range types, domains, row-level security and its policies, every object's comment, and
+//! who uses what among them (`pg_depend`). Objects are keyed by name, never by OID, so two databases built
 //! by the same DDL give equal snapshots; [`Snapshot::diff`] lists what differs, one line per
 //! difference.
 //!
@@ -36,10 +37,12 @@
 //!
 //! See `docs/schema.md` for the diff format.
 
+mod depend;
 mod diff;
 mod grant;
 mod introspect;
 mod model;
+mod names;
 mod privileges;
 mod types;
 
@@ -48,6 +51,7 @@ use tokio_postgres::Client;
 use crate::error::Error;
 use crate::history::HISTORY_OBJECTS;
 
+pub use depend::{Dependencies, ObjectRef};
 pub use diff::{Change, Difference, Object, ObjectKind, SchemaDiff};
 pub use grant::Grant;
 pub(crate) use model::ident;

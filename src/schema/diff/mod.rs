@@ -3,7 +3,9 @@
 //! One file per object kind compares that kind's attributes (`namespaces`, `tables`,
 //! `constraints`, `views`, `routines`, `types`); `change` holds what a comparison yields.
 //! Each comparison destructures its struct completely, so that a field added to the model
-//! without a comparison fails to compile: a diff is empty exactly when the snapshots are equal.
+//! without a comparison fails to compile: a diff is empty exactly when the snapshots' objects
+//! are equal. [`Snapshot::dependencies`] is not compared: who uses what follows from the
+//! definitions compared here, so a line for it would only repeat one of theirs.
 
 mod change;
 mod constraints;
@@ -124,7 +126,9 @@ fn common_tables<'a>(
 }
 
 impl Snapshot {
-    /// What changed from `self` to `other`: empty exactly when the two are equal.
+    /// What changed from `self` to `other`: empty exactly when their objects are equal (the
+    /// [`dependencies`](Snapshot::dependencies) between them, which follow from their
+    /// definitions, are not listed).
     ///
     /// ```
     /// use pelican::schema::Snapshot;
