@@ -226,3 +226,20 @@ async fn a_trigger_whose_when_names_a_retyped_column_is_dropped_and_created_arou
     let b = format!("CREATE SCHEMA app; CREATE TABLE app.t (id bigint); {trigger}");
     plans::both_ways(&a, &b).await;
 }
+
+#[tokio::test]
+async fn a_routine_taking_an_enum_whose_labels_are_reordered_is_dropped_and_created_around_it() {
+    // Found by the random test: the routine kept the old type, whose DROP TYPE then failed.
+    let a = "CREATE SCHEMA app; CREATE TYPE app.mood AS ENUM ('sad', 'ok');
+             CREATE FUNCTION app.f_mood(m app.mood) RETURNS boolean LANGUAGE sql IMMUTABLE
+             AS 'SELECT m = ''ok''';";
+    let b = a.replace("('sad', 'ok')", "('ok', 'sad')");
+    let plan = round_trip(a, &b, &AutogenOptions::default()).await;
+    let up = plan.up_sql();
+    let drop = up.find("DROP FUNCTION app.f_mood").expect("dropped");
+    let replace = up.find("RENAME TO").expect("the type replaced");
+    let create = up
+        .rfind("CREATE OR REPLACE FUNCTION app.f_mood")
+        .expect("created");
+    assert!(drop < replace && replace < create, "{up}");
+}

@@ -97,6 +97,14 @@ fn replaced<'a>(from: &'a Snapshot, to: &'a Snapshot) -> Vec<(&'a QualifiedName,
         .collect()
 }
 
+/// The names of the enum types the plan replaces (labels removed or reordered).
+pub(super) fn replaced_names(from: &Snapshot, to: &Snapshot) -> BTreeSet<QualifiedName> {
+    replaced(from, to)
+        .into_iter()
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
 /// How a column's type reads when it is `name` (`format_type` leaves out `public.`).
 fn spellings(name: &QualifiedName) -> Vec<String> {
     let mut spellings = vec![name.to_string()];

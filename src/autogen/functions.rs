@@ -101,8 +101,11 @@ fn is_sql(function: &Function) -> bool {
 /// or one of the same name comes with other identity arguments (perhaps the same routine with
 /// its arguments renamed, which the identity arguments name: it goes first); and, by `from`'s
 /// dependencies, the routines of both that use one of those (a `BEGIN ATOMIC` body that
-/// calls it: PostgreSQL refuses to drop what one uses).
+/// calls it: PostgreSQL refuses to drop what one uses); and those that take or return an enum
+/// type the plan replaces (they would keep the old type, whose drop they would block; one
+/// that goes away goes first then).
 pub(super) fn rebuilt(from: &Snapshot, to: &Snapshot) -> BTreeSet<FunctionName> {
+    let replaced_enums = super::enums::replaced_names(from, to);
     let added: BTreeSet<(&str, &str)> = to
         .functions
         .keys()
@@ -113,8 +116,14 @@ pub(super) fn rebuilt(from: &Snapshot, to: &Snapshot) -> BTreeSet<FunctionName> 
         .functions
         .iter()
         .filter(|(name, old)| match to.functions.get(*name) {
-            Some(new) => old != &new && !replaceable(old, new),
-            None => added.contains(&(name.schema.as_str(), name.name.as_str())),
+            Some(new) => {
+                (old != &new && !replaceable(old, new))
+                    || uses_any_type(from, name, old, &replaced_enums)
+            }
+            None => {
+                added.contains(&(name.schema.as_str(), name.name.as_str()))
+                    || uses_any_type(from, name, old, &replaced_enums)
+            }
         })
         .map(|(name, _)| name.clone())
         .collect();
@@ -135,6 +144,25 @@ pub(super) fn rebuilt(from: &Snapshot, to: &Snapshot) -> BTreeSet<FunctionName> 
         }
         out.extend(more);
     }
+}
+
+/// Whether routine `name` uses one of `types` (by `snapshot`'s dependencies when it has any,
+/// else by its definition's text).
+fn uses_any_type(
+    snapshot: &Snapshot,
+    name: &FunctionName,
+    function: &Function,
+    types: &BTreeSet<QualifiedName>,
+) -> bool {
+    if types.is_empty() {
+        return false;
+    }
+    if depend::known(snapshot) {
+        let object = ObjectRef::Function(name.clone());
+        return depend::uses(&snapshot.dependencies, &object)
+            .any(|used| matches!(used, ObjectRef::Type(t) if types.contains(t)));
+    }
+    types.iter().any(|t| mentions(&function.definition, t))
 }
 
 /// The routines of `from` and `to`; `changed_tables` are the tables the plan creates or
