@@ -345,6 +345,33 @@ async fn privileges_are_planned_and_verified_only_when_asked_for() {
         .unwrap();
     assert!(without.verification.passed());
     assert!(!without.plan.up_sql().contains("GRANT"), "off by default");
+
+    // From a live database: its grants are read too, and a grant it already has is kept.
+    let (_live_db, live) = db::fresh_db().await;
+    migrator.migrate_to_head(&live).await.unwrap();
+    live.batch_execute(&format!("GRANT USAGE ON SCHEMA app TO {reader}"))
+        .await
+        .unwrap();
+    let from_live = migrator
+        .autogenerate(dir.join("schema.sql"))
+        .dev_url(dev_url())
+        .start(Start::Database(&live))
+        .privileges(true)
+        .run()
+        .await
+        .unwrap();
+    assert!(
+        from_live.verification.passed(),
+        "{:?}",
+        from_live.verification.problems()
+    );
+    let up = from_live.plan.up_sql();
+    assert!(!up.contains("ON SCHEMA app"), "{up}");
+    assert!(
+        up.contains(&format!("GRANT SELECT ON TABLE app.tasks TO {reader};")),
+        "{up}"
+    );
+    drop(live);
     fs::remove_dir_all(dir).unwrap();
     admin
         .batch_execute(&format!("DROP ROLE IF EXISTS {reader}"))

@@ -122,7 +122,7 @@ objects AS (
 
 -- t: name, comment
 SELECT 'schema' AS kind,
-       ARRAY[s.nspname, pg_catalog.obj_description(s.oid, 'pg_namespace')]::text[] AS t,
+       ARRAY[s.nspname, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = s.oid AND dsc.classoid = 'pg_catalog.pg_namespace'::regclass AND dsc.objsubid = 0)]::text[] AS t,
        NULL::bool[] AS b,
        NULL::int8[] AS n
 FROM selected s
@@ -131,7 +131,7 @@ UNION ALL
 -- t: name, schema, version, comment
 SELECT 'extension',
        ARRAY[e.extname, n.nspname, e.extversion,
-             pg_catalog.obj_description(e.oid, 'pg_extension')]::text[],
+             (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = e.oid AND dsc.classoid = 'pg_catalog.pg_extension'::regclass AND dsc.objsubid = 0)]::text[],
        NULL, NULL
 FROM pg_catalog.pg_extension e
 JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
@@ -140,7 +140,7 @@ UNION ALL
 -- t: schema, name, comment, options, partition key, partition bound
 -- b: unlogged, row security, forced row security
 SELECT 'table',
-       ARRAY[r.nspname, r.relname, pg_catalog.obj_description(r.oid, 'pg_class'),
+       ARRAY[r.nspname, r.relname, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = r.oid AND dsc.classoid = 'pg_catalog.pg_class'::regclass AND dsc.objsubid = 0),
              pg_catalog.array_to_string(r.reloptions, ', '),
              CASE WHEN r.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(r.oid) END,
              CASE WHEN r.relispartition
@@ -197,7 +197,7 @@ SELECT 'column',
                       ELSE pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)
                  END
              END,
-             pg_catalog.col_description(a.attrelid, a.attnum)]::text[],
+             (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = a.attrelid AND dsc.classoid = 'pg_catalog.pg_class'::regclass AND dsc.objsubid = a.attnum)]::text[],
        ARRAY[a.attnotnull, seq.seqcycle],
        ARRAY[a.attnum, seq.seqstart, seq.seqincrement, seq.seqmin, seq.seqmax, seq.seqcache]::int8[]
 FROM rels r
@@ -224,7 +224,7 @@ UNION ALL
 SELECT 'constraint',
        ARRAY[r.nspname, r.relname, c.conname, c.contype::text,
              pg_catalog.pg_get_constraintdef(c.oid, true),
-             pg_catalog.obj_description(c.oid, 'pg_constraint')]::text[],
+             (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = c.oid AND dsc.classoid = 'pg_catalog.pg_constraint'::regclass AND dsc.objsubid = 0)]::text[],
        NULL, NULL
 FROM rels r
 JOIN pg_catalog.pg_constraint c ON c.conrelid = r.oid
@@ -237,7 +237,7 @@ UNION ALL
 SELECT 'index',
        ARRAY[r.nspname, ic.relname, r.relname,
              pg_catalog.pg_get_indexdef(i.indexrelid, 0, true),
-             pg_catalog.obj_description(i.indexrelid, 'pg_class')]::text[],
+             (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = i.indexrelid AND dsc.classoid = 'pg_catalog.pg_class'::regclass AND dsc.objsubid = 0)]::text[],
        NULL, NULL
 FROM rels r
 JOIN pg_catalog.pg_index i ON i.indrelid = r.oid
@@ -256,7 +256,7 @@ UNION ALL
 SELECT 'sequence',
        ARRAY[r.nspname, r.relname, pg_catalog.format_type(s.seqtypid, NULL),
              owner.nspname, owner.relname, owner.attname,
-             pg_catalog.obj_description(r.oid, 'pg_class')]::text[],
+             (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = r.oid AND dsc.classoid = 'pg_catalog.pg_class'::regclass AND dsc.objsubid = 0)]::text[],
        ARRAY[s.seqcycle],
        ARRAY[s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache]::int8[]
 FROM rels r
@@ -285,7 +285,7 @@ UNION ALL
 SELECT CASE r.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END,
        ARRAY[r.nspname, r.relname, pg_catalog.pg_get_viewdef(r.oid, true),
              pg_catalog.array_to_string(r.reloptions, ', '),
-             pg_catalog.obj_description(r.oid, 'pg_class')]::text[],
+             (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = r.oid AND dsc.classoid = 'pg_catalog.pg_class'::regclass AND dsc.objsubid = 0)]::text[],
        NULL, NULL
 FROM rels r
 WHERE r.relkind IN ('v', 'm')
@@ -309,7 +309,7 @@ SELECT 'function',
                        || ')'
                   ELSE pg_catalog.pg_get_functiondef(p.oid)
              END,
-             pg_catalog.obj_description(p.oid, 'pg_proc')]::text[],
+             (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = p.oid AND dsc.classoid = 'pg_catalog.pg_proc'::regclass AND dsc.objsubid = 0)]::text[],
        NULL, NULL
 FROM pg_catalog.pg_proc p
 JOIN selected s ON s.oid = p.pronamespace
@@ -329,7 +329,7 @@ UNION ALL
 -- t: schema, table, name, definition, enabled ('O', 'D', 'R', 'A'), comment
 SELECT 'trigger',
        ARRAY[r.nspname, r.relname, tg.tgname, pg_catalog.pg_get_triggerdef(tg.oid, true),
-             tg.tgenabled::text, pg_catalog.obj_description(tg.oid, 'pg_trigger')]::text[],
+             tg.tgenabled::text, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = tg.oid AND dsc.classoid = 'pg_catalog.pg_trigger'::regclass AND dsc.objsubid = 0)]::text[],
        NULL, NULL
 FROM rels r
 JOIN pg_catalog.pg_trigger tg ON tg.tgrelid = r.oid
@@ -338,7 +338,7 @@ WHERE NOT tg.tgisinternal
 UNION ALL
 -- t: schema, name, comment, then the labels in order
 SELECT 'enum',
-       ARRAY[s.nspname, t.typname, pg_catalog.obj_description(t.oid, 'pg_type')]::text[]
+       ARRAY[s.nspname, t.typname, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = t.oid AND dsc.classoid = 'pg_catalog.pg_type'::regclass AND dsc.objsubid = 0)]::text[]
            || ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e
                     WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
        NULL, NULL
@@ -361,7 +361,7 @@ SELECT 'domain',
                       ELSE pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)
                  END
              END,
-             pg_catalog.obj_description(t.oid, 'pg_type')]::text[],
+             (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = t.oid AND dsc.classoid = 'pg_catalog.pg_type'::regclass AND dsc.objsubid = 0)]::text[],
        ARRAY[t.typnotnull],
        NULL
 FROM pg_catalog.pg_type t
@@ -395,7 +395,7 @@ UNION ALL
 --    not the type's)
 -- (only stand-alone composite types: a table's row type is the table)
 SELECT 'composite',
-       ARRAY[s.nspname, t.typname, pg_catalog.obj_description(t.oid, 'pg_type')]::text[]
+       ARRAY[s.nspname, t.typname, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = t.oid AND dsc.classoid = 'pg_catalog.pg_type'::regclass AND dsc.objsubid = 0)]::text[]
            || ARRAY(SELECT u.v
                     FROM pg_catalog.pg_attribute a
                     JOIN pg_catalog.pg_type at ON at.oid = a.atttypid
@@ -434,7 +434,7 @@ SELECT 'range',
              END,
              CASE WHEN r.rngcanonical <> 0 THEN r.rngcanonical::regproc::text END,
              CASE WHEN r.rngsubdiff <> 0 THEN r.rngsubdiff::regproc::text END,
-             pg_catalog.obj_description(t.oid, 'pg_type')]::text[],
+             (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = t.oid AND dsc.classoid = 'pg_catalog.pg_type'::regclass AND dsc.objsubid = 0)]::text[],
        NULL, NULL
 FROM pg_catalog.pg_type t
 JOIN selected s ON s.oid = t.typnamespace
@@ -455,8 +455,14 @@ UNION ALL
 SELECT DISTINCT 'depend',
        ARRAY[o.kind, o.schema, o.name, o.detail, r.kind, r.schema, r.name, r.detail]::text[],
        NULL::bool[], NULL::int8[]
-FROM pg_catalog.pg_depend d
+FROM (
+    -- OFFSET 0 keeps the planner from walking pg_depend by its index and sorting `objects`
+    -- to merge with it (which spills to disk on a large schema): both joins hash.
+    SELECT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, d.refobjsubid
+    FROM pg_catalog.pg_depend d
+    WHERE d.deptype IN ('n', 'a')
+    OFFSET 0
+) d
 JOIN objects o ON o.classid = d.classid AND o.objid = d.objid AND o.subid = d.objsubid
 JOIN objects r ON r.classid = d.refclassid AND r.objid = d.refobjid AND r.subid = d.refobjsubid
-WHERE d.deptype IN ('n', 'a')
-  AND (o.kind, o.schema, o.name, o.detail) <> (r.kind, r.schema, r.name, r.detail)
+WHERE (o.kind, o.schema, o.name, o.detail) <> (r.kind, r.schema, r.name, r.detail)

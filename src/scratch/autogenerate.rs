@@ -134,33 +134,40 @@ impl<'a> Autogenerate<'a> {
         let server = ScratchServer::start(self.dev_url.as_deref()).await?;
         let mut desired = server.database().await?;
         desired.set_snapshot_options(snapshots.clone());
-        desired.load(&files).await?;
-        let to = desired.snapshot().await?;
+        let mut copy = server.database().await?;
+        copy.set_snapshot_options(snapshots.clone());
+        // The desired schema loads while the start is read or replayed: two sessions, two
+        // server processes.
+        let desired_schema = async {
+            desired.load(&files).await?;
+            desired.snapshot().await
+        };
+        let start = async {
+            match self.start {
+                Start::Database(client) => {
+                    snapshots
+                        .snapshot(client)
+                        .await
+                        .map_err(|error| ScratchError::Database {
+                            action: "read the database's schema".into(),
+                            reason: error.to_string(),
+                        })
+                }
+                Start::Migrations(target) => {
+                    copy.replay(self.migrator, target).await?;
+                    copy.snapshot().await
+                }
+            }
+        };
+        let (to, from) = tokio::join!(desired_schema, start);
+        let (to, mut from) = (to?, from?);
         drop(desired);
 
         let history = self.migrator.history_schema();
-        let mut copy = server.database().await?;
-        copy.set_snapshot_options(snapshots.clone());
-        let from = match self.start {
-            Start::Database(client) => {
-                let mut from = SnapshotOptions::new()
-                    .snapshot(client)
-                    .await
-                    .map_err(|error| ScratchError::Database {
-                        action: "read the database's schema".into(),
-                        reason: error.to_string(),
-                    })?;
-                forget_empty_history_schema(&mut from, &to, history);
-                rebuild(&copy, &from, &options).await?;
-                from
-            }
-            Start::Migrations(target) => {
-                copy.replay(self.migrator, target).await?;
-                let mut from = copy.snapshot().await?;
-                forget_empty_history_schema(&mut from, &to, history);
-                from
-            }
-        };
+        forget_empty_history_schema(&mut from, &to, history);
+        if let Start::Database(_) = self.start {
+            rebuild(&copy, &from, &options).await?;
+        }
         let plan = plan_changes(&from, &to, &options);
         let split = online(&plan.up);
         if self.online && !split.concurrent.is_empty() {
