@@ -60,6 +60,7 @@ mod rekeyed;
 mod renames;
 mod sequences;
 mod set_aside;
+mod split;
 mod statement;
 mod storage;
 mod tables;
@@ -71,6 +72,7 @@ mod views;
 pub use hazard::Hazard;
 pub use online::{online, OnlinePlan};
 pub use renames::{RenameCandidate, RenameKind};
+pub use split::labels_first;
 
 use crate::schema::Snapshot;
 

@@ -125,22 +125,34 @@ pub(super) async fn revision(ctx: &mut Context, args: &RevisionArgs) -> Result<(
         Start::Migrations(target) => format!("the migrations at {target}"),
     };
     let preamble = preamble(&generated, &source, &desired.display().to_string());
-    let mut revisions = Vec::new();
-    match &generated.online {
-        None => {
-            new.body = body(&preamble, &generated.plan.up, &generated.plan.down);
-            revisions.push(new);
-        }
-        Some(online) => {
-            new.body = body(&preamble, &online.first_up, &online.first_down);
-            let message = format!("{} (online part)", args.message.trim());
-            let mut second = new.follow_up(&on_disk, message)?;
-            second.outside_transaction = true;
-            let note = "-- pelican autogenerate: the statements that must run outside a \
-                        transaction (CONCURRENTLY), and the validations.\n";
-            second.body = body(note, &online.second_up, &online.second_down);
-            revisions.push(new);
-            revisions.push(second);
+    let mut revisions: Vec<NewRevision> = Vec::new();
+    if generated.parts.is_empty() {
+        new.body = body(&preamble, &generated.plan.up, &generated.plan.down);
+        revisions.push(new);
+    } else {
+        let count = generated.parts.len();
+        let mut first = Some(new);
+        for (number, part) in generated.parts.iter().enumerate() {
+            let mut note = if number == 0 {
+                preamble.clone()
+            } else {
+                String::new()
+            };
+            if !part.why.is_empty() {
+                note.push_str(&format!("-- pelican autogenerate: {}.\n", part.why));
+            }
+            let mut revision = match revisions.last() {
+                None => first
+                    .take()
+                    .expect("the first part takes the revision prepared"),
+                Some(previous) => previous.follow_up(
+                    &on_disk,
+                    format!("{} (part {} of {count})", args.message.trim(), number + 1),
+                )?,
+            };
+            revision.outside_transaction = part.outside_transaction;
+            revision.body = body(&note, &part.up, &part.down);
+            revisions.push(revision);
         }
     }
     if auto.sql {

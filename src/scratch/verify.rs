@@ -18,8 +18,8 @@ pub struct Verification {
     pub after_up: Vec<String>,
     /// How the schema after `down` differs from the start.
     pub after_down: Vec<String>,
-    /// For an online migration: how the schema after the second revision's down differs from
-    /// the schema after the first revision's up.
+    /// For a migration in several revisions: how the schema after a revision's down differs
+    /// from the schema its up started from (beyond the first revision, which is `after_down`).
     pub between: Vec<String>,
     /// A script that failed, and PostgreSQL's error.
     pub failed: Option<String>,

@@ -444,3 +444,58 @@ fn without_a_dev_server_or_local_binaries_it_says_how_to_give_one() {
     );
     assert_eq!(migration_files(&p), ["a1_test.sql"]);
 }
+
+#[tokio::test]
+async fn an_enum_label_used_by_the_same_change_is_committed_in_a_revision_of_its_own() {
+    let p = Project::with_db("autogen-labels").await;
+    p.migration_with(
+        "a1",
+        "",
+        "",
+        "CREATE TYPE mood AS ENUM ('sad', 'ok');\n\
+         CREATE TABLE moods (id int PRIMARY KEY, m mood NOT NULL DEFAULT 'ok');",
+    );
+    p.pelican(&["upgrade", "head"]).ok();
+    p.write(
+        "schema.sql",
+        "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\n\
+         CREATE TABLE moods (id int PRIMARY KEY, m mood NOT NULL DEFAULT 'happy');\n",
+    );
+    let run = p.pelican(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "happy",
+        "--desired-schema",
+        "schema.sql",
+        "--dev-url",
+        &dev_url(),
+    ]);
+    let paths: Vec<&str> = run.ok().lines().collect();
+    assert_eq!(paths.len(), 2, "{}", run.stderr);
+    let (first, second) = (p.read(paths[0]), p.read(paths[1]));
+    assert!(
+        first.contains("-- Verified on a scratch database"),
+        "{first}"
+    );
+    assert!(
+        first.contains(
+            "enum labels that the next revision uses: PostgreSQL needs them committed first"
+        ),
+        "{first}"
+    );
+    let first_up = first.split("\n-- down\n").next().unwrap();
+    assert!(
+        first_up.contains("ALTER TYPE public.mood ADD VALUE 'happy' AFTER 'ok';"),
+        "{first}"
+    );
+    assert!(!first_up.contains("SET DEFAULT"), "{first}");
+    assert!(
+        second.contains("-- message: happy (part 2 of 2)"),
+        "{second}"
+    );
+    assert!(second.contains("SET DEFAULT 'happy'::mood;"), "{second}");
+    p.pelican(&["upgrade", "head"]).ok();
+    p.pelican(&["downgrade", "-2"]).ok();
+    p.pelican(&["upgrade", "head"]).ok();
+}
