@@ -3,7 +3,7 @@
 //! identity, generated expression), in an order PostgreSQL accepts.
 
 use super::hazard::Hazard;
-use super::statement::statement;
+use super::statement::{sequence_options, statement};
 use super::PlannedStatement;
 use crate::quote::literal;
 use crate::schema::{ident, Column, Identity, IdentityGeneration, QualifiedName};
@@ -17,16 +17,10 @@ fn generation(identity: &Identity) -> &'static str {
 
 /// `GENERATED ... AS IDENTITY (...)`, every sequence option spelled out.
 fn identity_clause(identity: &Identity) -> String {
-    let o = identity.sequence;
     format!(
-        "GENERATED {} AS IDENTITY (START WITH {} INCREMENT BY {} MINVALUE {} MAXVALUE {} CACHE {}{})",
+        "GENERATED {} AS IDENTITY ({})",
         generation(identity),
-        o.start,
-        o.increment,
-        o.min,
-        o.max,
-        o.cache,
-        if o.cycle { " CYCLE" } else { " NO CYCLE" }
+        sequence_options(&identity.sequence)
     )
 }
 

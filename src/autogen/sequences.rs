@@ -5,23 +5,17 @@
 
 use super::hazard::Hazard;
 use super::renames::Confirmed;
-use super::statement::{comment_sql, statement};
+use super::statement::{comment_sql, sequence_options, statement};
 use super::PlannedStatement;
 use crate::schema::{ColumnName, QualifiedName, Sequence, Snapshot};
 
 /// `AS type START WITH ... [NO] CYCLE`: every option, so the result never depends on the
 /// defaults of the type.
 fn options(sequence: &Sequence) -> String {
-    let o = sequence.options;
     format!(
-        "AS {} START WITH {} INCREMENT BY {} MINVALUE {} MAXVALUE {} CACHE {}{}",
+        "AS {} {}",
         sequence.data_type,
-        o.start,
-        o.increment,
-        o.min,
-        o.max,
-        o.cache,
-        if o.cycle { " CYCLE" } else { " NO CYCLE" }
+        sequence_options(&sequence.options)
     )
 }
 
