@@ -59,6 +59,8 @@ pub mod embedded;
 pub mod error;
 pub mod graph;
 pub mod history;
+#[cfg(feature = "lint")]
+pub mod lint;
 pub mod lock;
 pub mod migration;
 pub mod migrator;

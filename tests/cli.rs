@@ -10,6 +10,8 @@ mod cli;
 mod db;
 #[path = "cli/hardening.rs"]
 mod hardening;
+#[path = "cli/lint.rs"]
+mod lint;
 
 use cli::{run_in, Project};
 use db::{history, table_exists};

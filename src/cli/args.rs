@@ -95,6 +95,9 @@ pub(crate) enum Command {
     Graph(GraphArgs),
     /// Show what differs between two schemas (databases, schema files, or the migrations)
     Diff(DiffArgs),
+    /// Find dangerous DDL in the migrations before it runs (squawk's rules, with each
+    /// revision's context)
+    Lint(LintArgs),
     /// Resolve a revision marked failed: resume it, record it as applied, or forget it
     Resolve(ResolveArgs),
     /// Accept the current checksums of applied files that were edited
@@ -209,6 +212,29 @@ pub(crate) struct DiffArgs {
     /// [default: `dev_url` in pelican.toml, else a throwaway server]
     #[arg(long, value_name = "URL")]
     pub(crate) dev_url: Option<String>,
+}
+
+/// `lint`.
+#[derive(Debug, Args)]
+pub(crate) struct LintArgs {
+    /// Migration files to lint [default: every revision of the migrations directory]
+    #[arg(value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+    /// `text` (rustc's shape), `json` (an array of findings), or `github` (workflow
+    /// annotations)
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub(crate) format: LintFormat,
+}
+
+/// `lint --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LintFormat {
+    /// For people: rule, severity, file:line:column, the statement, why, and the recipe.
+    Text,
+    /// An array of objects: revision, file, line, column, rule, severity, message, help.
+    Json,
+    /// GitHub Actions workflow annotations.
+    Github,
 }
 
 /// `diff --format`.

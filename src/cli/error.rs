@@ -191,6 +191,12 @@ pub(crate) enum CliError {
         /// How many problems.
         problems: usize,
     },
+    /// `lint` found errors.
+    #[error("lint found {errors} error(s)")]
+    LintFailed {
+        /// How many.
+        errors: usize,
+    },
     /// `check` found problems (the exit status says which, see [`super::CheckStatus`]).
     #[error("{summary}")]
     CheckFailed {

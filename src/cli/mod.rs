@@ -62,6 +62,7 @@ mod describe;
 mod diff;
 mod error;
 mod inspect;
+mod lint;
 mod origin;
 mod output;
 mod progress;
@@ -260,6 +261,7 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), CliError> {
         Command::Show(args) => inspect::show(ctx, &args),
         Command::Graph(args) => inspect::graph(ctx, &args).await,
         Command::Diff(args) => diff::diff(ctx, &args).await,
+        Command::Lint(args) => lint::lint(ctx, &args),
     }
 }
 

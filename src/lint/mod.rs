@@ -1,0 +1,324 @@
+//! The linter (feature `lint`): dangerous DDL found before it runs, in the context of each
+//! revision. squawk's parser and rules do the reading (`squawk-linter`, squawk's rule names);
+//! pelican adds what only it knows of a revision:
+//!
+//! * whether it runs in a transaction (`transaction: false` in its header): `CONCURRENTLY`
+//!   inside a transactional revision is an error, outside one it is what is asked for;
+//! * its header's `lock-timeout` and `statement-timeout`, which satisfy
+//!   `require-timeout-settings` as a `SET` would;
+//! * that a Rust migration can't be read (reported as a note, never skipped silently).
+//!
+//! ```
+//! use pelican::lint::{lint_sql, RevisionContext, Severity};
+//!
+//! let findings = lint_sql(
+//!     "migrations/a1_index.sql",
+//!     "CREATE INDEX tasks_owner ON tasks (owner);",
+//!     1,
+//!     &RevisionContext::default(),
+//! );
+//! let rule: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+//! assert!(rule.contains(&"require-concurrent-index-creation"));
+//! assert_eq!(findings[0].line, 1);
+//! assert_eq!(findings[0].severity, Severity::Error);
+//! ```
+
+use std::fmt;
+
+use squawk_linter::{Linter, Rule};
+use squawk_syntax::{ast, SourceFile};
+
+use crate::migration::Body;
+use crate::migration::MigrationSet;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Locks, rewrites or loses data on a live database, or can't run: fix it, or ignore it
+    /// with a reason.
+    Error,
+    /// A choice that tends to hurt later (types, robustness).
+    Warning,
+    /// Worth knowing; nothing to fix.
+    Note,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        })
+    }
+}
+
+/// One finding: where, which rule, why, and what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Finding {
+    /// The revision, when the file is one.
+    pub revision: Option<String>,
+    /// The file.
+    pub file: String,
+    /// 1-based line in the file.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+    /// The rule's name (squawk's, where squawk has the rule): `require-concurrent-index-creation`.
+    pub rule: String,
+    /// How serious.
+    pub severity: Severity,
+    /// Why it is dangerous.
+    pub message: String,
+    /// What to do instead, when there is a recipe.
+    pub help: Option<String>,
+    /// The first line of the statement, as written.
+    pub excerpt: String,
+}
+
+impl fmt::Display for Finding {
+    /// rustc's shape: `error[rule]: message`, then where, the excerpt and the recipe.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}[{}]: {}", self.severity, self.rule, self.message)?;
+        write!(f, "  --> {}:{}:{}", self.file, self.line, self.column)?;
+        if let Some(revision) = &self.revision {
+            write!(f, " (revision {revision})")?;
+        }
+        writeln!(f)?;
+        if !self.excerpt.is_empty() {
+            writeln!(f, "   |  {}", self.excerpt)?;
+        }
+        if let Some(help) = &self.help {
+            writeln!(f, "   = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What pelican knows of the revision a text belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RevisionContext {
+    /// Whether the text is a downgrade, which is expected to drop what its upgrade created
+    /// (`ban-drop-table`, `ban-drop-column` and the like are not reported there).
+    pub downgrade: bool,
+    /// The revision, for the findings.
+    pub revision: Option<String>,
+    /// Whether it runs in one transaction (the default; `transaction: false` otherwise).
+    pub transactional: bool,
+    /// Whether its header sets `lock-timeout`.
+    pub lock_timeout: bool,
+    /// Whether its header sets `statement-timeout`.
+    pub statement_timeout: bool,
+}
+
+impl Default for RevisionContext {
+    fn default() -> Self {
+        RevisionContext {
+            downgrade: false,
+            revision: None,
+            transactional: true,
+            lock_timeout: false,
+            statement_timeout: false,
+        }
+    }
+}
+
+/// The severity of a rule: what locks, rewrites, loses data or can't run is an error; type
+/// and style advice is a warning.
+fn severity(rule: Rule) -> Severity {
+    match rule {
+        Rule::PreferBigintOverInt
+        | Rule::PreferBigintOverSmallint
+        | Rule::PreferIdentity
+        | Rule::PreferTextField
+        | Rule::PreferTimestampTz
+        | Rule::PreferRobustStmts
+        | Rule::BanCharField
+        | Rule::IdentifierTooLong
+        | Rule::RequireTableSchema
+        // Satisfied by a `SET`, by the revision's header, or by the migrator's own timeouts,
+        // which a file doesn't show.
+        | Rule::RequireLockTimeout
+        | Rule::RequireStatementTimeout => Severity::Warning,
+        _ => Severity::Error,
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Lints one SQL text (a section of a migration file, or a whole `.sql` file) whose first
+/// line is line `first_line` of `file`.
+pub fn lint_sql(
+    file: &str,
+    sql: &str,
+    first_line: usize,
+    context: &RevisionContext,
+) -> Vec<Finding> {
+    let parse = SourceFile::parse(sql);
+    let at = |offset: usize| {
+        let offset = offset.min(sql.len());
+        let (line, column) = line_column(sql, offset);
+        let line_start = sql[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let excerpt = sql[line_start..]
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_owned();
+        (line + first_line - 1, column, excerpt)
+    };
+    let mut findings: Vec<Finding> = parse
+        .errors()
+        .into_iter()
+        .take(1)
+        .map(|error| {
+            let (line, column, excerpt) = at(usize::from(error.range().start()));
+            Finding {
+                revision: context.revision.clone(),
+                file: file.to_owned(),
+                line,
+                column,
+                rule: "syntax-error".to_owned(),
+                severity: Severity::Error,
+                message: error.message().to_owned(),
+                help: Some("PostgreSQL will refuse this statement; fix the SQL".to_owned()),
+                excerpt,
+            }
+        })
+        .collect();
+    let mut linter = if context.downgrade {
+        let drops = [
+            Rule::BanDropTable,
+            Rule::BanDropColumn,
+            Rule::BanDropNotNull,
+            Rule::BanDropDatabase,
+        ];
+        let rules: Vec<Rule> = Linter::with_default_rules()
+            .rules
+            .into_iter()
+            .filter(|rule| !drops.contains(rule))
+            .collect();
+        Linter::from(rules)
+    } else {
+        Linter::with_default_rules()
+    };
+    linter.settings.assume_in_transaction = context.transactional;
+    for violation in linter.lint(&parse, sql) {
+        let satisfied_by_header = (violation.code == Rule::RequireLockTimeout
+            && context.lock_timeout)
+            || (violation.code == Rule::RequireStatementTimeout && context.statement_timeout);
+        if satisfied_by_header {
+            continue;
+        }
+        let (line, column, excerpt) = at(usize::from(violation.text_range.start()));
+        findings.push(Finding {
+            revision: context.revision.clone(),
+            file: file.to_owned(),
+            line,
+            column,
+            rule: violation.code.to_string(),
+            severity: severity(violation.code),
+            message: violation.message,
+            help: violation.help,
+            excerpt,
+        });
+    }
+    // pelican runs a transactional revision's section in one transaction, even a single
+    // statement (squawk assumes a lone statement runs alone).
+    let reported = findings
+        .iter()
+        .any(|f| f.rule == "ban-concurrent-index-creation-in-transaction");
+    if context.transactional && !reported {
+        for statement in parse.tree().stmts() {
+            let concurrently = match &statement {
+                ast::Stmt::CreateIndex(index) => index.concurrently_token(),
+                ast::Stmt::DropIndex(index) => index.concurrently_token(),
+                _ => None,
+            };
+            if let Some(token) = concurrently {
+                let (line, column, excerpt) = at(usize::from(token.text_range().start()));
+                findings.push(Finding {
+                    revision: context.revision.clone(),
+                    file: file.to_owned(),
+                    line,
+                    column,
+                    rule: "ban-concurrent-index-creation-in-transaction".to_owned(),
+                    severity: Severity::Error,
+                    message: "`CONCURRENTLY` can't run inside a transaction, and this revision \
+                              runs in one"
+                        .to_owned(),
+                    help: Some(
+                        "put the statement in a revision of its own with `transaction: false` \
+                         in its header (see docs/operations.md)"
+                            .to_owned(),
+                    ),
+                    excerpt,
+                });
+            }
+        }
+    }
+    findings.sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
+    findings
+}
+
+/// Lints every revision of `set`, both sections of SQL ones, each in its revision's context;
+/// a Rust migration is a note (it can't be read). Findings come in the set's order.
+pub fn lint_migrations(set: &MigrationSet) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for entry in set.entries() {
+        let revision = entry.revision();
+        let context = RevisionContext {
+            downgrade: false,
+            revision: Some(revision.id().to_string()),
+            transactional: revision.is_transactional(),
+            lock_timeout: revision.lock_timeout().is_some(),
+            statement_timeout: revision.statement_timeout().is_some(),
+        };
+        match entry.body() {
+            Body::Sql { up, down } => {
+                let sections = [(Some(up), false), (down.as_ref(), true)];
+                for (section, downgrade) in sections {
+                    let Some(section) = section else { continue };
+                    let context = RevisionContext {
+                        downgrade,
+                        ..context.clone()
+                    };
+                    findings.extend(lint_sql(
+                        entry.file_name(),
+                        section.sql(),
+                        section.first_line(),
+                        &context,
+                    ));
+                }
+            }
+            Body::Rust(_) | Body::RustNotCompiled => findings.push(Finding {
+                revision: context.revision.clone(),
+                file: entry.file_name().to_owned(),
+                line: 1,
+                column: 1,
+                rule: "rust-migration".to_owned(),
+                severity: Severity::Note,
+                message: "a Rust migration: not inspected".to_owned(),
+                help: Some("review what its up and down send by hand".to_owned()),
+                excerpt: String::new(),
+            }),
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests;
+
+/// The examples of `docs/lint.md`, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/lint.md")]
+pub struct LintGuide;

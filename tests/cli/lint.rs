@@ -1,0 +1,92 @@
+//! `pelican lint`: findings with each revision's context, in three formats; exit 1 on errors.
+
+use super::cli::Project;
+
+#[test]
+fn lint_reads_each_revision_in_its_context() {
+    let p = Project::new("lint-context");
+    // A plain index on a table the same revision creates is fine.
+    p.migration_with(
+        "a1",
+        "",
+        "lock-timeout: 2s\nstatement-timeout: 10min",
+        "CREATE TABLE tasks (id bigint PRIMARY KEY, owner bigint);\n\
+         CREATE INDEX tasks_owner ON tasks (owner);",
+    );
+    // Runs outside a transaction, with its timeouts in the header: nothing to say.
+    p.migration_with(
+        "b2",
+        "a1",
+        "transaction: false\nlock-timeout: 2s\nstatement-timeout: 10min",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS tasks_owner_2 ON tasks (owner);",
+    );
+    let clean = p.pelican(&["lint"]);
+    assert_eq!(clean.ok(), "", "{}", clean.stderr);
+    assert!(
+        clean.stderr.contains("0 error(s), 0 warning(s), 0 note(s)"),
+        "{}",
+        clean.stderr
+    );
+
+    // The same statement in a transactional revision can't run.
+    p.migration_with(
+        "c3",
+        "b2",
+        "lock-timeout: 2s\nstatement-timeout: 10min",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS tasks_owner_3 ON tasks (owner);",
+    );
+    let run = p.pelican(&["lint"]);
+    let stderr = run.fails(1);
+    assert!(stderr.contains("error: lint found 1 error(s)"), "{stderr}");
+    let out = &run.stdout;
+    assert!(
+        out.starts_with(
+            "error[ban-concurrent-index-creation-in-transaction]: `CONCURRENTLY` can't run \
+             inside a transaction, and this revision runs in one\n  --> migrations/c3_test.sql:"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("(revision c3)\n   |  CREATE INDEX CONCURRENTLY"),
+        "{out}"
+    );
+    assert!(
+        out.contains("= help: put the statement in a revision of its own"),
+        "{out}"
+    );
+
+    let json = p.pelican(&["lint", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        value[0]["rule"],
+        "ban-concurrent-index-creation-in-transaction"
+    );
+    assert_eq!(value[0]["severity"], "error");
+    assert_eq!(value[0]["revision"], "c3");
+    let github = p.pelican(&["lint", "--format", "github"]);
+    assert!(
+        github.stdout.starts_with(
+            "::error file=migrations/c3_test.sql,line=8,col=14,title=ban-concurrent-index-creation-in-transaction::"
+        ),
+        "{}",
+        github.stdout
+    );
+}
+
+#[test]
+fn lint_takes_files_and_reports_bad_sql() {
+    let p = Project::new("lint-files");
+    p.write(
+        "loose.sql",
+        "ALTER TABLE tasks ADD COLUMN n int NOT NULL;\nSELECT (;\n",
+    );
+    let run = p.pelican(&["lint", "loose.sql"]);
+    run.fails(1);
+    assert!(
+        run.stdout.contains("error[adding-required-field]"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("error[syntax-error]"), "{}", run.stdout);
+    assert!(run.stdout.contains("  --> loose.sql:2:"), "{}", run.stdout);
+}
