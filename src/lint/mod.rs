@@ -23,6 +23,8 @@
 //! assert_eq!(findings[0].severity, Severity::Error);
 //! ```
 
+mod ignore;
+
 use std::fmt;
 
 use squawk_linter::{Linter, Rule};
@@ -175,23 +177,27 @@ pub fn lint_sql(
             .to_owned();
         (line + first_line - 1, column, excerpt)
     };
-    let mut findings: Vec<Finding> = parse
+    let mut findings: Vec<(usize, Finding)> = parse
         .errors()
         .into_iter()
         .take(1)
         .map(|error| {
-            let (line, column, excerpt) = at(usize::from(error.range().start()));
-            Finding {
-                revision: context.revision.clone(),
-                file: file.to_owned(),
-                line,
-                column,
-                rule: "syntax-error".to_owned(),
-                severity: Severity::Error,
-                message: error.message().to_owned(),
-                help: Some("PostgreSQL will refuse this statement; fix the SQL".to_owned()),
-                excerpt,
-            }
+            let offset = usize::from(error.range().start());
+            let (line, column, excerpt) = at(offset);
+            (
+                offset,
+                Finding {
+                    revision: context.revision.clone(),
+                    file: file.to_owned(),
+                    line,
+                    column,
+                    rule: "syntax-error".to_owned(),
+                    severity: Severity::Error,
+                    message: error.message().to_owned(),
+                    help: Some("PostgreSQL will refuse this statement; fix the SQL".to_owned()),
+                    excerpt,
+                },
+            )
         })
         .collect();
     let mut linter = if context.downgrade {
@@ -218,24 +224,28 @@ pub fn lint_sql(
         if satisfied_by_header {
             continue;
         }
-        let (line, column, excerpt) = at(usize::from(violation.text_range.start()));
-        findings.push(Finding {
-            revision: context.revision.clone(),
-            file: file.to_owned(),
-            line,
-            column,
-            rule: violation.code.to_string(),
-            severity: severity(violation.code),
-            message: violation.message,
-            help: violation.help,
-            excerpt,
-        });
+        let offset = usize::from(violation.text_range.start());
+        let (line, column, excerpt) = at(offset);
+        findings.push((
+            offset,
+            Finding {
+                revision: context.revision.clone(),
+                file: file.to_owned(),
+                line,
+                column,
+                rule: violation.code.to_string(),
+                severity: severity(violation.code),
+                message: violation.message,
+                help: violation.help,
+                excerpt,
+            },
+        ));
     }
     // pelican runs a transactional revision's section in one transaction, even a single
     // statement (squawk assumes a lone statement runs alone).
     let reported = findings
         .iter()
-        .any(|f| f.rule == "ban-concurrent-index-creation-in-transaction");
+        .any(|(_, f)| f.rule == "ban-concurrent-index-creation-in-transaction");
     if context.transactional && !reported {
         for statement in parse.tree().stmts() {
             let concurrently = match &statement {
@@ -244,25 +254,87 @@ pub fn lint_sql(
                 _ => None,
             };
             if let Some(token) = concurrently {
-                let (line, column, excerpt) = at(usize::from(token.text_range().start()));
-                findings.push(Finding {
-                    revision: context.revision.clone(),
-                    file: file.to_owned(),
-                    line,
-                    column,
-                    rule: "ban-concurrent-index-creation-in-transaction".to_owned(),
-                    severity: Severity::Error,
-                    message: "`CONCURRENTLY` can't run inside a transaction, and this revision \
+                let offset = usize::from(token.text_range().start());
+                let (line, column, excerpt) = at(offset);
+                findings.push((
+                    offset,
+                    Finding {
+                        revision: context.revision.clone(),
+                        file: file.to_owned(),
+                        line,
+                        column,
+                        rule: "ban-concurrent-index-creation-in-transaction".to_owned(),
+                        severity: Severity::Error,
+                        message:
+                            "`CONCURRENTLY` can't run inside a transaction, and this revision \
                               runs in one"
-                        .to_owned(),
-                    help: Some(
-                        "put the statement in a revision of its own with `transaction: false` \
+                                .to_owned(),
+                        help: Some(
+                            "put the statement in a revision of its own with `transaction: false` \
                          in its header (see docs/operations.md)"
-                            .to_owned(),
-                    ),
-                    excerpt,
-                });
+                                .to_owned(),
+                        ),
+                        excerpt,
+                    },
+                ));
             }
+        }
+    }
+    let statements: Vec<std::ops::Range<usize>> = parse
+        .tree()
+        .stmts()
+        .map(|statement| {
+            let range = squawk_syntax::ast::AstNode::syntax(&statement).text_range();
+            usize::from(range.start())..usize::from(range.end())
+        })
+        .collect();
+    let (mut ignores, malformed) = ignore::read(sql, &statements);
+    let mut findings: Vec<Finding> = findings
+        .into_iter()
+        .filter(|(offset, finding)| !ignore::silenced(&mut ignores, &finding.rule, *offset))
+        .map(|(_, finding)| finding)
+        .collect();
+    let finding = |offset: usize, rule: &str, severity, message: String, help: &str| {
+        let (line, column, excerpt) = at(offset);
+        Finding {
+            revision: context.revision.clone(),
+            file: file.to_owned(),
+            line,
+            column,
+            rule: rule.to_owned(),
+            severity,
+            message,
+            help: Some(help.to_owned()),
+            excerpt,
+        }
+    };
+    for bad in malformed {
+        findings.push(finding(
+            bad.at,
+            "malformed-lint-ignore",
+            Severity::Error,
+            format!("`{}` is not an ignore pelican can read", bad.text),
+            "write `-- pelican-lint: ignore <rule> -- <reason>`",
+        ));
+    }
+    for ignore in &ignores {
+        if ignore.reason.is_none() {
+            findings.push(finding(
+                ignore.at,
+                "lint-ignore-without-reason",
+                Severity::Error,
+                "an ignore without a reason".to_owned(),
+                "say why after ` -- `: `-- pelican-lint: ignore <rule> -- the table holds 20 rows`",
+            ));
+        }
+        if !ignore.used {
+            findings.push(finding(
+                ignore.at,
+                "unused-lint-ignore",
+                Severity::Warning,
+                format!("this ignore silences nothing ({})", ignore.rules.join(", ")),
+                "remove it, or check the rule's name and that the statement follows it",
+            ));
         }
     }
     findings.sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));

@@ -123,3 +123,49 @@ fn a_downgrade_may_drop_what_its_upgrade_created() {
     let up = lint("DROP TABLE tasks;", &RevisionContext::default());
     assert!(rules(&up).contains(&"ban-drop-table"), "{up:?}");
 }
+
+#[test]
+fn an_ignore_with_a_reason_silences_its_rule_for_the_next_statement_only() {
+    let sql = "-- pelican-lint: ignore require-concurrent-index-creation -- tasks holds 20 rows\n\
+               CREATE INDEX tasks_owner ON tasks (owner);\n\
+               CREATE INDEX tasks_done ON tasks (done);";
+    let findings = lint(sql, &RevisionContext::default());
+    let index: Vec<usize> = findings
+        .iter()
+        .filter(|f| f.rule == "require-concurrent-index-creation")
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(
+        index,
+        [12],
+        "only the second index is reported: {findings:?}"
+    );
+    assert!(!rules(&findings).contains(&"unused-lint-ignore"));
+}
+
+#[test]
+fn an_ignore_without_a_reason_or_silencing_nothing_is_reported() {
+    let sql = "-- pelican-lint: ignore require-concurrent-index-creation\n\
+               CREATE INDEX tasks_owner ON tasks (owner);\n\
+               -- pelican-lint: ignore ban-drop-table -- not dropping anything here\n\
+               CREATE TABLE t (id bigint);\n\
+               -- pelican-lint: ignored ban-drop-table\n\
+               SELECT 1;";
+    let findings = lint(sql, &RevisionContext::default());
+    let found = |rule: &str| {
+        findings
+            .iter()
+            .find(|f| f.rule == rule)
+            .map(|f| (f.line, f.severity))
+    };
+    assert_eq!(
+        found("lint-ignore-without-reason"),
+        Some((10, Severity::Error))
+    );
+    assert_eq!(found("unused-lint-ignore"), Some((12, Severity::Warning)));
+    assert_eq!(found("malformed-lint-ignore"), Some((14, Severity::Error)));
+    assert!(
+        !rules(&findings).contains(&"require-concurrent-index-creation"),
+        "still silenced"
+    );
+}
