@@ -692,7 +692,8 @@ async fn check_fails_with_one_status_per_problem() {
          ok   no revision is marked failed\n\
          ok   applied files are unchanged\n\
          ok   every applied revision is known\n\
-         FAIL 1 revision pending: a1 (run `pelican upgrade heads`)\n"
+         FAIL 1 revision pending: a1 (run `pelican upgrade heads`)\n\
+         ok   no lint error in the pending revisions\n"
     );
     assert_eq!(run.fails(7), "error: 1 check failed: pending\n");
 
@@ -728,7 +729,8 @@ async fn check_fails_with_one_status_per_problem() {
     let run = p.pelican_env(&["check", "--files-only"], &[]);
     assert_eq!(
         run.stdout,
-        "FAIL several heads: a1, b1 (merge them with `pelican merge heads -m MESSAGE`)\n"
+        "FAIL several heads: a1, b1 (merge them with `pelican merge heads -m MESSAGE`)\n\
+         ok   no lint error in the revisions\n"
     );
     run.fails(3);
     std::fs::remove_file(p.path("migrations/b1_test.sql")).unwrap();

@@ -24,6 +24,9 @@ pub enum CheckStatus {
     UnknownApplied = 6,
     /// 7: revisions are pending: the database is not at its heads.
     Pending = 7,
+    /// 8: the linter finds errors in the revisions still to run (every revision with
+    /// `--files-only`; see `pelican lint`).
+    Lint = 8,
 }
 
 impl CheckStatus {
@@ -40,6 +43,7 @@ impl CheckStatus {
             CheckStatus::ChangedFiles => "checksums",
             CheckStatus::UnknownApplied => "unknown",
             CheckStatus::Pending => "pending",
+            CheckStatus::Lint => "lint",
         }
     }
 }
@@ -73,6 +77,8 @@ pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), Cli
         revisions: heads,
     });
 
+    // Linted: the revisions still to run (every one without a database).
+    let mut to_lint: Option<Vec<String>> = None;
     if !args.files_only {
         let client = ctx.connect().await?;
         let status = ctx.migrator(set.clone()).status(&client).await?;
@@ -129,6 +135,7 @@ pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), Cli
             revisions: status.unknown.clone(),
         });
         let pending: Vec<String> = status.pending.iter().map(|p| p.to_string()).collect();
+        to_lint = Some(pending.clone());
         results.push(CheckResult {
             status: CheckStatus::Pending,
             failed: !pending.is_empty(),
@@ -144,6 +151,40 @@ pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), Cli
             revisions: pending,
         });
     }
+
+    let lint_errors: Vec<crate::lint::Finding> = crate::lint::lint_migrations(&set)
+        .into_iter()
+        .filter(|f| f.severity == crate::lint::Severity::Error)
+        .filter(|f| match (&to_lint, &f.revision) {
+            (Some(pending), Some(revision)) => pending.contains(revision),
+            _ => true,
+        })
+        .collect();
+    let mut linted: Vec<String> = lint_errors
+        .iter()
+        .filter_map(|f| f.revision.clone())
+        .collect();
+    linted.dedup();
+    let scope = if to_lint.is_some() {
+        "pending revisions"
+    } else {
+        "revisions"
+    };
+    results.push(CheckResult {
+        status: CheckStatus::Lint,
+        failed: !lint_errors.is_empty(),
+        message: if lint_errors.is_empty() {
+            format!("no lint error in the {scope}")
+        } else {
+            format!(
+                "{} in {}: {} (`{program} lint` shows them)",
+                count(lint_errors.len(), "lint error"),
+                scope,
+                linted.join(", ")
+            )
+        },
+        revisions: linted,
+    });
 
     let worst = results.iter().filter(|r| r.failed).map(|r| r.status).min();
     if args.json {

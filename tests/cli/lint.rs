@@ -90,3 +90,23 @@ fn lint_takes_files_and_reports_bad_sql() {
     assert!(run.stdout.contains("error[syntax-error]"), "{}", run.stdout);
     assert!(run.stdout.contains("  --> loose.sql:2:"), "{}", run.stdout);
 }
+
+#[tokio::test]
+async fn check_lints_the_revisions_still_to_run() {
+    let p = Project::with_db("lint-check").await;
+    let concurrently = "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a1_id ON t_a1 (id);";
+    p.migration_with("a1", "", "", "CREATE TABLE t_a1 (id int);");
+    p.migration_with("a2", "a1", "", concurrently);
+    let run = p.pelican(&["check", "--files-only"]);
+    assert_eq!(
+        run.stdout,
+        "ok   a single head: a2\n\
+         FAIL 1 lint error in revisions: a2 (`pelican lint` shows them)\n"
+    );
+    assert_eq!(run.fails(8), "error: 1 check failed: lint\n");
+
+    // Against a database, only what is still to run is linted: once a2 is recorded as
+    // applied, its error is history.
+    p.pelican(&["stamp", "a2"]).ok();
+    p.pelican(&["check"]).ok();
+}
