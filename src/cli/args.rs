@@ -310,8 +310,21 @@ pub(crate) struct RunArgs {
     /// Tolerate applied revisions the migrations don't have
     #[arg(long)]
     pub(crate) allow_unknown_applied: bool,
+    /// Lint the revisions about to run first: `deny` refuses to run any if one has an error,
+    /// `warn` prints the findings and runs
+    #[arg(long, value_enum, value_name = "deny|warn")]
+    pub(crate) lint: Option<LintGate>,
     #[command(flatten)]
     pub(crate) lock: LockArgs,
+}
+
+/// `upgrade --lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LintGate {
+    /// Refuse to run when a revision about to run has a lint error.
+    Deny,
+    /// Print the findings, then run.
+    Warn,
 }
 
 /// `--lock-wait`.

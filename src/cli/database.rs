@@ -53,6 +53,16 @@ pub(crate) async fn run(
         return Ok(());
     }
 
+    if let Some(gate) = args.lint {
+        let plan = migrator.plan(&client, target, direction).await?;
+        let about_to_run: Vec<String> = plan
+            .steps()
+            .iter()
+            .map(|s| s.revision.to_string())
+            .collect();
+        super::lint::gate(ctx, &set, &about_to_run, gate)?;
+    }
+
     let messages = set
         .entries()
         .iter()

@@ -197,6 +197,16 @@ pub(crate) enum CliError {
         /// How many.
         errors: usize,
     },
+    /// `upgrade --lint deny` and a revision about to run has a lint error.
+    #[error(
+        "nothing ran: {errors} lint error(s) in the revisions about to run (above); fix them, \
+         ignore one with `-- pelican-lint: ignore <rule> -- <reason>`, or run without \
+         `--lint deny`"
+    )]
+    LintDenied {
+        /// How many.
+        errors: usize,
+    },
     /// `check` found problems (the exit status says which, see [`super::CheckStatus`]).
     #[error("{summary}")]
     CheckFailed {

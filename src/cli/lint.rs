@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::args::{LintArgs, LintFormat};
+use super::args::{LintArgs, LintFormat, LintGate};
 use super::error::CliError;
 use super::Context;
 use crate::lint::{lint_migrations, lint_sql, Finding, RevisionContext, Severity};
@@ -96,6 +96,32 @@ pub(super) fn lint(ctx: &mut Context, args: &LintArgs) -> Result<(), CliError> {
     ));
     if errors > 0 {
         return Err(CliError::LintFailed { errors });
+    }
+    Ok(())
+}
+
+/// `upgrade --lint`: lints `revisions` (those about to run) and prints their findings on
+/// stderr; with `deny`, an error refuses the run before anything runs.
+pub(super) fn gate(
+    ctx: &Context,
+    set: &MigrationSet,
+    revisions: &[String],
+    gate: LintGate,
+) -> Result<(), CliError> {
+    let findings: Vec<Finding> = lint_migrations(set)
+        .into_iter()
+        .filter(|f| f.revision.as_ref().is_some_and(|r| revisions.contains(r)))
+        .filter(|f| f.severity != Severity::Note)
+        .collect();
+    for finding in &findings {
+        ctx.out.warn(finding.to_string().trim_end());
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    if gate == LintGate::Deny && errors > 0 {
+        return Err(CliError::LintDenied { errors });
     }
     Ok(())
 }

@@ -110,3 +110,43 @@ async fn check_lints_the_revisions_still_to_run() {
     p.pelican(&["stamp", "a2"]).ok();
     p.pelican(&["check"]).ok();
 }
+
+#[tokio::test]
+async fn upgrade_lint_deny_refuses_before_anything_runs() {
+    let p = Project::with_db("lint-deny").await;
+    p.migration_with(
+        "a1",
+        "",
+        "lock-timeout: 2s\nstatement-timeout: 1min",
+        "CREATE TABLE t_a1 (id bigint);",
+    );
+    p.migration_with(
+        "a2",
+        "a1",
+        "lock-timeout: 2s\nstatement-timeout: 1min",
+        "ALTER TABLE t_a1 ADD COLUMN n bigint NOT NULL;",
+    );
+    let run = p.pelican(&["upgrade", "--lint", "deny"]);
+    let stderr = run.fails(1);
+    assert!(
+        stderr.contains("warning: error[adding-required-field]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: nothing ran: 1 lint error(s) in the revisions about to run"),
+        "{stderr}"
+    );
+    assert!(
+        !super::db::table_exists(&p.client().await, "t_a1").await,
+        "nothing ran"
+    );
+
+    let run = p.pelican(&["upgrade", "--lint", "warn"]);
+    run.ok();
+    assert!(
+        run.stderr.contains("error[adding-required-field]"),
+        "{}",
+        run.stderr
+    );
+    assert!(super::db::table_exists(&p.client().await, "t_a1").await);
+}
