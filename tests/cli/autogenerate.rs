@@ -71,6 +71,13 @@ async fn writes_a_verified_revision_that_upgrades_and_downgrades_then_finds_no_c
         down.contains("ALTER TABLE public.tasks DROP COLUMN due;"),
         "{down}"
     );
+    // The linter's errors are written for the review too.
+    assert!(
+        text.contains(
+            "-- lint: error[require-concurrent-index-creation]: During normal index creation"
+        ),
+        "{text}"
+    );
     assert!(run.stderr.contains("Created revision"), "{}", run.stderr);
 
     p.pelican(&["upgrade", "head"]).ok();
@@ -377,6 +384,11 @@ async fn online_writes_a_transactional_revision_and_a_concurrent_one_that_apply_
         "NOT VALID scans nothing\n{first}"
     );
     assert!(second.contains("\n-- transaction: false\n"), "{second}");
+    assert!(
+        !first.contains("-- lint: error"),
+        "the safe forms pass the linter\n{first}"
+    );
+    assert!(!second.contains("-- lint: error"), "{second}");
     assert!(
         second.contains(&format!("-- revises: {}", &paths[0][11..23])),
         "{second}"
