@@ -148,6 +148,35 @@ fn severity(rule: Rule) -> Severity {
     }
 }
 
+/// The rules a section is linted with, computed once per process: squawk's defaults, less the
+/// drops for a downgrade (which is expected to drop what its upgrade created).
+fn rule_set(downgrade: bool) -> &'static [Rule] {
+    static UPGRADE: std::sync::OnceLock<Vec<Rule>> = std::sync::OnceLock::new();
+    static DOWNGRADE: std::sync::OnceLock<Vec<Rule>> = std::sync::OnceLock::new();
+    let defaults = || {
+        let mut rules: Vec<Rule> = Linter::with_default_rules().rules.into_iter().collect();
+        // Sorted, so that the order findings are made in never depends on a hash.
+        rules.sort_by_key(|rule| rule.to_string());
+        rules
+    };
+    if downgrade {
+        DOWNGRADE.get_or_init(|| {
+            let drops = [
+                Rule::BanDropTable,
+                Rule::BanDropColumn,
+                Rule::BanDropNotNull,
+                Rule::BanDropDatabase,
+            ];
+            defaults()
+                .into_iter()
+                .filter(|rule| !drops.contains(rule))
+                .collect()
+        })
+    } else {
+        UPGRADE.get_or_init(defaults)
+    }
+}
+
 /// 1-based line and column (in characters) of byte `offset` in `text`.
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
@@ -200,22 +229,7 @@ pub fn lint_sql(
             )
         })
         .collect();
-    let mut linter = if context.downgrade {
-        let drops = [
-            Rule::BanDropTable,
-            Rule::BanDropColumn,
-            Rule::BanDropNotNull,
-            Rule::BanDropDatabase,
-        ];
-        let rules: Vec<Rule> = Linter::with_default_rules()
-            .rules
-            .into_iter()
-            .filter(|rule| !drops.contains(rule))
-            .collect();
-        Linter::from(rules)
-    } else {
-        Linter::with_default_rules()
-    };
+    let mut linter = Linter::from(rule_set(context.downgrade).iter().copied());
     linter.settings.assume_in_transaction = context.transactional;
     for violation in linter.lint(&parse, sql) {
         let satisfied_by_header = (violation.code == Rule::RequireLockTimeout
