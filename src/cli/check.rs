@@ -152,7 +152,10 @@ pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), Cli
         });
     }
 
-    let lint_errors: Vec<crate::lint::Finding> = crate::lint::lint_migrations(&set)
+    let lint_errors: Vec<crate::lint::Finding> = ctx
+        .settings
+        .lint
+        .apply(crate::lint::lint_migrations(&set))
         .into_iter()
         .filter(|f| f.severity == crate::lint::Severity::Error)
         .filter(|f| match (&to_lint, &f.revision) {

@@ -45,6 +45,7 @@ pub(super) fn lint(ctx: &mut Context, args: &LintArgs) -> Result<(), CliError> {
     } else {
         lint_files(args)?
     };
+    let findings = ctx.settings.lint.apply(findings);
     match args.format {
         LintFormat::Text => {
             for finding in &findings {
@@ -108,7 +109,10 @@ pub(super) fn gate(
     revisions: &[String],
     gate: LintGate,
 ) -> Result<(), CliError> {
-    let findings: Vec<Finding> = lint_migrations(set)
+    let findings: Vec<Finding> = ctx
+        .settings
+        .lint
+        .apply(lint_migrations(set))
         .into_iter()
         .filter(|f| f.revision.as_ref().is_some_and(|r| revisions.contains(r)))
         .filter(|f| f.severity != Severity::Note)

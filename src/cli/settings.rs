@@ -35,6 +35,8 @@ pub(crate) struct Settings {
     pub(crate) config_file: Option<PathBuf>,
     /// Where `init` writes the settings file.
     pub(crate) config_target: PathBuf,
+    /// `[lint]`: rules turned off, severities changed.
+    pub(crate) lint: crate::lint::LintOptions,
 }
 
 /// What `pelican.toml` may set.
@@ -45,6 +47,7 @@ struct FileSettings {
     desired_schema: Option<PathBuf>,
     /// As written: a URL without a password, or `env:NAME`.
     dev_url: Option<String>,
+    lint: crate::lint::LintOptions,
 }
 
 impl Settings {
@@ -132,6 +135,7 @@ impl Settings {
             database_url,
             schema,
             schema_origin,
+            lint: file.lint.clone(),
             config_file,
             config_target,
         })
@@ -206,6 +210,15 @@ fn parse_settings(path: &Path, text: &str) -> Result<FileSettings, CliError> {
                     ))
                 }
             },
+            "lint" => match value {
+                toml::Value::Table(table) => settings.lint = parse_lint(table).map_err(invalid)?,
+                _ => {
+                    return Err(invalid(
+                        "'lint' must be a table: [lint] with disable = [...] and [lint.severity]"
+                            .to_owned(),
+                    ))
+                }
+            },
             "dev_url" => match value {
                 toml::Value::String(url) if url.starts_with("env:") && url.len() > 4 => {
                     settings.dev_url = Some(url)
@@ -248,13 +261,62 @@ fn parse_settings(path: &Path, text: &str) -> Result<FileSettings, CliError> {
             }
             other => {
                 return Err(invalid(format!(
-                    "unknown key '{other}'; the keys are 'dir', 'schema', 'desired_schema' and \
-                     'dev_url'"
+                    "unknown key '{other}'; the keys are 'dir', 'schema', 'desired_schema', \
+                     'dev_url' and [lint]"
                 )))
             }
         }
     }
     Ok(settings)
+}
+
+/// `[lint]`: `disable = ["rule", ...]` and `[lint.severity]` with `rule = "error" | "warning"
+/// | "note"`; every rule named must exist.
+fn parse_lint(table: toml::Table) -> Result<crate::lint::LintOptions, String> {
+    use crate::lint::{is_rule, Severity};
+    let known = |rule: &str| {
+        if is_rule(rule) {
+            Ok(rule.to_owned())
+        } else {
+            Err(format!(
+                "[lint] names the rule '{rule}', which the linter doesn't have (docs/lint.md lists them)"
+            ))
+        }
+    };
+    let mut options = crate::lint::LintOptions::default();
+    for (key, value) in table {
+        match (key.as_str(), value) {
+            ("disable", toml::Value::Array(rules)) => {
+                for rule in rules {
+                    let rule = rule
+                        .as_str()
+                        .ok_or("[lint] disable lists rule names, as strings")?;
+                    options.disabled.insert(known(rule)?);
+                }
+            }
+            ("severity", toml::Value::Table(rules)) => {
+                for (rule, severity) in rules {
+                    let severity = match severity.as_str() {
+                        Some("error") => Severity::Error,
+                        Some("warning") => Severity::Warning,
+                        Some("note") => Severity::Note,
+                        _ => {
+                            return Err(format!(
+                                "[lint.severity] {rule} must be \"error\", \"warning\" or \"note\""
+                            ))
+                        }
+                    };
+                    options.severities.insert(known(&rule)?, severity);
+                }
+            }
+            (other, _) => {
+                return Err(format!(
+                    "[lint] has no key '{other}'; its keys are 'disable' and 'severity'"
+                ))
+            }
+        }
+    }
+    Ok(options)
 }
 
 /// A TOML error as `line N: message`.
@@ -317,7 +379,7 @@ mod tests {
         assert_eq!(
             parse("dir = \"m\"\nschema = \"app\"\ndirectory = \"x\"\n").unwrap_err(),
             "pelican.toml: unknown key 'directory'; the keys are 'dir', 'schema', \
-             'desired_schema' and 'dev_url'"
+             'desired_schema', 'dev_url' and [lint]"
         );
         assert_eq!(
             parse("database_url = \"postgresql://a:b@c/d\"\n").unwrap_err(),
@@ -346,6 +408,28 @@ mod tests {
         let err = parse("dev_url = \"postgresql://me:secret@localhost/dev\"\n").unwrap_err();
         assert!(err.contains("holds a password"), "{err}");
         assert!(parse("dev_url = \"postgresql://me@localhost/dev\"\n").is_ok());
+    }
+
+    #[test]
+    fn lint_rules_are_turned_off_or_given_another_severity_by_name() {
+        let settings = parse(
+            "[lint]\ndisable = [\"prefer-bigint-over-int\"]\n\
+             [lint.severity]\nban-drop-column = \"warning\"\n",
+        )
+        .unwrap();
+        assert!(settings.lint.disabled.contains("prefer-bigint-over-int"));
+        assert_eq!(
+            settings.lint.severities.get("ban-drop-column"),
+            Some(&crate::lint::Severity::Warning)
+        );
+        assert_eq!(
+            parse("[lint]\ndisable = [\"no-such-rule\"]\n").unwrap_err(),
+            "pelican.toml: [lint] names the rule 'no-such-rule', which the linter doesn't have \
+             (docs/lint.md lists them)"
+        );
+        assert!(parse("[lint.severity]\nban-drop-column = \"loud\"\n")
+            .unwrap_err()
+            .contains("must be \"error\", \"warning\" or \"note\""));
     }
 
     #[test]

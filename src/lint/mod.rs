@@ -98,6 +98,74 @@ impl fmt::Display for Finding {
     }
 }
 
+/// The rules pelican itself reports, beside squawk's.
+const OWN_RULES: [&str; 5] = [
+    "syntax-error",
+    "rust-migration",
+    "malformed-lint-ignore",
+    "lint-ignore-without-reason",
+    "unused-lint-ignore",
+];
+
+/// Whether `name` is a rule this linter can report.
+pub fn is_rule(name: &str) -> bool {
+    OWN_RULES.contains(&name) || Rule::try_from(name).is_ok()
+}
+
+/// Project-wide choices (`[lint]` in `pelican.toml`): rules turned off, severities changed.
+///
+/// ```
+/// use pelican::lint::{lint_sql, LintOptions, RevisionContext, Severity};
+///
+/// let options = LintOptions::default()
+///     .disable("prefer-bigint-over-int")
+///     .severity("ban-drop-column", Severity::Warning);
+/// let findings = options.apply(lint_sql(
+///     "m.sql",
+///     "ALTER TABLE t DROP COLUMN c; CREATE TABLE u (id int);",
+///     1,
+///     &RevisionContext::default(),
+/// ));
+/// assert!(findings.iter().all(|f| f.rule != "prefer-bigint-over-int"));
+/// let drop = findings.iter().find(|f| f.rule == "ban-drop-column").unwrap();
+/// assert_eq!(drop.severity, Severity::Warning);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LintOptions {
+    /// Rules not reported.
+    pub disabled: std::collections::BTreeSet<String>,
+    /// Rules reported at another severity than their own.
+    pub severities: std::collections::BTreeMap<String, Severity>,
+}
+
+impl LintOptions {
+    /// Turns a rule off.
+    pub fn disable(mut self, rule: impl Into<String>) -> Self {
+        self.disabled.insert(rule.into());
+        self
+    }
+
+    /// Reports a rule at `severity`.
+    pub fn severity(mut self, rule: impl Into<String>, severity: Severity) -> Self {
+        self.severities.insert(rule.into(), severity);
+        self
+    }
+
+    /// `findings` with the disabled rules left out and the severities changed.
+    pub fn apply(&self, findings: Vec<Finding>) -> Vec<Finding> {
+        findings
+            .into_iter()
+            .filter(|f| !self.disabled.contains(&f.rule))
+            .map(|mut f| {
+                if let Some(severity) = self.severities.get(&f.rule) {
+                    f.severity = *severity;
+                }
+                f
+            })
+            .collect()
+    }
+}
+
 /// What pelican knows of the revision a text belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -150,3 +150,28 @@ async fn upgrade_lint_deny_refuses_before_anything_runs() {
     );
     assert!(super::db::table_exists(&p.client().await, "t_a1").await);
 }
+
+#[test]
+fn pelican_toml_turns_rules_off_and_changes_severities() {
+    let p = Project::new("lint-config");
+    p.write(
+        "loose.sql",
+        "ALTER TABLE tasks ADD COLUMN n int NOT NULL;\n",
+    );
+    p.pelican(&["lint", "loose.sql"]).fails(1);
+    p.write(
+        "pelican.toml",
+        "[lint]\ndisable = [\"prefer-bigint-over-int\"]\n\n\
+         [lint.severity]\nadding-required-field = \"warning\"\n",
+    );
+    let run = p.pelican(&["lint", "loose.sql"]);
+    let out = run.ok();
+    assert!(out.contains("warning[adding-required-field]"), "{out}");
+    assert!(!out.contains("prefer-bigint-over-int"), "{out}");
+    p.write("pelican.toml", "[lint]\ndisable = [\"prefer-bigints\"]\n");
+    assert_eq!(
+        p.pelican(&["lint", "loose.sql"]).fails(1),
+        "error: pelican.toml: [lint] names the rule 'prefer-bigints', which the linter doesn't \
+         have (docs/lint.md lists them)\n"
+    );
+}
