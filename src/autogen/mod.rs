@@ -131,16 +131,18 @@ impl ChangePlan {
 
     /// `up` as a script: each statement after a comment naming its hazards.
     pub fn up_sql(&self) -> String {
-        render(&self.up)
+        script(&self.up)
     }
 
     /// `down` as a script.
     pub fn down_sql(&self) -> String {
-        render(&self.down)
+        script(&self.down)
     }
 }
 
-fn render(statements: &[PlannedStatement]) -> String {
+/// Statements as a script, each after a comment naming its hazards (what
+/// [`ChangePlan::up_sql`] writes, for any list: one revision's part of a plan, say).
+pub fn script(statements: &[PlannedStatement]) -> String {
     statements
         .iter()
         .map(|statement| {

@@ -152,16 +152,16 @@ pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), Cli
         });
     }
 
+    let findings = match &to_lint {
+        Some(pending) => crate::lint::lint_revisions(&set, pending),
+        None => crate::lint::lint_migrations(&set),
+    };
     let lint_errors: Vec<crate::lint::Finding> = ctx
         .settings
         .lint
-        .apply(crate::lint::lint_migrations(&set))
+        .apply(findings)
         .into_iter()
         .filter(|f| f.severity == crate::lint::Severity::Error)
-        .filter(|f| match (&to_lint, &f.revision) {
-            (Some(pending), Some(revision)) => pending.contains(revision),
-            _ => true,
-        })
         .collect();
     let mut linted: Vec<String> = lint_errors
         .iter()

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::args::{LintArgs, LintFormat, LintGate};
 use super::error::CliError;
 use super::Context;
-use crate::lint::{lint_migrations, lint_sql, Finding, RevisionContext, Severity};
+use crate::lint::{lint_migrations, lint_revisions, lint_sql, Finding, RevisionContext, Severity};
 use crate::migration::{MigrationSet, SetEntry};
 use crate::source::parse_migration;
 
@@ -112,9 +112,8 @@ pub(super) fn gate(
     let findings: Vec<Finding> = ctx
         .settings
         .lint
-        .apply(lint_migrations(set))
+        .apply(lint_revisions(set, revisions))
         .into_iter()
-        .filter(|f| f.revision.as_ref().is_some_and(|r| revisions.contains(r)))
         .filter(|f| f.severity != Severity::Note)
         .collect();
     for finding in &findings {

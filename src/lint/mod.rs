@@ -31,7 +31,7 @@ use squawk_linter::{Linter, Rule};
 use squawk_syntax::{ast, SourceFile};
 
 use crate::migration::Body;
-use crate::migration::MigrationSet;
+use crate::migration::{MigrationSet, SetEntry};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -427,7 +427,26 @@ pub fn lint_sql(
 /// a Rust migration is a note (it can't be read). Findings come in the set's order. The
 /// revisions are shared among the machine's cores.
 pub fn lint_migrations(set: &MigrationSet) -> Vec<Finding> {
-    let entries = set.entries();
+    lint_entries(&set.entries().iter().collect::<Vec<_>>())
+}
+
+/// Like [`lint_migrations`], for the revisions of `set` named in `revisions` only (those
+/// about to run, say): the others are not read.
+pub fn lint_revisions(set: &MigrationSet, revisions: &[String]) -> Vec<Finding> {
+    let entries: Vec<&SetEntry> = set
+        .entries()
+        .iter()
+        .filter(|entry| {
+            revisions
+                .iter()
+                .any(|r| r == entry.revision().id().as_str())
+        })
+        .collect();
+    lint_entries(&entries)
+}
+
+/// The findings of `entries`, in their order, shared among the machine's cores.
+fn lint_entries(entries: &[&SetEntry]) -> Vec<Finding> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(entries.len().div_ceil(64).max(1));
@@ -436,7 +455,12 @@ pub fn lint_migrations(set: &MigrationSet) -> Vec<Finding> {
         let workers: Vec<_> = entries
             .chunks(chunk)
             .map(|entries| {
-                scope.spawn(move || entries.iter().flat_map(lint_entry).collect::<Vec<_>>())
+                scope.spawn(move || {
+                    entries
+                        .iter()
+                        .flat_map(|e| lint_entry(e))
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
         workers
@@ -447,7 +471,7 @@ pub fn lint_migrations(set: &MigrationSet) -> Vec<Finding> {
 }
 
 /// The findings of one revision.
-fn lint_entry(entry: &crate::migration::SetEntry) -> Vec<Finding> {
+fn lint_entry(entry: &SetEntry) -> Vec<Finding> {
     let mut findings = Vec::new();
     let revision = entry.revision();
     let context = RevisionContext {

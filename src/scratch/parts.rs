@@ -5,7 +5,7 @@
 
 use super::verify::{differences, forget_empty_history_schema, Verification};
 use super::{ScratchDatabase, ScratchError};
-use crate::autogen::{plan_changes, AutogenOptions, ChangePlan, PlannedStatement};
+use crate::autogen::{plan_changes, script, AutogenOptions, PlannedStatement};
 use crate::schema::Snapshot;
 
 /// One revision of a migration written as several, in the order they run.
@@ -36,14 +36,6 @@ impl RevisionPart {
             why,
         }
     }
-}
-
-fn script(statements: &[PlannedStatement]) -> String {
-    ChangePlan {
-        up: statements.to_vec(),
-        ..ChangePlan::default()
-    }
-    .up_sql()
 }
 
 /// Runs `parts` on `database` (which holds the start), plans each part's down from the states
