@@ -80,14 +80,12 @@ pub(super) async fn revision(ctx: &mut Context, args: &RevisionArgs) -> Result<(
         (None, target) => Start::Migrations(target.as_deref().unwrap_or("head")),
     };
     let mut options = options(auto)?;
-    ctx.out.say(format!(
-        "Comparing {} with {} ...",
-        match start {
-            Start::Database(_) => "the database".to_owned(),
-            Start::Migrations(target) => format!("the migrations at {target}"),
-        },
-        desired.display()
-    ));
+    let source = match start {
+        Start::Database(_) => "the database".to_owned(),
+        Start::Migrations(target) => format!("the migrations at {target}"),
+    };
+    ctx.out
+        .say(format!("Comparing {source} with {} ...", desired.display()));
     let run = |options: AutogenOptions| {
         let mut autogenerate = migrator
             .autogenerate(&desired)
@@ -121,10 +119,6 @@ pub(super) async fn revision(ctx: &mut Context, args: &RevisionArgs) -> Result<(
     for line in warnings(&generated) {
         ctx.out.warn(line);
     }
-    let source = match start {
-        Start::Database(_) => "the database".to_owned(),
-        Start::Migrations(target) => format!("the migrations at {target}"),
-    };
     let preamble = preamble(&generated, &source, &desired.display().to_string());
     let mut revisions: Vec<NewRevision> = Vec::new();
     if generated.parts.is_empty() {

@@ -208,16 +208,19 @@ fn parts(plan: &ChangePlan, online_forms: bool) -> Vec<RevisionPart> {
         }
         None => plan.up.clone(),
     };
-    let split = online(&rest);
-    if online_forms && !split.concurrent.is_empty() {
-        parts.push(RevisionPart::new(split.transactional, false, ""));
-        parts.push(RevisionPart::new(
-            split.concurrent,
-            true,
-            "the statements that must run outside a transaction (CONCURRENTLY), and the validations",
-        ));
-    } else if !parts.is_empty() {
-        parts.push(RevisionPart::new(rest, false, ""));
+    // The safe forms are worked out only when asked for.
+    let split = online_forms.then(|| online(&rest));
+    match split {
+        Some(split) if !split.concurrent.is_empty() => {
+            parts.push(RevisionPart::new(split.transactional, false, ""));
+            parts.push(RevisionPart::new(
+                split.concurrent,
+                true,
+                "the statements that must run outside a transaction (CONCURRENTLY), and the validations",
+            ));
+        }
+        _ if !parts.is_empty() => parts.push(RevisionPart::new(rest, false, "")),
+        _ => {}
     }
     parts
 }
