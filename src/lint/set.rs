@@ -1,0 +1,95 @@
+//! A migration set linted: each revision in its own context, shared among the cores.
+
+use super::{lint_sql, Finding, RevisionContext, Severity};
+use crate::migration::Body;
+use crate::migration::{MigrationSet, SetEntry};
+
+/// Lints every revision of `set`, both sections of SQL ones, each in its revision's context;
+/// a Rust migration is a note (it can't be read). Findings come in the set's order. The
+/// revisions are shared among the machine's cores.
+pub fn lint_migrations(set: &MigrationSet) -> Vec<Finding> {
+    lint_entries(&set.entries().iter().collect::<Vec<_>>())
+}
+
+/// Like [`lint_migrations`], for the revisions of `set` named in `revisions` only (those
+/// about to run, say): the others are not read.
+pub fn lint_revisions(set: &MigrationSet, revisions: &[String]) -> Vec<Finding> {
+    let entries: Vec<&SetEntry> = set
+        .entries()
+        .iter()
+        .filter(|entry| {
+            revisions
+                .iter()
+                .any(|r| r == entry.revision().id().as_str())
+        })
+        .collect();
+    lint_entries(&entries)
+}
+
+/// The findings of `entries`, in their order, shared among the machine's cores.
+fn lint_entries(entries: &[&SetEntry]) -> Vec<Finding> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(entries.len().div_ceil(64).max(1));
+    let chunk = entries.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = entries
+            .chunks(chunk)
+            .map(|entries| {
+                scope.spawn(move || {
+                    entries
+                        .iter()
+                        .flat_map(|e| lint_entry(e))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("a lint worker panicked"))
+            .collect()
+    })
+}
+
+/// The findings of one revision.
+fn lint_entry(entry: &SetEntry) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let revision = entry.revision();
+    let context = RevisionContext {
+        downgrade: false,
+        revision: Some(revision.id().to_string()),
+        transactional: revision.is_transactional(),
+        lock_timeout: revision.lock_timeout().is_some(),
+        statement_timeout: revision.statement_timeout().is_some(),
+    };
+    match entry.body() {
+        Body::Sql { up, down } => {
+            let sections = [(Some(up), false), (down.as_ref(), true)];
+            for (section, downgrade) in sections {
+                let Some(section) = section else { continue };
+                let context = RevisionContext {
+                    downgrade,
+                    ..context.clone()
+                };
+                findings.extend(lint_sql(
+                    entry.file_name(),
+                    section.sql(),
+                    section.first_line(),
+                    &context,
+                ));
+            }
+        }
+        Body::Rust(_) | Body::RustNotCompiled => findings.push(Finding {
+            revision: context.revision.clone(),
+            file: entry.file_name().to_owned(),
+            line: 1,
+            column: 1,
+            rule: "rust-migration".to_owned(),
+            severity: Severity::Note,
+            message: "a Rust migration: not inspected".to_owned(),
+            help: Some("review what its up and down send by hand".to_owned()),
+            excerpt: String::new(),
+        }),
+    }
+    findings
+}
