@@ -24,6 +24,8 @@
 //! ```
 
 mod ignore;
+mod objects;
+mod own;
 mod rules;
 mod set;
 mod sql;
@@ -78,6 +80,9 @@ pub struct Finding {
     pub help: Option<String>,
     /// The first line of the statement, as written.
     pub excerpt: String,
+    /// The table the statement acts on (an index's table, the table altered), when it acts
+    /// on one: what a table's size in a database is looked up by.
+    pub table: Option<String>,
 }
 
 impl fmt::Display for Finding {
@@ -168,6 +173,12 @@ pub struct RevisionContext {
     pub lock_timeout: bool,
     /// Whether its header sets `statement-timeout`.
     pub statement_timeout: bool,
+    /// The server's version (major, minor) when known (`[lint] postgres` in `pelican.toml`,
+    /// or the database linted against).
+    pub postgres_version: Option<(u32, u32)>,
+    /// For a downgrade, the SQL of its upgrade: drops of objects the upgrade didn't create
+    /// are reported (`downgrade-drops-unrelated-object`).
+    pub upgrade_sql: Option<std::sync::Arc<str>>,
 }
 
 impl Default for RevisionContext {
@@ -178,6 +189,8 @@ impl Default for RevisionContext {
             transactional: true,
             lock_timeout: false,
             statement_timeout: false,
+            postgres_version: None,
+            upgrade_sql: None,
         }
     }
 }

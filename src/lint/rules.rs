@@ -3,6 +3,7 @@
 
 use squawk_linter::{Linter, Rule};
 
+use super::own;
 use super::Severity;
 
 /// The rules pelican itself reports, beside squawk's.
@@ -16,7 +17,9 @@ pub(super) const OWN_RULES: [&str; 5] = [
 
 /// Whether `name` is a rule this linter can report.
 pub fn is_rule(name: &str) -> bool {
-    OWN_RULES.contains(&name) || Rule::try_from(name).is_ok()
+    OWN_RULES.contains(&name)
+        || own::RULES.iter().any(|(rule, _)| *rule == name)
+        || Rule::try_from(name).is_ok()
 }
 
 /// The severity of a rule: what locks, rewrites, loses data or can't run is an error; type
@@ -53,15 +56,13 @@ pub(super) fn rule_set(downgrade: bool) -> &'static [Rule] {
     };
     if downgrade {
         DOWNGRADE.get_or_init(|| {
-            let drops = [
-                Rule::BanDropTable,
-                Rule::BanDropColumn,
-                Rule::BanDropNotNull,
-                Rule::BanDropDatabase,
-            ];
+            // A downgrade's drops are checked against what its upgrade created instead
+            // (`downgrade-drops-unrelated-object`); a database is never a revision's own.
             defaults()
                 .into_iter()
-                .filter(|rule| !drops.contains(rule))
+                .filter(|rule| {
+                    *rule == Rule::BanDropDatabase || !rule.to_string().starts_with("ban-drop-")
+                })
                 .collect()
         })
     } else {
@@ -96,7 +97,11 @@ pub fn rules() -> Vec<RuleInfo> {
         name: rule.to_string(),
         severity: severity(*rule),
     });
-    let mut all: Vec<RuleInfo> = own.chain(squawk).collect();
+    let statement_rules = own::RULES.iter().map(|(name, severity)| RuleInfo {
+        name: (*name).to_owned(),
+        severity: *severity,
+    });
+    let mut all: Vec<RuleInfo> = own.chain(statement_rules).chain(squawk).collect();
     all.sort_by(|a, b| a.name.cmp(&b.name));
     all
 }

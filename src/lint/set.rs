@@ -61,14 +61,17 @@ fn lint_entry(entry: &SetEntry) -> Vec<Finding> {
         transactional: revision.is_transactional(),
         lock_timeout: revision.lock_timeout().is_some(),
         statement_timeout: revision.statement_timeout().is_some(),
+        ..RevisionContext::default()
     };
     match entry.body() {
         Body::Sql { up, down } => {
+            let upgrade_sql: std::sync::Arc<str> = up.sql().into();
             let sections = [(Some(up), false), (down.as_ref(), true)];
             for (section, downgrade) in sections {
                 let Some(section) = section else { continue };
                 let context = RevisionContext {
                     downgrade,
+                    upgrade_sql: downgrade.then(|| upgrade_sql.clone()),
                     ..context.clone()
                 };
                 findings.extend(lint_sql(
@@ -89,6 +92,7 @@ fn lint_entry(entry: &SetEntry) -> Vec<Finding> {
             message: "a Rust migration: not inspected".to_owned(),
             help: Some("review what its up and down send by hand".to_owned()),
             excerpt: String::new(),
+            table: None,
         }),
     }
     findings

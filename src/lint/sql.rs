@@ -1,8 +1,11 @@
 //! One SQL text linted: squawk's rules in the revision's context, then pelican's ignores.
 
 use squawk_linter::{Linter, Rule};
-use squawk_syntax::{ast, SourceFile};
+use squawk_syntax::ast::{self, AstNode};
+use squawk_syntax::SourceFile;
 
+use super::objects::acted_on;
+use super::own::{self, Raw};
 use super::rules::{rule_set, severity};
 use super::{ignore, Finding, RevisionContext, Severity};
 
@@ -35,27 +38,17 @@ pub fn lint_sql(
             .to_owned();
         (line + first_line - 1, column, excerpt)
     };
-    let mut findings: Vec<(usize, Finding)> = parse
+    let tree = parse.tree();
+    let mut raws: Vec<Raw> = parse
         .errors()
         .into_iter()
         .take(1)
-        .map(|error| {
-            let offset = usize::from(error.range().start());
-            let (line, column, excerpt) = at(offset);
-            (
-                offset,
-                Finding {
-                    revision: context.revision.clone(),
-                    file: file.to_owned(),
-                    line,
-                    column,
-                    rule: "syntax-error".to_owned(),
-                    severity: Severity::Error,
-                    message: error.message().to_owned(),
-                    help: Some("PostgreSQL will refuse this statement; fix the SQL".to_owned()),
-                    excerpt,
-                },
-            )
+        .map(|error| Raw {
+            offset: usize::from(error.range().start()),
+            rule: "syntax-error".to_owned(),
+            severity: Severity::Error,
+            message: error.message().to_owned(),
+            help: Some("PostgreSQL will refuse this statement; fix the SQL".to_owned()),
         })
         .collect();
     let mut linter = Linter::from(rule_set(context.downgrade).iter().copied());
@@ -67,119 +60,122 @@ pub fn lint_sql(
         if satisfied_by_header {
             continue;
         }
-        let offset = usize::from(violation.text_range.start());
-        let (line, column, excerpt) = at(offset);
-        findings.push((
-            offset,
-            Finding {
-                revision: context.revision.clone(),
-                file: file.to_owned(),
-                line,
-                column,
-                rule: violation.code.to_string(),
-                severity: severity(violation.code),
-                message: violation.message,
-                help: violation.help,
-                excerpt,
-            },
-        ));
+        raws.push(Raw {
+            offset: usize::from(violation.text_range.start()),
+            rule: violation.code.to_string(),
+            severity: severity(violation.code),
+            message: violation.message,
+            help: violation.help,
+        });
     }
     // pelican runs a transactional revision's section in one transaction, even a single
     // statement (squawk assumes a lone statement runs alone).
-    let reported = findings
+    let reported = raws
         .iter()
-        .any(|(_, f)| f.rule == "ban-concurrent-index-creation-in-transaction");
+        .any(|r| r.rule == "ban-concurrent-index-creation-in-transaction");
     if context.transactional && !reported {
-        for statement in parse.tree().stmts() {
+        for statement in tree.stmts() {
             let concurrently = match &statement {
                 ast::Stmt::CreateIndex(index) => index.concurrently_token(),
                 ast::Stmt::DropIndex(index) => index.concurrently_token(),
                 _ => None,
             };
             if let Some(token) = concurrently {
-                let offset = usize::from(token.text_range().start());
-                let (line, column, excerpt) = at(offset);
-                findings.push((
-                    offset,
-                    Finding {
-                        revision: context.revision.clone(),
-                        file: file.to_owned(),
-                        line,
-                        column,
-                        rule: "ban-concurrent-index-creation-in-transaction".to_owned(),
-                        severity: Severity::Error,
-                        message:
-                            "`CONCURRENTLY` can't run inside a transaction, and this revision \
+                raws.push(Raw {
+                    offset: usize::from(token.text_range().start()),
+                    rule: "ban-concurrent-index-creation-in-transaction".to_owned(),
+                    severity: Severity::Error,
+                    message: "`CONCURRENTLY` can't run inside a transaction, and this revision \
                               runs in one"
-                                .to_owned(),
-                        help: Some(
-                            "put the statement in a revision of its own with `transaction: false` \
+                        .to_owned(),
+                    help: Some(
+                        "put the statement in a revision of its own with `transaction: false` \
                          in its header (see docs/operations.md)"
-                                .to_owned(),
-                        ),
-                        excerpt,
-                    },
-                ));
+                            .to_owned(),
+                    ),
+                });
             }
         }
     }
-    let statements: Vec<std::ops::Range<usize>> = parse
-        .tree()
+    raws.extend(own::check(&tree, context));
+    let statements: Vec<(std::ops::Range<usize>, Option<String>)> = tree
         .stmts()
         .map(|statement| {
-            let range = squawk_syntax::ast::AstNode::syntax(&statement).text_range();
-            usize::from(range.start())..usize::from(range.end())
+            let range = statement.syntax().text_range();
+            (
+                usize::from(range.start())..usize::from(range.end()),
+                acted_on(&statement),
+            )
         })
         .collect();
-    let (mut ignores, malformed) = ignore::read(sql, &statements);
-    let mut findings: Vec<Finding> = findings
-        .into_iter()
-        .filter(|(offset, finding)| !ignore::silenced(&mut ignores, &finding.rule, *offset))
-        .map(|(_, finding)| finding)
+    let ranges: Vec<_> = statements.iter().map(|(range, _)| range.clone()).collect();
+    // An exclusion constraint can't be added `NOT VALID`: squawk's advice doesn't apply.
+    let in_statement = |offset: usize| ranges.iter().find(|range| range.contains(&offset));
+    let exclusions: Vec<_> = raws
+        .iter()
+        .filter(|raw| raw.rule == "adding-exclusion-constraint")
+        .filter_map(|raw| in_statement(raw.offset).cloned())
         .collect();
-    let finding = |offset: usize, rule: &str, severity, message: String, help: &str| {
-        let (line, column, excerpt) = at(offset);
-        Finding {
-            revision: context.revision.clone(),
-            file: file.to_owned(),
-            line,
-            column,
-            rule: rule.to_owned(),
-            severity,
-            message,
-            help: Some(help.to_owned()),
-            excerpt,
-        }
-    };
+    raws.retain(|raw| {
+        raw.rule != "constraint-missing-not-valid"
+            || !in_statement(raw.offset).is_some_and(|range| exclusions.contains(range))
+    });
+    let (mut ignores, malformed) = ignore::read(sql, &ranges);
+    raws.retain(|raw| !ignore::silenced(&mut ignores, &raw.rule, raw.offset));
+    let help = |text: &str| Some(text.to_owned());
     for bad in malformed {
-        findings.push(finding(
-            bad.at,
-            "malformed-lint-ignore",
-            Severity::Error,
-            format!("`{}` is not an ignore pelican can read", bad.text),
-            "write `-- pelican-lint: ignore <rule> -- <reason>`",
-        ));
+        raws.push(Raw {
+            offset: bad.at,
+            rule: "malformed-lint-ignore".to_owned(),
+            severity: Severity::Error,
+            message: format!("`{}` is not an ignore pelican can read", bad.text),
+            help: help("write `-- pelican-lint: ignore <rule> -- <reason>`"),
+        });
     }
     for ignore in &ignores {
         if ignore.reason.is_none() {
-            findings.push(finding(
-                ignore.at,
-                "lint-ignore-without-reason",
-                Severity::Error,
-                "an ignore without a reason".to_owned(),
-                "say why after ` -- `: `-- pelican-lint: ignore <rule> -- the table holds 20 rows`",
-            ));
+            raws.push(Raw {
+                offset: ignore.at,
+                rule: "lint-ignore-without-reason".to_owned(),
+                severity: Severity::Error,
+                message: "an ignore without a reason".to_owned(),
+                help: help(
+                    "say why after ` -- `: `-- pelican-lint: ignore <rule> -- the table holds 20 rows`",
+                ),
+            });
         }
         if !ignore.used {
-            findings.push(finding(
-                ignore.at,
-                "unused-lint-ignore",
-                Severity::Warning,
-                format!("this ignore silences nothing ({})", ignore.rules.join(", ")),
-                "remove it, or check the rule's name and that the statement follows it",
-            ));
+            raws.push(Raw {
+                offset: ignore.at,
+                rule: "unused-lint-ignore".to_owned(),
+                severity: Severity::Warning,
+                message: format!("this ignore silences nothing ({})", ignore.rules.join(", ")),
+                help: help("remove it, or check the rule's name and that the statement follows it"),
+            });
         }
     }
+    let mut findings: Vec<Finding> = raws
+        .into_iter()
+        .map(|raw| {
+            let (line, column, excerpt) = at(raw.offset);
+            let table = statements
+                .iter()
+                .find(|(range, _)| range.contains(&raw.offset))
+                .and_then(|(_, table)| table.clone());
+            Finding {
+                revision: context.revision.clone(),
+                file: file.to_owned(),
+                line,
+                column,
+                rule: raw.rule,
+                severity: raw.severity,
+                message: raw.message,
+                help: raw.help,
+                excerpt,
+                table,
+            }
+        })
+        .collect();
     findings.sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
     findings
 }

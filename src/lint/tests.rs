@@ -169,3 +169,159 @@ fn an_ignore_without_a_reason_or_silencing_nothing_is_reported() {
         "still silenced"
     );
 }
+
+fn has(findings: &[Finding], rule: &str) -> bool {
+    findings.iter().any(|f| f.rule == rule)
+}
+
+#[test]
+fn json_columns_are_reported_and_jsonb_is_not() {
+    let bad = lint(
+        "CREATE TABLE e (id bigint, body json);",
+        &RevisionContext::default(),
+    );
+    let finding = bad
+        .iter()
+        .find(|f| f.rule == "prefer-jsonb")
+        .expect("found");
+    assert_eq!((finding.line, finding.column), (10, 33));
+    assert_eq!(finding.severity, Severity::Warning);
+    let added = lint(
+        "ALTER TABLE e ADD COLUMN body json[];",
+        &RevisionContext::default(),
+    );
+    assert!(has(&added, "prefer-jsonb"), "{added:?}");
+    let good = lint(
+        "CREATE TABLE e (id bigint, body jsonb, json_text text);",
+        &RevisionContext::default(),
+    );
+    assert!(!has(&good, "prefer-jsonb"), "{good:?}");
+}
+
+#[test]
+fn an_exclusion_constraint_on_an_existing_table_is_an_error_without_squawks_not_valid_advice() {
+    let sql = "ALTER TABLE b ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =);";
+    let bad = lint(sql, &RevisionContext::default());
+    assert!(has(&bad, "adding-exclusion-constraint"), "{bad:?}");
+    assert!(!has(&bad, "constraint-missing-not-valid"), "{bad:?}");
+    let new_table = lint(
+        &format!("CREATE TABLE b (room int, during tstzrange);\n{sql}"),
+        &RevisionContext::default(),
+    );
+    assert!(
+        !has(&new_table, "adding-exclusion-constraint"),
+        "{new_table:?}"
+    );
+}
+
+#[test]
+fn a_non_unique_index_over_four_columns_is_a_warning() {
+    let context = RevisionContext {
+        transactional: false,
+        ..RevisionContext::default()
+    };
+    let wide = lint(
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS w ON t (a, b, c, d);",
+        &context,
+    );
+    let finding = wide
+        .iter()
+        .find(|f| f.rule == "index-with-many-columns")
+        .expect("found");
+    assert!(finding.message.contains("over 4 columns"), "{finding}");
+    for fine in [
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS w ON t (a, b, c);",
+        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS w ON t (a, b, c, d);",
+    ] {
+        assert!(
+            !has(&lint(fine, &context), "index-with-many-columns"),
+            "{fine}"
+        );
+    }
+}
+
+#[test]
+fn concurrent_builds_are_an_error_on_postgres_14_0_to_14_3_only() {
+    let sql = "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\nREINDEX INDEX CONCURRENTLY i;";
+    let on = |version| RevisionContext {
+        transactional: false,
+        postgres_version: version,
+        ..RevisionContext::default()
+    };
+    let bad = lint(sql, &on(Some((14, 2))));
+    let lines: Vec<usize> = bad
+        .iter()
+        .filter(|f| f.rule == "concurrent-index-before-14-4")
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(lines, [10, 11], "{bad:?}");
+    assert!(bad[0].message.contains("14.2"), "{bad:?}");
+    for fine in [Some((14, 4)), Some((15, 0)), Some((13, 9)), None] {
+        assert!(
+            !has(&lint(sql, &on(fine)), "concurrent-index-before-14-4"),
+            "{fine:?}"
+        );
+    }
+}
+
+#[test]
+fn a_downgrade_may_drop_what_its_upgrade_created_and_nothing_else() {
+    let upgrade = "CREATE TABLE e (id bigint);\nALTER TABLE t ADD COLUMN c int;\n\
+                   CREATE INDEX CONCURRENTLY e_id ON e (id);\nCREATE TYPE mood AS ENUM ('a');";
+    let context = RevisionContext {
+        downgrade: true,
+        upgrade_sql: Some(upgrade.into()),
+        ..RevisionContext::default()
+    };
+    let own = lint(
+        "DROP TYPE mood;\nDROP INDEX e_id;\nALTER TABLE t DROP COLUMN c;\nDROP TABLE e;",
+        &context,
+    );
+    assert!(
+        !own.iter()
+            .any(|f| f.rule.starts_with("ban-drop") || f.rule.starts_with("downgrade")),
+        "{own:?}"
+    );
+    let other = lint(
+        "ALTER TABLE t DROP COLUMN d;\nDROP TABLE users;\nDROP TYPE other;",
+        &context,
+    );
+    let names: Vec<&str> = other
+        .iter()
+        .filter(|f| f.rule == "downgrade-drops-unrelated-object")
+        .map(|f| f.message.split('`').nth(1).unwrap())
+        .collect();
+    assert_eq!(names, ["t.d", "users", "other"], "{other:?}");
+}
+
+#[test]
+fn a_non_transactional_revision_with_two_statements_that_cannot_rerun_is_an_error() {
+    let context = RevisionContext {
+        transactional: false,
+        ..RevisionContext::default()
+    };
+    let bad = lint(
+        "CREATE INDEX CONCURRENTLY a ON t (a);\nCREATE INDEX CONCURRENTLY b ON t (b);",
+        &context,
+    );
+    let finding = bad
+        .iter()
+        .find(|f| f.rule == "non-transactional-revision-not-retryable")
+        .expect("found");
+    assert_eq!(finding.line, 11, "the second statement");
+    for fine in [
+        "CREATE INDEX CONCURRENTLY a ON t (a);",
+        "SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a ON t (a);\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS b ON t (b);\nALTER TYPE m ADD VALUE IF NOT EXISTS 'x';",
+    ] {
+        assert!(!has(&lint(fine, &context), "non-transactional-revision-not-retryable"), "{fine}");
+    }
+    let transactional = lint(
+        "CREATE TABLE a (id int);\nCREATE TABLE b (id int);",
+        &RevisionContext::default(),
+    );
+    assert!(!has(
+        &transactional,
+        "non-transactional-revision-not-retryable"
+    ));
+}

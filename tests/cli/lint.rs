@@ -6,19 +6,21 @@ use super::cli::Project;
 fn lint_reads_each_revision_in_its_context() {
     let p = Project::new("lint-context");
     // A plain index on a table the same revision creates is fine.
-    p.migration_with(
+    p.migration_sections(
         "a1",
         "",
         "lock-timeout: 2s\nstatement-timeout: 10min",
         "CREATE TABLE tasks (id bigint PRIMARY KEY, owner bigint);\n\
          CREATE INDEX tasks_owner ON tasks (owner);",
+        "DROP TABLE tasks;",
     );
     // Runs outside a transaction, with its timeouts in the header: nothing to say.
-    p.migration_with(
+    p.migration_sections(
         "b2",
         "a1",
         "transaction: false\nlock-timeout: 2s\nstatement-timeout: 10min",
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS tasks_owner_2 ON tasks (owner);",
+        "DROP INDEX CONCURRENTLY IF EXISTS tasks_owner_2;",
     );
     let clean = p.pelican(&["lint"]);
     assert_eq!(clean.ok(), "", "{}", clean.stderr);
@@ -29,15 +31,16 @@ fn lint_reads_each_revision_in_its_context() {
     );
 
     // The same statement in a transactional revision can't run.
-    p.migration_with(
+    p.migration_sections(
         "c3",
         "b2",
         "lock-timeout: 2s\nstatement-timeout: 10min",
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS tasks_owner_3 ON tasks (owner);",
+        "DROP INDEX CONCURRENTLY IF EXISTS tasks_owner_3;",
     );
     let run = p.pelican(&["lint"]);
     let stderr = run.fails(1);
-    assert!(stderr.contains("error: lint found 1 error(s)"), "{stderr}");
+    assert!(stderr.contains("error: lint found 2 error(s)"), "{stderr}");
     let out = &run.stdout;
     assert!(
         out.starts_with(
@@ -96,12 +99,18 @@ async fn check_lints_the_revisions_still_to_run() {
     let p = Project::with_db("lint-check").await;
     let concurrently = "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a1_id ON t_a1 (id);";
     p.migration_with("a1", "", "", "CREATE TABLE t_a1 (id int);");
-    p.migration_with("a2", "a1", "", concurrently);
+    p.migration_sections(
+        "a2",
+        "a1",
+        "",
+        concurrently,
+        "DROP INDEX IF EXISTS t_a1_id;",
+    );
     let run = p.pelican(&["check", "--files-only"]);
     assert_eq!(
         run.stdout,
         "ok   a single head: a2\n\
-         FAIL 1 lint error in revisions: a2 (`pelican lint` shows them)\n"
+         FAIL 2 lint errors in revisions: a2 (`pelican lint` shows them)\n"
     );
     assert_eq!(run.fails(8), "error: 1 check failed: lint\n");
 
@@ -120,11 +129,12 @@ async fn upgrade_lint_deny_refuses_before_anything_runs() {
         "lock-timeout: 2s\nstatement-timeout: 1min",
         "CREATE TABLE t_a1 (id bigint);",
     );
-    p.migration_with(
+    p.migration_sections(
         "a2",
         "a1",
         "lock-timeout: 2s\nstatement-timeout: 1min",
         "ALTER TABLE t_a1 ADD COLUMN n bigint NOT NULL;",
+        "ALTER TABLE t_a1 DROP COLUMN n;",
     );
     let run = p.pelican(&["upgrade", "--lint", "deny"]);
     let stderr = run.fails(1);

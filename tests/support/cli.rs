@@ -93,6 +93,17 @@ impl Project {
 
     /// Writes a migration with extra header lines and its own up section.
     pub fn migration_with(&self, id: &str, revises: &str, header: &str, up: &str) {
+        self.migration_sections(
+            id,
+            revises,
+            header,
+            up,
+            &format!("DROP TABLE IF EXISTS t_{id};"),
+        );
+    }
+
+    /// Writes a migration with extra header lines and its own up and down sections.
+    pub fn migration_sections(&self, id: &str, revises: &str, header: &str, up: &str, down: &str) {
         let mut text = format!("-- revision: {id}\n");
         if !revises.is_empty() {
             text.push_str(&format!("-- revises: {revises}\n"));
@@ -101,9 +112,7 @@ impl Project {
         for line in header.lines().filter(|l| !l.trim().is_empty()) {
             text.push_str(&format!("-- {}\n", line.trim()));
         }
-        text.push_str(&format!(
-            "\n-- up\n{up}\n\n-- down\nDROP TABLE IF EXISTS t_{id};\n"
-        ));
+        text.push_str(&format!("\n-- up\n{up}\n\n-- down\n{down}\n"));
         self.write(&format!("migrations/{id}_test.sql"), &text);
     }
 
