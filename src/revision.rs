@@ -299,6 +299,7 @@ pub struct Revision {
     irreversible: Option<String>,
     lock_timeout: Option<Duration>,
     statement_timeout: Option<Duration>,
+    lint_ignore: Option<(String, usize)>,
     checksum: Checksum,
 }
 
@@ -317,6 +318,7 @@ impl Revision {
             irreversible: None,
             lock_timeout: None,
             statement_timeout: None,
+            lint_ignore: None,
             checksum: Checksum::EMPTY_FILE,
         }
     }
@@ -366,6 +368,13 @@ impl Revision {
     /// Sets PostgreSQL's `lock_timeout` while this revision runs (header `lock-timeout`).
     pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the header's `lint-ignore:` value (`<rule>[, <rule>...] -- <reason>`), given on
+    /// header line `line`: the linter doesn't report those rules anywhere in the file.
+    pub fn with_lint_ignore(mut self, rules: impl Into<String>, line: usize) -> Self {
+        self.lint_ignore = Some((rules.into(), line));
         self
     }
 
@@ -425,6 +434,13 @@ impl Revision {
     /// The `lock_timeout` this revision runs with, overriding the run's.
     pub fn lock_timeout(&self) -> Option<Duration> {
         self.lock_timeout
+    }
+
+    /// The header's `lint-ignore:` value (rules, then ` -- ` and the reason) and its line.
+    pub fn lint_ignore(&self) -> Option<(&str, usize)> {
+        self.lint_ignore
+            .as_ref()
+            .map(|(rules, line)| (rules.as_str(), *line))
     }
 
     /// The `statement_timeout` this revision runs with, overriding the run's.

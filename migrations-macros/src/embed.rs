@@ -284,6 +284,9 @@ fn entry(migration: &Embedded, body: TokenStream) -> TokenStream {
         let millis = Literal::u64_unsuffixed(duration_millis(timeout));
         tokens.extend(quote!(.with_lock_timeout(::core::time::Duration::from_millis(#millis))));
     }
+    if let Some((rules, line)) = revision.lint_ignore() {
+        tokens.extend(quote!(.with_lint_ignore(#rules, #line)));
+    }
     if let Some(timeout) = revision.statement_timeout() {
         let millis = Literal::u64_unsuffixed(duration_millis(timeout));
         tokens

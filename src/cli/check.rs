@@ -152,14 +152,10 @@ pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), Cli
         });
     }
 
-    let findings = match &to_lint {
-        Some(pending) => crate::lint::lint_revisions(&set, pending),
-        None => crate::lint::lint_migrations(&set),
-    };
     let lint_errors: Vec<crate::lint::Finding> = ctx
         .settings
         .lint
-        .apply(findings)
+        .lint(&set, to_lint.as_deref())
         .into_iter()
         .filter(|f| f.severity == crate::lint::Severity::Error)
         .collect();

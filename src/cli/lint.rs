@@ -6,13 +6,13 @@ use serde_json::json;
 use super::args::{LintArgs, LintFormat, LintGate};
 use super::error::CliError;
 use super::Context;
-use crate::lint::{lint_migrations, lint_revisions, lint_sql, Finding, RevisionContext, Severity};
+use crate::lint::{lint_sql, Finding, LintOptions, RevisionContext, Severity};
 use crate::migration::{MigrationSet, SetEntry};
 use crate::source::parse_migration;
 
 /// The findings of the files given: each read as a migration file (its header gives the
 /// context), or else as plain SQL in a transaction.
-fn lint_files(args: &LintArgs) -> Result<Vec<Finding>, CliError> {
+fn lint_files(args: &LintArgs, options: &LintOptions) -> Result<Vec<Finding>, CliError> {
     let mut findings = Vec::new();
     for path in &args.files {
         let bytes = std::fs::read(path).map_err(|error| CliError::Io {
@@ -23,29 +23,55 @@ fn lint_files(args: &LintArgs) -> Result<Vec<Finding>, CliError> {
         let name = path.display().to_string();
         match parse_migration(&name, &bytes) {
             Ok(file) => {
-                let set = MigrationSet::new(vec![SetEntry::from_file(file)])?;
-                findings.extend(lint_migrations(&set).into_iter().map(|mut finding| {
+                let entry = SetEntry::from_file(file);
+                findings.extend(options.lint_entry(&entry).into_iter().map(|mut finding| {
                     finding.file = name.clone();
                     finding
                 }));
             }
+            // A file that starts like a migration and doesn't parse is a mistake to show,
+            // not plain SQL to lint without its header's context.
+            Err(error) if looks_like_migration(&bytes) => {
+                return Err(crate::Error::from(crate::source::SourceError::from(error)).into());
+            }
             Err(_) => {
-                let text = String::from_utf8_lossy(&bytes);
-                findings.extend(lint_sql(&name, &text, 1, &RevisionContext::default()));
+                let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
+                let text = String::from_utf8_lossy(bytes);
+                let context = RevisionContext {
+                    postgres_version: options.postgres_version,
+                    ..RevisionContext::default()
+                };
+                findings.extend(options.apply(lint_sql(&name, &text, 1, &context)));
             }
         }
     }
     Ok(findings)
 }
 
+/// Whether a file's first line is a `revision:` header line.
+fn looks_like_migration(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    let first = text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .lines()
+        .next();
+    first.is_some_and(|line| {
+        let comment = line
+            .trim_start_matches("//!")
+            .trim_start_matches("--")
+            .trim_start();
+        comment.starts_with("revision:")
+    })
+}
+
 /// `lint`.
 pub(super) fn lint(ctx: &mut Context, args: &LintArgs) -> Result<(), CliError> {
     let findings = if args.files.is_empty() {
-        lint_migrations(&ctx.migrations()?)
+        ctx.settings.lint.lint(&ctx.migrations()?, None)
     } else {
-        lint_files(args)?
+        lint_files(args, &ctx.settings.lint)?
     };
-    let findings = ctx.settings.lint.apply(findings);
     match args.format {
         LintFormat::Text => {
             for finding in &findings {
@@ -112,7 +138,7 @@ pub(super) fn gate(
     let findings: Vec<Finding> = ctx
         .settings
         .lint
-        .apply(lint_revisions(set, revisions))
+        .lint(set, Some(revisions))
         .into_iter()
         .filter(|f| f.severity != Severity::Note)
         .collect();

@@ -309,14 +309,39 @@ fn parse_lint(table: toml::Table) -> Result<crate::lint::LintOptions, String> {
                     options.severities.insert(known(&rule)?, severity);
                 }
             }
+            ("postgres", toml::Value::String(version)) => {
+                options.postgres_version = Some(parse_postgres_version(&version)?);
+            }
+            ("exclude", toml::Value::Array(patterns)) => {
+                for pattern in patterns {
+                    let pattern = pattern
+                        .as_str()
+                        .ok_or("[lint] exclude lists file name patterns, as strings")?;
+                    options.exclude.push(pattern.to_owned());
+                }
+            }
             (other, _) => {
                 return Err(format!(
-                    "[lint] has no key '{other}'; its keys are 'disable' and 'severity'"
+                    "[lint] has no key '{other}' of that type; its keys are 'disable' (a list), \
+                     'severity' (a table), 'postgres' (a version string) and 'exclude' (a list)"
                 ))
             }
         }
     }
     Ok(options)
+}
+
+/// `"14.2"` (or `"16"`, minor 0) as (major, minor).
+fn parse_postgres_version(text: &str) -> Result<(u32, u32), String> {
+    let mut parts = text.trim().splitn(2, '.');
+    let number = |part: Option<&str>| part.map(|p| p.parse::<u32>());
+    match (number(parts.next()), number(parts.next())) {
+        (Some(Ok(major)), None) if major >= 10 => Ok((major, 0)),
+        (Some(Ok(major)), Some(Ok(minor))) if major >= 10 => Ok((major, minor)),
+        _ => Err(format!(
+            "[lint] postgres = \"{text}\" is not a PostgreSQL version: write it as \"16\" or \"14.2\""
+        )),
+    }
 }
 
 /// A TOML error as `line N: message`.

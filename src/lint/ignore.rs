@@ -50,20 +50,12 @@ pub(super) fn read(sql: &str, statements: &[Range<usize>]) -> (Vec<Ignore>, Vec<
             });
             continue;
         };
-        let (names, reason) = match names.split_once(" -- ") {
-            Some((names, reason)) => (names, Some(reason.trim()).filter(|r| !r.is_empty())),
-            None => (names, None),
-        };
-        let rules: Vec<String> = names
-            .split(',')
-            .map(|name| name.trim().to_owned())
-            .filter(|name| !name.is_empty())
-            .collect();
+        let (rules, reason) = rules_and_reason(names);
         let statement = statements.iter().find(|s| s.start >= at).cloned();
         ignores.push(Ignore {
             at,
             rules,
-            reason: reason.map(str::to_owned),
+            reason,
             statement,
             used: false,
         });
@@ -84,4 +76,19 @@ pub(super) fn silenced(ignores: &mut [Ignore], rule: &str, offset: usize) -> boo
         }
     }
     false
+}
+
+/// `<rule>[, <rule>...] -- <reason>` read into the rules and the reason, when given: the
+/// shape of both an ignore comment and the header's `lint-ignore:`.
+pub(super) fn rules_and_reason(text: &str) -> (Vec<String>, Option<String>) {
+    let (names, reason) = match text.split_once(" -- ") {
+        Some((names, reason)) => (names, Some(reason.trim()).filter(|r| !r.is_empty())),
+        None => (text.trim_end_matches(" --"), None),
+    };
+    let rules = names
+        .split(',')
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .collect();
+    (rules, reason.map(str::to_owned))
 }

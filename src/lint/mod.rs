@@ -128,6 +128,12 @@ pub struct LintOptions {
     pub disabled: std::collections::BTreeSet<String>,
     /// Rules reported at another severity than their own.
     pub severities: std::collections::BTreeMap<String, Severity>,
+    /// The production server's version (major, minor), for the rules that depend on it.
+    pub postgres_version: Option<(u32, u32)>,
+    /// Migration files not linted: patterns over the file name (or its path in the
+    /// migrations directory), `*` any run of characters, `?` one (`0001_*.sql`: the history
+    /// written before the linter).
+    pub exclude: Vec<String>,
 }
 
 impl LintOptions {
@@ -143,6 +149,62 @@ impl LintOptions {
         self
     }
 
+    /// Lints the server of `version` (major, minor).
+    pub fn postgres_version(mut self, major: u32, minor: u32) -> Self {
+        self.postgres_version = Some((major, minor));
+        self
+    }
+
+    /// Leaves the files whose name matches `pattern` out.
+    pub fn exclude(mut self, pattern: impl Into<String>) -> Self {
+        self.exclude.push(pattern.into());
+        self
+    }
+
+    /// Whether `file_name` is left out by an `exclude` pattern.
+    pub fn excludes(&self, file_name: &str) -> bool {
+        let base_name = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+        self.exclude.iter().any(|pattern| {
+            wildcard_match(pattern.as_bytes(), file_name.as_bytes())
+                || wildcard_match(pattern.as_bytes(), base_name.as_bytes())
+        })
+    }
+
+    /// Lints the revisions of `set` (those named in `only`, when given) that no `exclude`
+    /// pattern leaves out, for the configured server version, and [applies](Self::apply) the
+    /// rule choices.
+    ///
+    /// ```
+    /// use pelican::lint::LintOptions;
+    /// use pelican::MigrationSet;
+    ///
+    /// let set = MigrationSet::new(Vec::new()).unwrap();
+    /// let options = LintOptions::default().postgres_version(14, 2).exclude("0001_*.sql");
+    /// assert!(options.lint(&set, None).is_empty());
+    /// assert!(options.excludes("0001_init.sql"));
+    /// ```
+    pub fn lint(
+        &self,
+        set: &crate::migration::MigrationSet,
+        only: Option<&[String]>,
+    ) -> Vec<Finding> {
+        let entries: Vec<_> = set
+            .entries()
+            .iter()
+            .filter(|entry| !self.excludes(entry.file_name()))
+            .filter(|entry| {
+                only.is_none_or(|only| only.iter().any(|r| r == entry.revision().id().as_str()))
+            })
+            .collect();
+        self.apply(set::lint_entries(&entries, self.postgres_version))
+    }
+
+    /// Lints one migration file read on its own (its parents need not be at hand); a file
+    /// named explicitly is linted even when an `exclude` pattern matches it.
+    pub fn lint_entry(&self, entry: &crate::migration::SetEntry) -> Vec<Finding> {
+        self.apply(set::lint_entries(&[entry], self.postgres_version))
+    }
+
     /// `findings` with the disabled rules left out and the severities changed.
     pub fn apply(&self, findings: Vec<Finding>) -> Vec<Finding> {
         findings
@@ -155,6 +217,20 @@ impl LintOptions {
                 f
             })
             .collect()
+    }
+}
+
+/// Whether `text` matches `pattern`, where `*` stands for any run of characters and `?` for
+/// one.
+fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
+    match (pattern.split_first(), text.split_first()) {
+        (None, None) => true,
+        (Some((b'*', rest)), _) => {
+            wildcard_match(rest, text) || (!text.is_empty() && wildcard_match(pattern, &text[1..]))
+        }
+        (Some((b'?', rest)), Some((_, text_rest))) => wildcard_match(rest, text_rest),
+        (Some((p, rest)), Some((t, text_rest))) => p == t && wildcard_match(rest, text_rest),
+        _ => false,
     }
 }
 

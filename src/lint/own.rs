@@ -14,7 +14,10 @@ pub(super) const RULES: [(&str, Severity); 6] = [
     ("index-with-many-columns", Severity::Warning),
     ("concurrent-index-before-14-4", Severity::Error),
     ("downgrade-drops-unrelated-object", Severity::Error),
-    ("non-transactional-revision-not-retryable", Severity::Warning),
+    (
+        "non-transactional-revision-not-retryable",
+        Severity::Warning,
+    ),
 ];
 
 /// A finding before it is placed in its file: a byte offset in the text.

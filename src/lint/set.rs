@@ -1,5 +1,6 @@
 //! A migration set linted: each revision in its own context, shared among the cores.
 
+use super::ignore::rules_and_reason;
 use super::{lint_sql, Finding, RevisionContext, Severity};
 use crate::migration::Body;
 use crate::migration::{MigrationSet, SetEntry};
@@ -8,7 +9,7 @@ use crate::migration::{MigrationSet, SetEntry};
 /// a Rust migration is a note (it can't be read). Findings come in the set's order. The
 /// revisions are shared among the machine's cores.
 pub fn lint_migrations(set: &MigrationSet) -> Vec<Finding> {
-    lint_entries(&set.entries().iter().collect::<Vec<_>>())
+    lint_entries(&set.entries().iter().collect::<Vec<_>>(), None)
 }
 
 /// Like [`lint_migrations`], for the revisions of `set` named in `revisions` only (those
@@ -23,11 +24,15 @@ pub fn lint_revisions(set: &MigrationSet, revisions: &[String]) -> Vec<Finding> 
                 .any(|r| r == entry.revision().id().as_str())
         })
         .collect();
-    lint_entries(&entries)
+    lint_entries(&entries, None)
 }
 
-/// The findings of `entries`, in their order, shared among the machine's cores.
-fn lint_entries(entries: &[&SetEntry]) -> Vec<Finding> {
+/// The findings of `entries`, in their order, shared among the machine's cores, for a server
+/// of `postgres_version` when known.
+pub(super) fn lint_entries(
+    entries: &[&SetEntry],
+    postgres_version: Option<(u32, u32)>,
+) -> Vec<Finding> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(entries.len().div_ceil(64).max(1));
@@ -39,7 +44,7 @@ fn lint_entries(entries: &[&SetEntry]) -> Vec<Finding> {
                 scope.spawn(move || {
                     entries
                         .iter()
-                        .flat_map(|e| lint_entry(e))
+                        .flat_map(|e| lint_entry(e, postgres_version))
                         .collect::<Vec<_>>()
                 })
             })
@@ -52,7 +57,7 @@ fn lint_entries(entries: &[&SetEntry]) -> Vec<Finding> {
 }
 
 /// The findings of one revision.
-fn lint_entry(entry: &SetEntry) -> Vec<Finding> {
+fn lint_entry(entry: &SetEntry, postgres_version: Option<(u32, u32)>) -> Vec<Finding> {
     let mut findings = Vec::new();
     let revision = entry.revision();
     let context = RevisionContext {
@@ -61,6 +66,7 @@ fn lint_entry(entry: &SetEntry) -> Vec<Finding> {
         transactional: revision.is_transactional(),
         lock_timeout: revision.lock_timeout().is_some(),
         statement_timeout: revision.statement_timeout().is_some(),
+        postgres_version,
         ..RevisionContext::default()
     };
     match entry.body() {
@@ -95,5 +101,58 @@ fn lint_entry(entry: &SetEntry) -> Vec<Finding> {
             table: None,
         }),
     }
+    match revision.lint_ignore() {
+        Some((text, line)) => header_ignore(entry, text, line, findings),
+        None => findings,
+    }
+}
+
+/// `findings` less the rules the header's `lint-ignore:` names, plus what is wrong with that
+/// ignore (no reason, or nothing silenced).
+fn header_ignore(
+    entry: &SetEntry,
+    text: &str,
+    line: usize,
+    findings: Vec<Finding>,
+) -> Vec<Finding> {
+    let (rules, reason) = rules_and_reason(text);
+    let before = findings.len();
+    let mut findings: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| !rules.contains(&f.rule))
+        .collect();
+    let silenced = before - findings.len();
+    let report = |rule: &str, severity, message: String, help: &str| Finding {
+        revision: Some(entry.revision().id().to_string()),
+        file: entry.file_name().to_owned(),
+        line,
+        column: 1,
+        rule: rule.to_owned(),
+        severity,
+        message,
+        help: Some(help.to_owned()),
+        excerpt: format!("-- lint-ignore: {text}"),
+        table: None,
+    };
+    if reason.is_none() {
+        findings.push(report(
+            "lint-ignore-without-reason",
+            Severity::Error,
+            "an ignore without a reason".to_owned(),
+            "say why after ` -- `: `-- lint-ignore: <rule> -- the table holds 20 rows`",
+        ));
+    }
+    if silenced == 0 {
+        findings.push(report(
+            "unused-lint-ignore",
+            Severity::Warning,
+            format!(
+                "this ignore silences nothing in the file ({})",
+                rules.join(", ")
+            ),
+            "remove it, or check the rule's name",
+        ));
+    }
+    findings.sort_by_key(|f| f.line);
     findings
 }

@@ -9,6 +9,26 @@ use super::own::{self, Raw};
 use super::rules::{rule_set, severity};
 use super::{ignore, Finding, RevisionContext, Severity};
 
+/// The `CONCURRENTLY` keyword of a statement that can't run inside a transaction block:
+/// index builds and drops, `REINDEX`, `DETACH PARTITION`.
+fn concurrently(statement: &ast::Stmt) -> Option<squawk_syntax::SyntaxToken> {
+    let keyword = |node: &squawk_syntax::SyntaxNode| {
+        node.descendants_with_tokens()
+            .filter_map(|element| element.into_token())
+            .find(|token| token.text().eq_ignore_ascii_case("concurrently"))
+    };
+    match statement {
+        ast::Stmt::CreateIndex(index) => index.concurrently_token(),
+        ast::Stmt::DropIndex(index) => index.concurrently_token(),
+        ast::Stmt::Reindex(reindex) => keyword(reindex.syntax()),
+        ast::Stmt::AlterTable(alter) => alter.actions().find_map(|action| match action {
+            ast::AlterTableAction::DetachPartition(detach) => keyword(detach.syntax()),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
 /// 1-based line and column (in characters) of byte `offset` in `text`.
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
@@ -70,17 +90,17 @@ pub fn lint_sql(
     }
     // pelican runs a transactional revision's section in one transaction, even a single
     // statement (squawk assumes a lone statement runs alone).
-    let reported = raws
-        .iter()
-        .any(|r| r.rule == "ban-concurrent-index-creation-in-transaction");
-    if context.transactional && !reported {
+    if context.transactional {
         for statement in tree.stmts() {
-            let concurrently = match &statement {
-                ast::Stmt::CreateIndex(index) => index.concurrently_token(),
-                ast::Stmt::DropIndex(index) => index.concurrently_token(),
-                _ => None,
-            };
-            if let Some(token) = concurrently {
+            let range = statement.syntax().text_range();
+            let reported = raws.iter().any(|r| {
+                r.rule == "ban-concurrent-index-creation-in-transaction"
+                    && range.contains_inclusive((r.offset as u32).into())
+            });
+            if reported {
+                continue;
+            }
+            if let Some(token) = concurrently(&statement) {
                 raws.push(Raw {
                     offset: usize::from(token.text_range().start()),
                     rule: "ban-concurrent-index-creation-in-transaction".to_owned(),

@@ -325,3 +325,17 @@ fn a_non_transactional_revision_with_two_statements_that_cannot_rerun_is_an_erro
         "non-transactional-revision-not-retryable"
     ));
 }
+
+#[test]
+fn every_concurrently_statement_in_a_transactional_revision_is_reported_once() {
+    let sql = "CREATE INDEX CONCURRENTLY IF NOT EXISTS a ON t (owner);\n\
+               DROP INDEX CONCURRENTLY IF EXISTS b;\nREINDEX INDEX CONCURRENTLY a;\n\
+               ALTER TABLE e DETACH PARTITION e1 CONCURRENTLY;";
+    let findings = lint(sql, &RevisionContext::default());
+    let lines: Vec<usize> = findings
+        .iter()
+        .filter(|f| f.rule == "ban-concurrent-index-creation-in-transaction")
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(lines, [10, 11, 12, 13], "{findings:?}");
+}

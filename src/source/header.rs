@@ -22,6 +22,8 @@ pub(super) struct Header {
     pub(super) irreversible: Option<(String, usize)>,
     pub(super) lock_timeout: Option<std::time::Duration>,
     pub(super) statement_timeout: Option<std::time::Duration>,
+    /// `lint-ignore: <rule>[, <rule>...] -- <reason>`, as written (the linter reads it).
+    pub(super) lint_ignore: Option<(String, usize)>,
     /// Each key given so far and its line, to report duplicates.
     seen: Vec<(Key, usize)>,
 }
@@ -123,6 +125,7 @@ fn set_key(header: &mut Header, key: Key, value: &str, line: usize) -> Result<()
         }
         Key::LockTimeout => header.lock_timeout = Some(parse_timeout(key, value)?),
         Key::StatementTimeout => header.statement_timeout = Some(parse_timeout(key, value)?),
+        Key::LintIgnore => header.lint_ignore = Some((value.to_owned(), line)),
     }
     Ok(())
 }

@@ -169,6 +169,9 @@ pub fn parse_migration(file_name: &str, text_bytes: &[u8]) -> Result<MigrationFi
     if let Some(timeout) = header.statement_timeout {
         revision = revision.with_statement_timeout(timeout);
     }
+    if let Some((rules, line)) = header.lint_ignore {
+        revision = revision.with_lint_ignore(rules, line);
+    }
 
     Ok(MigrationFile {
         revision,

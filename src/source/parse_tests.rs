@@ -392,7 +392,7 @@ fn error_unknown_key_without_a_likely_key_lists_the_known_ones() {
         format!(
             "{NAME}:2: unknown header key 'author'; the known keys are revision, revises, \
              depends-on, branch-labels, message, created, transaction, irreversible, \
-             lock-timeout, statement-timeout"
+             lock-timeout, statement-timeout, lint-ignore"
         )
     );
 }

@@ -89,9 +89,10 @@ pub(super) enum Key {
     Irreversible,
     LockTimeout,
     StatementTimeout,
+    LintIgnore,
 }
 
-pub(super) const KEYS: [Key; 10] = [
+pub(super) const KEYS: [Key; 11] = [
     Key::Revision,
     Key::Revises,
     Key::DependsOn,
@@ -102,6 +103,7 @@ pub(super) const KEYS: [Key; 10] = [
     Key::Irreversible,
     Key::LockTimeout,
     Key::StatementTimeout,
+    Key::LintIgnore,
 ];
 
 impl Key {
@@ -117,6 +119,7 @@ impl Key {
             Key::Irreversible => "irreversible",
             Key::LockTimeout => "lock-timeout",
             Key::StatementTimeout => "statement-timeout",
+            Key::LintIgnore => "lint-ignore",
         }
     }
 

@@ -185,3 +185,113 @@ fn pelican_toml_turns_rules_off_and_changes_severities() {
          have (docs/lint.md lists them)\n"
     );
 }
+
+#[test]
+fn a_header_lint_ignore_silences_its_rules_in_the_whole_file_and_is_checked() {
+    let p = Project::new("lint-header-ignore");
+    p.migration_sections(
+        "a1",
+        "",
+        "lock-timeout: 2s\nstatement-timeout: 1min\n\
+         lint-ignore: require-concurrent-index-creation -- tasks holds 40 rows",
+        "CREATE INDEX tasks_a ON tasks (a);\nCREATE INDEX tasks_b ON tasks (b);",
+        "DROP INDEX tasks_a;\nDROP INDEX tasks_b;",
+    );
+    let run = p.pelican(&["lint", "--format", "json"]);
+    let findings: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let rules: Vec<&str> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        !rules.contains(&"require-concurrent-index-creation"),
+        "{rules:?}"
+    );
+    assert_eq!(
+        rules
+            .iter()
+            .filter(|r| **r == "require-concurrent-index-deletion")
+            .count(),
+        2,
+        "other rules still speak: {rules:?}"
+    );
+
+    p.migration_sections(
+        "b2",
+        "a1",
+        "lint-ignore: prefer-jsonb",
+        "CREATE TABLE t_b2 (id bigint);",
+        "DROP TABLE t_b2;",
+    );
+    let run = p.pelican(&["lint", "migrations/b2_test.sql"]);
+    let out = &run.stdout;
+    assert!(
+        out.contains(
+            "error[lint-ignore-without-reason]: an ignore without a reason\n  \
+             --> migrations/b2_test.sql:4:1 (revision b2)\n   |  -- lint-ignore: prefer-jsonb\n"
+        ),
+        "{out}{}",
+        run.stderr
+    );
+    assert!(
+        out.contains(
+            "warning[unused-lint-ignore]: this ignore silences nothing in the file (prefer-jsonb)"
+        ),
+        "{out}"
+    );
+    run.fails(1);
+}
+
+#[test]
+fn lint_settings_give_the_server_version_and_leave_files_out() {
+    let p = Project::new("lint-settings-version");
+    p.migration_sections(
+        "a1",
+        "",
+        "transaction: false\nlock-timeout: 2s\nstatement-timeout: 1h",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);",
+        "DROP INDEX CONCURRENTLY IF EXISTS t_a;",
+    );
+    p.pelican(&["lint"]).ok();
+    p.write("pelican.toml", "[lint]\npostgres = \"14.3\"\n");
+    let run = p.pelican(&["lint"]);
+    assert!(
+        run.stdout.starts_with(
+            "error[concurrent-index-before-14-4]: PostgreSQL 14.3 can silently corrupt an index"
+        ),
+        "{}",
+        run.stdout
+    );
+    run.fails(1);
+    p.write(
+        "pelican.toml",
+        "[lint]\npostgres = \"14.3\"\nexclude = [\"a1_*.sql\"]\n",
+    );
+    p.pelican(&["lint"]).ok();
+    p.write("pelican.toml", "[lint]\npostgres = \"fourteen\"\n");
+    let run = p.pelican(&["lint"]);
+    let stderr = run.fails(1);
+    assert!(
+        stderr.contains("[lint] postgres = \"fourteen\" is not a PostgreSQL version: write it as \"16\" or \"14.2\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_migration_file_with_a_bad_header_is_an_error_not_plain_sql() {
+    let p = Project::new("lint-bad-header");
+    p.write(
+        "0123456789ab_idx.sql",
+        "-- revision: 0123456789ab\n-- transacton: false\n\n-- up\nSELECT 1;\n",
+    );
+    let run = p.pelican(&["lint", "0123456789ab_idx.sql"]);
+    let stderr = run.fails(1);
+    assert!(
+        stderr.contains(
+            "0123456789ab_idx.sql:2: unknown header key 'transacton' (did you mean 'transaction'?)"
+        ),
+        "{stderr}"
+    );
+}
