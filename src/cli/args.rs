@@ -224,6 +224,12 @@ pub(crate) struct LintArgs {
     /// annotations)
     #[arg(long, value_enum, default_value_t = LintFormat::Text)]
     pub(crate) format: LintFormat,
+    /// Only the revisions after REV (its descendants)
+    #[arg(long, value_name = "REV", conflicts_with = "files")]
+    pub(crate) since: Option<String>,
+    /// With a database, lint every revision, not only those still to run
+    #[arg(long, conflicts_with = "files")]
+    pub(crate) all: bool,
 }
 
 /// `lint --format`.

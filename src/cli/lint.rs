@@ -65,10 +65,51 @@ fn looks_like_migration(bytes: &[u8]) -> bool {
     })
 }
 
+/// The findings of the migrations directory: after `--since`, and with a database, only
+/// the revisions still to run (unless `--all`), for its server version, weighed by its
+/// table sizes.
+async fn lint_directory(ctx: &Context, args: &LintArgs) -> Result<Vec<Finding>, CliError> {
+    let set = ctx.migrations()?;
+    let mut only: Option<Vec<String>> = None;
+    if let Some(since) = &args.since {
+        let graph = set.graph();
+        let id = graph
+            .lookup(since)
+            .map_err(|error| crate::Error::from(crate::target::TargetError::from(error)))?;
+        only = Some(
+            graph
+                .descendants(id.as_str())
+                .iter()
+                .map(|r| r.to_string())
+                .collect(),
+        );
+    }
+    if !ctx.has_database() {
+        return Ok(ctx.settings.lint.lint(&set, only.as_deref()));
+    }
+    let client = ctx.connect().await?;
+    if !args.all {
+        let status = ctx.migrator(set.clone()).status(&client).await?;
+        let pending: Vec<String> = status.pending.iter().map(|p| p.to_string()).collect();
+        ctx.out.detail(format!(
+            "linting the {} revision(s) still to run (--all lints every one)",
+            pending.len()
+        ));
+        only = Some(match only {
+            Some(since) => since.into_iter().filter(|r| pending.contains(r)).collect(),
+            None => pending,
+        });
+    }
+    let mut options = ctx.settings.lint.clone();
+    options.postgres_version = Some(super::lint_database::server_version(&client).await?);
+    let tables = super::lint_database::table_sizes(&client, &options).await?;
+    Ok(tables.weigh(options.lint(&set, only.as_deref())))
+}
+
 /// `lint`.
-pub(super) fn lint(ctx: &mut Context, args: &LintArgs) -> Result<(), CliError> {
+pub(super) async fn lint(ctx: &mut Context, args: &LintArgs) -> Result<(), CliError> {
     let findings = if args.files.is_empty() {
-        ctx.settings.lint.lint(&ctx.migrations()?, None)
+        lint_directory(ctx, args).await?
     } else {
         lint_files(args, &ctx.settings.lint)?
     };

@@ -63,6 +63,7 @@ mod diff;
 mod error;
 mod inspect;
 mod lint;
+mod lint_database;
 mod origin;
 mod output;
 mod progress;
@@ -261,7 +262,7 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), CliError> {
         Command::Show(args) => inspect::show(ctx, &args),
         Command::Graph(args) => inspect::graph(ctx, &args).await,
         Command::Diff(args) => diff::diff(ctx, &args).await,
-        Command::Lint(args) => lint::lint(ctx, &args),
+        Command::Lint(args) => lint::lint(ctx, &args).await,
     }
 }
 

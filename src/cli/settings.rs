@@ -312,6 +312,12 @@ fn parse_lint(table: toml::Table) -> Result<crate::lint::LintOptions, String> {
             ("postgres", toml::Value::String(version)) => {
                 options.postgres_version = Some(parse_postgres_version(&version)?);
             }
+            ("small-table", toml::Value::String(size)) => {
+                let bytes = crate::lint::parse_size(&size).ok_or_else(|| {
+                    format!("[lint] small-table = \"{size}\" is not a size: write it as \"10MB\" or \"1GB\"")
+                })?;
+                options.small_table_bytes = Some(bytes);
+            }
             ("exclude", toml::Value::Array(patterns)) => {
                 for pattern in patterns {
                     let pattern = pattern
@@ -323,7 +329,8 @@ fn parse_lint(table: toml::Table) -> Result<crate::lint::LintOptions, String> {
             (other, _) => {
                 return Err(format!(
                     "[lint] has no key '{other}' of that type; its keys are 'disable' (a list), \
-                     'severity' (a table), 'postgres' (a version string) and 'exclude' (a list)"
+                     'severity' (a table), 'postgres' (a version string), 'exclude' (a list) and \
+                     'small-table' (a size string)"
                 ))
             }
         }

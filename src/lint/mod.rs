@@ -29,10 +29,12 @@ mod own;
 mod rules;
 mod set;
 mod sql;
+mod tables;
 
 pub use rules::{is_rule, rules, RuleInfo};
 pub use set::{lint_migrations, lint_revisions};
 pub use sql::lint_sql;
+pub use tables::{human_bytes, parse_size, TableSize, Tables, SMALL_TABLE_BYTES};
 
 use std::fmt;
 
@@ -134,6 +136,9 @@ pub struct LintOptions {
     /// migrations directory), `*` any run of characters, `?` one (`0001_*.sql`: the history
     /// written before the linter).
     pub exclude: Vec<String>,
+    /// Below this size a table's lock or rewrite is a note, when linting against a database
+    /// ([`SMALL_TABLE_BYTES`] when not set).
+    pub small_table_bytes: Option<u64>,
 }
 
 impl LintOptions {

@@ -73,6 +73,11 @@ pub fn lint_sql(
         .collect();
     let mut linter = Linter::from(rule_set(context.downgrade).iter().copied());
     linter.settings.assume_in_transaction = context.transactional;
+    if let Some((major, minor)) = context.postgres_version {
+        if let Ok(version) = format!("{major}.{minor}").parse() {
+            linter.settings.pg_version = version;
+        }
+    }
     for violation in linter.lint(&parse, sql) {
         let satisfied_by_header = (violation.code == Rule::RequireLockTimeout
             && context.lock_timeout)

@@ -295,3 +295,99 @@ fn a_migration_file_with_a_bad_header_is_an_error_not_plain_sql() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn against_a_database_only_pending_revisions_are_linted_and_weighed_by_table_size() {
+    let p = Project::with_db("lint-sizes").await;
+    let timeouts = "lock-timeout: 2s\nstatement-timeout: 1h";
+    p.migration_sections(
+        "a1",
+        "",
+        timeouts,
+        "CREATE TABLE small_t (id bigint, owner int);\n\
+         CREATE TABLE big_t (id bigint, owner bigint);\n\
+         CREATE INDEX big_t_id ON big_t (id);",
+        "DROP TABLE big_t;\nDROP TABLE small_t;",
+    );
+    p.pelican(&["upgrade", "head"]).ok();
+    p.client()
+        .await
+        .batch_execute(
+            "INSERT INTO small_t SELECT g, g FROM generate_series(1, 20) g;\n\
+             INSERT INTO big_t SELECT g, g FROM generate_series(1, 20000) g;\n\
+             ANALYZE small_t; ANALYZE big_t;",
+        )
+        .await
+        .unwrap();
+    p.migration_sections(
+        "a2",
+        "a1",
+        timeouts,
+        "CREATE INDEX small_t_owner ON small_t (owner);\n\
+         CREATE INDEX big_t_owner ON big_t (owner);\n\
+         CREATE TABLE fresh (id bigint);",
+        "DROP TABLE fresh;\nDROP INDEX big_t_owner;\nDROP INDEX small_t_owner;",
+    );
+    p.migration_sections(
+        "a3",
+        "a2",
+        timeouts,
+        "CREATE INDEX fresh_id ON fresh (id);",
+        "DROP INDEX fresh_id;",
+    );
+    p.write("pelican.toml", "[lint]\nsmall-table = \"256kB\"\n");
+    let findings = |args: &[&str], rule: &str| {
+        let run = p.pelican(args);
+        let findings: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        findings
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .map(|f| {
+                (
+                    f["revision"].as_str().unwrap().to_owned(),
+                    f["severity"].as_str().unwrap().to_owned(),
+                    f["message"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let creations = |args: &[&str]| findings(args, "require-concurrent-index-creation");
+    let found = creations(&["lint", "--format", "json"]);
+    assert_eq!(found.len(), 3, "a1 is applied: not linted\n{found:#?}");
+    let (revision, severity, message) = &found[0];
+    assert_eq!((revision.as_str(), severity.as_str()), ("a2", "note"));
+    assert!(
+        message.contains("(`small_t` holds about 20 rows (")
+            && message.ends_with("): the lock is brief)"),
+        "{message}"
+    );
+    let (_, severity, message) = &found[1];
+    assert_eq!(severity, "error", "{message}");
+    assert!(
+        message.contains("(`big_t` holds about 20000 rows ("),
+        "{message}"
+    );
+    let (revision, severity, message) = &found[2];
+    assert_eq!((revision.as_str(), severity.as_str()), ("a3", "note"));
+    assert!(
+        message.contains("(`fresh` isn't in the database yet: a revision still to run creates it"),
+        "{message}"
+    );
+
+    let int = |args: &[&str]| findings(args, "prefer-bigint-over-int");
+    assert!(
+        int(&["lint", "--format", "json"]).is_empty(),
+        "a1 is applied"
+    );
+    let all = int(&["lint", "--format", "json", "--all"]);
+    assert_eq!(all.len(), 1, "--all lints a1 too: {all:#?}");
+    assert_eq!(all[0].0, "a1");
+    let since = creations(&["lint", "--format", "json", "--all", "--since", "a2"]);
+    assert_eq!(
+        since.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+        ["a3"],
+        "{since:#?}"
+    );
+}
