@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use pelican::lint::{lint_migrations, rules, Finding, Severity};
+use pelican::lint::{rules, Finding, LintOptions, Severity};
 use pelican::migration::statements::split_statements;
 use pelican::migration::SetEntry;
 use pelican::source::parse_migration;
@@ -29,12 +29,14 @@ const REFERENCE: &str = "docs/lint-rules.md";
 
 /// The header keys a SQL example may start with (its revision context); `revision` is given
 /// by this test, and `revises` or `depends-on` would need revisions the example doesn't have.
-const HEADER_KEYS: [&str; 5] = [
+const HEADER_KEYS: [&str; 6] = [
     "message",
     "transaction",
     "irreversible",
     "lock-timeout",
     "statement-timeout",
+    // Not a file header key: the server version the example is linted for (`[lint] postgres`).
+    "postgres",
 ];
 
 /// The ignore comment's prefix, as a section's `Ignore:` line gives it.
@@ -259,11 +261,28 @@ fn migration_file(example: &Example) -> (String, String) {
     }
 }
 
-/// The findings of a migration file, linted as a one-revision set.
+/// The findings of a migration file, linted as a one-revision set; a `-- postgres: 14.2`
+/// line is taken out of the header and gives the server's version, as `[lint] postgres` does.
 fn lint_file(name: &str, text: &str) -> Result<Vec<Finding>, String> {
-    let file = parse_migration(name, text.as_bytes()).map_err(|e| e.to_string())?;
+    let mut options = LintOptions::default();
+    let mut kept = String::new();
+    for line in text.lines() {
+        match line.strip_prefix("-- postgres: ") {
+            Some(version) => {
+                let (major, minor) = version.split_once('.').expect("-- postgres: MAJOR.MINOR");
+                options = options.postgres_version(major.parse().unwrap(), minor.parse().unwrap());
+                // Same line count, so that findings keep the example's line numbers.
+                kept.push_str(&format!("-- message: for PostgreSQL {version}\n"));
+            }
+            None => {
+                kept.push_str(line);
+                kept.push('\n');
+            }
+        }
+    }
+    let file = parse_migration(name, kept.as_bytes()).map_err(|e| e.to_string())?;
     let set = MigrationSet::new(vec![SetEntry::from_file(file)]).map_err(|e| e.to_string())?;
-    Ok(lint_migrations(&set))
+    Ok(options.lint(&set, None))
 }
 
 /// The findings, one a line, for a mismatch's message.
