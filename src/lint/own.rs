@@ -4,7 +4,7 @@
 use squawk_syntax::ast::{self, AstNode};
 use squawk_syntax::{SourceFile, SyntaxNode};
 
-use super::objects::{created, dropped, unqualified, was_created};
+use super::objects::{created, dropped, unqualified, was_created, Object};
 use super::{RevisionContext, Severity};
 
 /// The names of pelican's own statement rules, for the rule catalog.
@@ -43,9 +43,15 @@ fn raw(node: &SyntaxNode, rule: &'static str, message: String, help: &str) -> Ra
     }
 }
 
-/// pelican's own findings in `file` (one SQL text) in `context`.
-pub(super) fn check(file: &SourceFile, context: &RevisionContext) -> Vec<Raw> {
+/// pelican's own findings in `file` (one SQL text) in `context`, and the objects the text
+/// creates. For a downgrade, `upgrade_created` is what its upgrade created.
+pub(super) fn check(
+    file: &SourceFile,
+    context: &RevisionContext,
+    upgrade_created: Option<&[Object]>,
+) -> (Vec<Raw>, Vec<Object>) {
     let mut findings = Vec::new();
+    let mut all_created: Vec<Object> = Vec::new();
     let mut tables_created: Vec<String> = Vec::new();
     let mut not_retryable = 0;
     for statement in file.stmts() {
@@ -77,17 +83,18 @@ pub(super) fn check(file: &SourceFile, context: &RevisionContext) -> Vec<Raw> {
                 ));
             }
         }
+        let made = created(&statement);
         tables_created.extend(
-            created(&statement)
-                .into_iter()
+            made.iter()
                 .filter(|o| o.kind == "table")
-                .map(|o| o.name),
+                .map(|o| o.name.clone()),
         );
+        all_created.extend(made);
     }
-    if let (true, Some(upgrade)) = (context.downgrade, &context.upgrade_sql) {
-        downgrade_drops_unrelated_object(file, upgrade, &mut findings);
+    if let (true, Some(made)) = (context.downgrade, upgrade_created) {
+        downgrade_drops_unrelated_object(file, made, &mut findings);
     }
-    findings
+    (findings, all_created)
 }
 
 /// `json` columns: no equality operator, and the text kept as written.
@@ -190,12 +197,10 @@ fn concurrent_index_before_14_4(
 }
 
 /// In a downgrade, drops of objects its upgrade didn't create.
-fn downgrade_drops_unrelated_object(file: &SourceFile, upgrade: &str, findings: &mut Vec<Raw>) {
-    let upgrade = SourceFile::parse(upgrade).tree();
-    let made: Vec<_> = upgrade.stmts().flat_map(|s| created(&s)).collect();
+fn downgrade_drops_unrelated_object(file: &SourceFile, made: &[Object], findings: &mut Vec<Raw>) {
     for statement in file.stmts() {
         for object in dropped(&statement) {
-            if !was_created(&object, &made) {
+            if !was_created(&object, made) {
                 findings.push(raw(
                     statement.syntax(),
                     "downgrade-drops-unrelated-object",

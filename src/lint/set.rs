@@ -1,7 +1,8 @@
 //! A migration set linted: each revision in its own context, shared among the cores.
 
 use super::ignore::rules_and_reason;
-use super::{lint_sql, Finding, RevisionContext, Severity};
+use super::sql::lint_section;
+use super::{Finding, RevisionContext, Severity};
 use crate::migration::Body;
 use crate::migration::{MigrationSet, SetEntry};
 
@@ -71,21 +72,22 @@ fn lint_entry(entry: &SetEntry, postgres_version: Option<(u32, u32)>) -> Vec<Fin
     };
     match entry.body() {
         Body::Sql { up, down } => {
-            let upgrade_sql: std::sync::Arc<str> = up.sql().into();
-            let sections = [(Some(up), false), (down.as_ref(), true)];
-            for (section, downgrade) in sections {
-                let Some(section) = section else { continue };
+            let (up_findings, created) =
+                lint_section(entry.file_name(), up.sql(), up.first_line(), &context, None);
+            findings.extend(up_findings);
+            if let Some(down) = down {
                 let context = RevisionContext {
-                    downgrade,
-                    upgrade_sql: downgrade.then(|| upgrade_sql.clone()),
+                    downgrade: true,
                     ..context.clone()
                 };
-                findings.extend(lint_sql(
+                let (down_findings, _) = lint_section(
                     entry.file_name(),
-                    section.sql(),
-                    section.first_line(),
+                    down.sql(),
+                    down.first_line(),
                     &context,
-                ));
+                    Some(&created),
+                );
+                findings.extend(down_findings);
             }
         }
         Body::Rust(_) | Body::RustNotCompiled => findings.push(Finding {

@@ -4,7 +4,7 @@ use squawk_linter::{Linter, Rule};
 use squawk_syntax::ast::{self, AstNode};
 use squawk_syntax::SourceFile;
 
-use super::objects::acted_on;
+use super::objects::{acted_on, created, Object};
 use super::own::{self, Raw};
 use super::rules::{rule_set, severity};
 use super::{ignore, Finding, RevisionContext, Severity};
@@ -45,6 +45,28 @@ pub fn lint_sql(
     first_line: usize,
     context: &RevisionContext,
 ) -> Vec<Finding> {
+    let upgrade_created = match (context.downgrade, &context.upgrade_sql) {
+        (true, Some(upgrade)) => Some(
+            SourceFile::parse(upgrade)
+                .tree()
+                .stmts()
+                .flat_map(|s| created(&s))
+                .collect::<Vec<_>>(),
+        ),
+        _ => None,
+    };
+    lint_section(file, sql, first_line, context, upgrade_created.as_deref()).0
+}
+
+/// [`lint_sql`] with what the upgrade created already known (for a downgrade); also returns
+/// what `sql` creates, for its downgrade.
+pub(super) fn lint_section(
+    file: &str,
+    sql: &str,
+    first_line: usize,
+    context: &RevisionContext,
+    upgrade_created: Option<&[Object]>,
+) -> (Vec<Finding>, Vec<Object>) {
     let parse = SourceFile::parse(sql);
     let at = |offset: usize| {
         let offset = offset.min(sql.len());
@@ -122,7 +144,8 @@ pub fn lint_sql(
             }
         }
     }
-    raws.extend(own::check(&tree, context));
+    let (own_findings, created_here) = own::check(&tree, context, upgrade_created);
+    raws.extend(own_findings);
     let statements: Vec<(std::ops::Range<usize>, Option<String>)> = tree
         .stmts()
         .map(|statement| {
@@ -202,5 +225,5 @@ pub fn lint_sql(
         })
         .collect();
     findings.sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
-    findings
+    (findings, created_here)
 }
