@@ -8,6 +8,8 @@ mod autogenerate;
 mod cli;
 #[path = "support/db.rs"]
 mod db;
+#[path = "cli/drift.rs"]
+mod drift;
 #[path = "cli/hardening.rs"]
 mod hardening;
 #[path = "cli/lint.rs"]

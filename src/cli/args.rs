@@ -98,6 +98,9 @@ pub(crate) enum Command {
     /// Find dangerous DDL in the migrations before it runs (squawk's rules, with each
     /// revision's context)
     Lint(LintArgs),
+    /// Compare the database with a replay of the revisions it has applied: what changed
+    /// outside migrations (exit 1 when something did)
+    Drift(DriftArgs),
     /// Resolve a revision marked failed: resume it, record it as applied, or forget it
     Resolve(ResolveArgs),
     /// Accept the current checksums of applied files that were edited
@@ -205,6 +208,32 @@ pub(crate) struct DiffArgs {
     /// `json`: both, with hazards
     #[arg(long, value_enum, default_value_t = DiffFormat::Sql)]
     pub(crate) format: DiffFormat,
+    /// Compare privileges too (GRANT, REVOKE)
+    #[arg(long)]
+    pub(crate) privileges: bool,
+    /// A server where pelican may create and drop scratch databases
+    /// [default: `dev_url` in pelican.toml, else a throwaway server]
+    #[arg(long, value_name = "URL")]
+    pub(crate) dev_url: Option<String>,
+}
+
+/// `drift`.
+#[derive(Debug, Args)]
+pub(crate) struct DriftArgs {
+    /// `text`: the differences, one a line; `sql`: the statements that were run by hand
+    /// (from the migrations' schema to the live one); `json`: both, and the revert
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub(crate) format: DiffFormat,
+    /// Write a revision that adopts the live schema into the migrations (verified on a
+    /// scratch database first); needs --message and a database at the migrations' head
+    #[arg(long, requires = "message", conflicts_with = "revert_sql")]
+    pub(crate) fix_revision: bool,
+    /// The message of the --fix-revision revision
+    #[arg(short, long, requires = "fix_revision")]
+    pub(crate) message: Option<String>,
+    /// Print the SQL that puts the database back to what its migrations say, for review
+    #[arg(long)]
+    pub(crate) revert_sql: bool,
     /// Compare privileges too (GRANT, REVOKE)
     #[arg(long)]
     pub(crate) privileges: bool,

@@ -196,16 +196,7 @@ impl NewRevision {
                 }
                 vec![id]
             }
-            None => {
-                let heads: Vec<RevisionId> = graph.heads().into_iter().cloned().collect();
-                if heads.len() > 1 {
-                    return Err(CliError::MultipleHeads {
-                        heads,
-                        program: ctx.program.clone(),
-                    });
-                }
-                heads
-            }
+            None => only_head(ctx, graph)?,
         };
         let depends_on = args
             .depends_on
@@ -224,6 +215,25 @@ impl NewRevision {
             } else {
                 MigrationKind::Sql
             },
+            body: (String::new(), String::new()),
+            outside_transaction: false,
+        })
+    }
+
+    /// A SQL revision on top of the only head, with `message` (for `drift --fix-revision`).
+    pub(super) fn on_the_head(
+        ctx: &Context,
+        set: &MigrationSet,
+        message: &str,
+    ) -> Result<NewRevision, CliError> {
+        Ok(NewRevision {
+            id: new_id(set, None)?,
+            parents: only_head(ctx, set.graph())?,
+            depends_on: Vec::new(),
+            branch_labels: Vec::new(),
+            message: one_line(message),
+            created: rfc3339_utc(SystemTime::now()),
+            kind: MigrationKind::Sql,
             body: (String::new(), String::new()),
             outside_transaction: false,
         })
@@ -303,6 +313,18 @@ impl NewRevision {
         write_new_file(&path, &text)?;
         Ok(path)
     }
+}
+
+/// The graph's head, when it has no more than one (none: a new base).
+fn only_head(ctx: &Context, graph: &RevisionGraph) -> Result<Vec<RevisionId>, CliError> {
+    let heads: Vec<RevisionId> = graph.heads().into_iter().cloned().collect();
+    if heads.len() > 1 {
+        return Err(CliError::MultipleHeads {
+            heads,
+            program: ctx.program.clone(),
+        });
+    }
+    Ok(heads)
 }
 
 /// A Rust migration's code, after its header.

@@ -197,6 +197,18 @@ pub(crate) enum CliError {
         /// How many.
         errors: usize,
     },
+    /// `drift` found the database different from its migrations.
+    #[error(
+        "drift: the database differs from its applied revisions in {count} place(s) (above); \
+         adopt the change with `{program} drift --fix-revision -m MESSAGE`, or undo it with \
+         the SQL of `{program} drift --revert-sql`"
+    )]
+    DriftFound {
+        /// How many differences.
+        count: usize,
+        /// The program's name, for the commands suggested.
+        program: String,
+    },
     /// `upgrade --lint deny` and a revision about to run has a lint error.
     #[error(
         "nothing ran: {errors} lint error(s) in the revisions about to run (above); fix them, \

@@ -60,6 +60,7 @@ mod check;
 mod database;
 mod describe;
 mod diff;
+mod drift;
 mod error;
 mod inspect;
 mod lint;
@@ -263,6 +264,7 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), CliError> {
         Command::Graph(args) => inspect::graph(ctx, &args).await,
         Command::Diff(args) => diff::diff(ctx, &args).await,
         Command::Lint(args) => lint::lint(ctx, &args).await,
+        Command::Drift(args) => drift::drift(ctx, &args).await,
     }
 }
 

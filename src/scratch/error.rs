@@ -9,6 +9,17 @@ use crate::testing::TestingError;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ScratchError {
+    /// The database records revisions the migrations don't have: they can't be replayed.
+    #[error(
+        "the database records revisions these migrations don't have ({}): drift needs the \
+         migrations that ran there (check out the matching version)",
+        .revisions.join(", ")
+    )]
+    UnknownApplied {
+        /// The revisions.
+        revisions: Vec<String>,
+    },
+
     /// No server to create scratch databases on.
     #[error("could not get a server for scratch databases: {0}")]
     Server(#[source] TestingError),

@@ -1,0 +1,149 @@
+//! `pelican drift`: the database against a replay of its applied revisions.
+
+use super::cli::Project;
+
+/// A project at head with a schema of several kinds.
+async fn project(name: &str) -> Project {
+    let p = Project::with_db(name).await;
+    p.migration_sections(
+        "a1",
+        "",
+        "",
+        "CREATE TYPE mood AS ENUM ('happy', 'sad');\n\
+         CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, \
+         mood mood, CONSTRAINT users_email_long CHECK (length(email) > 3));\n\
+         CREATE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 41';",
+        "DROP FUNCTION answer();\nDROP TABLE users;\nDROP TYPE mood;",
+    );
+    p.pelican(&["upgrade", "head"]).ok();
+    p
+}
+
+#[tokio::test]
+async fn hand_changes_are_reported_with_the_sql_that_adopts_or_reverts_them() {
+    let p = project("drift-report").await;
+    let run = p.pelican(&["drift"]);
+    assert_eq!(run.ok(), "");
+    assert!(
+        run.stderr
+            .contains("No drift: the database matches its applied revisions (at a1)."),
+        "{}",
+        run.stderr
+    );
+
+    p.client()
+        .await
+        .batch_execute(
+            "ALTER TABLE users ADD COLUMN nick text;\n\
+             CREATE INDEX users_email ON users (email);\n\
+             ALTER TABLE users ALTER COLUMN email SET DEFAULT 'nobody@example.com';\n\
+             ALTER TABLE users DROP CONSTRAINT users_email_long;\n\
+             CREATE OR REPLACE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 42';\n\
+             ALTER TYPE mood ADD VALUE 'meh';",
+        )
+        .await
+        .unwrap();
+    let run = p.pelican(&["drift"]);
+    let stderr = run.fails(1);
+    assert!(
+        stderr.contains("error: drift: the database differs from its applied revisions in"),
+        "{stderr}"
+    );
+    let out = &run.stdout;
+    assert!(
+        out.starts_with("The database differs from its applied revisions (at a1):\n"),
+        "{out}"
+    );
+    for expected in [
+        "nick",
+        "users_email",
+        "nobody@example.com",
+        "users_email_long",
+        "answer",
+        "meh",
+    ] {
+        assert!(out.contains(expected), "{expected} missing from\n{out}");
+    }
+
+    let sql = p.pelican(&["drift", "--format", "sql"]);
+    for statement in [
+        "ADD COLUMN nick text",
+        "CREATE INDEX users_email ON users USING btree (email);",
+        "ALTER TYPE public.mood ADD VALUE 'meh'",
+        "SELECT 42",
+    ] {
+        assert!(
+            sql.stdout.contains(statement),
+            "{statement} missing from\n{}",
+            sql.stdout
+        );
+    }
+    let revert = p.pelican(&["drift", "--revert-sql"]);
+    let text = revert.ok();
+    for statement in [
+        "DROP COLUMN nick",
+        "DROP INDEX public.users_email",
+        "users_email_long",
+        "SELECT 41",
+    ] {
+        assert!(text.contains(statement), "{statement} missing from\n{text}");
+    }
+
+    let json = p.pelican(&["drift", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["applied_heads"], serde_json::json!(["a1"]));
+    assert!(
+        value["differences"].as_array().unwrap().len() >= 6,
+        "{value}"
+    );
+}
+
+#[tokio::test]
+async fn a_fix_revision_adopts_the_change_and_the_drift_is_gone_once_stamped() {
+    let p = project("drift-fix").await;
+    p.client()
+        .await
+        .batch_execute(
+            "ALTER TABLE users ADD COLUMN nick text; CREATE INDEX users_email ON users (email);",
+        )
+        .await
+        .unwrap();
+    let run = p.pelican(&["drift", "--fix-revision", "-m", "adopt nick"]);
+    let path = run.ok().trim().to_owned();
+    assert!(path.contains("_adopt_nick.sql"), "{path}");
+    let text = std::fs::read_to_string(p.root.join(&path)).unwrap();
+    assert!(text.contains("-- revises: a1\n"), "{text}");
+    assert!(
+        text.contains("-- Verified on a scratch database"),
+        "the plan ran both ways\n{text}"
+    );
+    assert!(text.contains("ADD COLUMN nick text"), "{text}");
+    assert!(text.contains("CREATE INDEX users_email"), "{text}");
+    let id = std::path::Path::new(&path)
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()[..12]
+        .to_owned();
+    // Behind its new head, the database can't take another fix revision.
+    let run = p.pelican(&["drift", "--fix-revision", "-m", "again"]);
+    let stderr = run.fails(1);
+    assert!(stderr.contains("1 revision(s) not applied"), "{stderr}");
+
+    p.pelican(&["stamp", &id]).ok();
+    let run = p.pelican(&["drift"]);
+    run.ok();
+    assert!(run.stderr.contains("No drift"), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn revisions_the_migrations_do_not_have_stop_drift_with_a_clear_error() {
+    let p = project("drift-unknown").await;
+    std::fs::remove_file(p.root.join("migrations/a1_test.sql")).unwrap();
+    let run = p.pelican(&["drift"]);
+    let stderr = run.fails(1);
+    assert!(
+        stderr.contains("the database records revisions these migrations don't have (a1)"),
+        "{stderr}"
+    );
+}
