@@ -695,7 +695,8 @@ async fn check_fails_with_one_status_per_problem() {
          ok   applied files are unchanged\n\
          ok   every applied revision is known\n\
          FAIL 1 revision pending: a1 (run `pelican upgrade heads`)\n\
-         ok   no lint error in the pending revisions\n"
+         ok   no lint error in the pending revisions\n\
+         ok   the database matches its applied revisions (no drift)\n"
     );
     assert_eq!(run.fails(7), "error: 1 check failed: pending\n");
 

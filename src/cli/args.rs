@@ -435,6 +435,14 @@ pub(crate) struct CheckArgs {
     /// Print JSON instead of text
     #[arg(long)]
     pub(crate) json: bool,
+    /// Check that the migrations at their heads give this schema (a .sql file or a directory
+    /// of them) [default: `desired_schema` in pelican.toml; not checked without one]
+    #[arg(long, value_name = "PATH")]
+    pub(crate) desired_schema: Option<PathBuf>,
+    /// A server where pelican may create and drop scratch databases, for the schema and
+    /// drift checks [default: `dev_url` in pelican.toml, else a throwaway server]
+    #[arg(long, value_name = "URL")]
+    pub(crate) dev_url: Option<String>,
 }
 
 /// `graph`.

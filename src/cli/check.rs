@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::args::CheckArgs;
+use super::check_schema;
 use super::describe::count;
 use super::error::CliError;
 use super::output::Paint;
@@ -27,6 +28,12 @@ pub enum CheckStatus {
     /// 8: the linter finds errors in the revisions still to run (every revision with
     /// `--files-only`; see `pelican lint`).
     Lint = 8,
+    /// 9: the migrations at their heads differ from the desired schema (`desired_schema`
+    /// in pelican.toml, or `--desired-schema`): a revision is missing (Alembic's `check`).
+    DesiredSchema = 9,
+    /// 10: the database differs from a replay of the revisions it has applied: something
+    /// changed outside migrations (see `pelican drift`).
+    Drift = 10,
 }
 
 impl CheckStatus {
@@ -44,16 +51,22 @@ impl CheckStatus {
             CheckStatus::UnknownApplied => "unknown",
             CheckStatus::Pending => "pending",
             CheckStatus::Lint => "lint",
+            CheckStatus::DesiredSchema => "schema",
+            CheckStatus::Drift => "drift",
         }
     }
 }
 
 /// One check of `check`.
-struct CheckResult {
-    status: CheckStatus,
-    failed: bool,
-    message: String,
-    revisions: Vec<String>,
+pub(super) struct CheckResult {
+    pub(super) status: CheckStatus,
+    pub(super) failed: bool,
+    pub(super) message: String,
+    pub(super) revisions: Vec<String>,
+    /// Lines shown under the result (the differences, the SQL).
+    pub(super) details: Vec<String>,
+    /// Why the check could not run, when it couldn't (not a failure).
+    pub(super) skipped: Option<String>,
 }
 
 /// `check`.
@@ -75,13 +88,16 @@ pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), Cli
             ),
         },
         revisions: heads,
+        details: Vec::new(),
+        skipped: None,
     });
 
     // Linted: the revisions still to run (every one without a database).
     let mut to_lint: Option<Vec<String>> = None;
+    let mut database = None;
     if !args.files_only {
-        let client = ctx.connect().await?;
-        let status = ctx.migrator(set.clone()).status(&client).await?;
+        let client = &*database.insert(ctx.connect().await?);
+        let status = ctx.migrator(set.clone()).status(client).await?;
         let failed: Vec<String> = status.failed.iter().map(|(r, _)| r.clone()).collect();
         results.push(CheckResult {
             status: CheckStatus::FailedRevision,
@@ -96,6 +112,8 @@ pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), Cli
                 )
             },
             revisions: failed,
+            details: Vec::new(),
+            skipped: None,
         });
         let changed: Vec<String> = status
             .checksum_mismatches
@@ -120,6 +138,8 @@ pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), Cli
                 )
             },
             revisions: changed,
+            details: Vec::new(),
+            skipped: None,
         });
         results.push(CheckResult {
             status: CheckStatus::UnknownApplied,
@@ -133,6 +153,8 @@ pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), Cli
                 )
             },
             revisions: status.unknown.clone(),
+            details: Vec::new(),
+            skipped: None,
         });
         let pending: Vec<String> = status.pending.iter().map(|p| p.to_string()).collect();
         to_lint = Some(pending.clone());
@@ -149,6 +171,8 @@ pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), Cli
                 )
             },
             revisions: pending,
+            details: Vec::new(),
+            skipped: None,
         });
     }
 
@@ -183,7 +207,27 @@ pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), Cli
             )
         },
         revisions: linted,
+        details: Vec::new(),
+        skipped: None,
     });
+
+    let dev_url = args
+        .dev_url
+        .clone()
+        .or_else(|| ctx.settings.dev_url.clone());
+    let desired = args
+        .desired_schema
+        .clone()
+        .or_else(|| ctx.settings.desired_schema.clone());
+    let migrator = ctx.migrator(set.clone());
+    if let Some(path) = desired {
+        results.push(
+            check_schema::desired_schema(&migrator, &path, dev_url.as_deref(), &program).await?,
+        );
+    }
+    if let Some(client) = &database {
+        results.push(check_schema::drift(&migrator, client, dev_url.as_deref(), &program).await?);
+    }
 
     let worst = results.iter().filter(|r| r.failed).map(|r| r.status).min();
     if args.json {
@@ -196,6 +240,8 @@ pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), Cli
                 "exit_status": r.status.code(),
                 "message": r.message,
                 "revisions": r.revisions,
+                "details": r.details,
+                "skipped": r.skipped,
             })).collect::<Vec<_>>(),
         }));
     } else {
@@ -203,10 +249,18 @@ pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), Cli
         for result in &results {
             let mark = if result.failed {
                 style.paint(Paint::Bad, "FAIL")
+            } else if result.skipped.is_some() {
+                "skip".to_owned()
             } else {
                 style.paint(Paint::Good, "ok  ")
             };
             ctx.out.print(format!("{mark} {}", result.message));
+            if let Some(why) = &result.skipped {
+                ctx.out.print(format!("     {why}"));
+            }
+            for line in &result.details {
+                ctx.out.print(format!("     {line}"));
+            }
         }
     }
     match worst {

@@ -57,6 +57,7 @@ mod args;
 mod author;
 mod autogenerate;
 mod check;
+mod check_schema;
 mod database;
 mod describe;
 mod diff;

@@ -147,3 +147,90 @@ async fn revisions_the_migrations_do_not_have_stop_drift_with_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn check_fails_with_status_10_on_drift_showing_the_differences_and_the_sql() {
+    let p = project("drift-check").await;
+    p.pelican(&["check"]).ok();
+    p.client()
+        .await
+        .batch_execute("ALTER TABLE users ADD COLUMN nick text")
+        .await
+        .unwrap();
+    let run = p.pelican(&["check"]);
+    assert_eq!(run.fails(10), "error: 1 check failed: drift\n");
+    let out = &run.stdout;
+    assert!(
+        out.contains(
+            "FAIL the database differs from its applied revisions in 1 place (changed outside \
+             migrations; `pelican drift` shows more):\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("nick"), "{out}");
+    assert!(
+        out.contains("     ALTER TABLE public.users DROP COLUMN nick;"),
+        "the SQL that reconciles, indented\n{out}"
+    );
+    let json = p.pelican(&["check", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let drift = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "drift")
+        .unwrap();
+    assert_eq!(drift["exit_status"], 10);
+    assert_eq!(drift["ok"], false);
+}
+
+#[tokio::test]
+async fn check_compares_the_migrations_with_the_desired_schema_with_status_9() {
+    let p = project("drift-desired").await;
+    p.write(
+        "schema.sql",
+        "CREATE TYPE mood AS ENUM ('happy', 'sad');\n\
+         CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, mood mood,\n\
+         CONSTRAINT users_email_long CHECK (length(email) > 3));\n\
+         CREATE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 41';\n",
+    );
+    let run = p.pelican_env(
+        &["check", "--files-only", "--desired-schema", "schema.sql"],
+        &[],
+    );
+    assert!(
+        run.stdout
+            .contains("ok   the migrations match the desired schema schema.sql\n"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    run.ok();
+
+    p.write("pelican.toml", "desired_schema = \"schema.sql\"\n");
+    let mut schema = p.read("schema.sql");
+    schema.push_str("CREATE TABLE tags (id bigint PRIMARY KEY);\n");
+    p.write("schema.sql", &schema);
+    let run = p.pelican(&["check"]);
+    assert_eq!(run.fails(9), "error: 1 check failed: schema\n");
+    assert!(
+        run.stdout.contains(
+            "FAIL the migrations at their heads differ from the desired schema schema.sql in 1 \
+             place (`pelican revision --autogenerate -m MESSAGE` writes the revision):\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("     CREATE TABLE public.tags ("),
+        "{}",
+        run.stdout
+    );
+
+    let run = p.pelican_env(
+        &["check", "--files-only", "--desired-schema", "missing.sql"],
+        &[],
+    );
+    let stderr = run.fails(1);
+    assert!(stderr.contains("missing.sql"), "{stderr}");
+}
