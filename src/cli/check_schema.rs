@@ -6,7 +6,7 @@ use std::path::Path;
 
 use tokio_postgres::Client;
 
-use super::check::{CheckResult, CheckStatus};
+use super::check_result::{CheckResult, CheckStatus};
 use super::describe::count;
 use crate::autogen::{script, PlannedStatement};
 use crate::scratch::ScratchError;

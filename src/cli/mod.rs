@@ -57,6 +57,7 @@ mod args;
 mod author;
 mod autogenerate;
 mod check;
+mod check_result;
 mod check_schema;
 mod database;
 mod describe;
@@ -91,7 +92,7 @@ use output::{Output, Verbosity};
 use redact::Redactor;
 use settings::Settings;
 
-pub use check::CheckStatus;
+pub use check_result::CheckStatus;
 pub use error::{EXIT_ERROR, EXIT_OK, EXIT_USAGE};
 
 /// How long to wait for the server to answer a connection, unless the connection string says.
