@@ -10,6 +10,8 @@ mod cli;
 mod db;
 #[path = "cli/drift.rs"]
 mod drift;
+#[path = "cli/dump.rs"]
+mod dump;
 #[path = "cli/hardening.rs"]
 mod hardening;
 #[path = "cli/lint.rs"]

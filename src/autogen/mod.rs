@@ -45,6 +45,7 @@ mod columns;
 mod comments;
 mod depend;
 mod domains;
+mod dump;
 mod enums;
 mod extensions;
 mod functions;
@@ -69,6 +70,7 @@ mod types;
 mod unsupported;
 mod views;
 
+pub use dump::dump;
 pub use hazard::Hazard;
 pub use online::{online, OnlinePlan};
 pub use renames::{RenameCandidate, RenameKind};

@@ -101,6 +101,9 @@ pub(crate) enum Command {
     /// Compare the database with a replay of the revisions it has applied: what changed
     /// outside migrations (exit 1 when something did)
     Drift(DriftArgs),
+    /// Write the database's schema as one deterministic SQL file (loads into an empty
+    /// database; a desired schema for autogenerate)
+    Dump(DumpArgs),
     /// Resolve a revision marked failed: resume it, record it as applied, or forget it
     Resolve(ResolveArgs),
     /// Accept the current checksums of applied files that were edited
@@ -215,6 +218,17 @@ pub(crate) struct DiffArgs {
     /// [default: `dev_url` in pelican.toml, else a throwaway server]
     #[arg(long, value_name = "URL")]
     pub(crate) dev_url: Option<String>,
+}
+
+/// `dump`.
+#[derive(Debug, Args)]
+pub(crate) struct DumpArgs {
+    /// Write to this file (replaced whole, never left half-written) [default: stdout]
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Include privileges (GRANT)
+    #[arg(long)]
+    pub(crate) privileges: bool,
 }
 
 /// `drift`.

@@ -58,4 +58,3 @@ pub(super) struct CheckResult {
     /// Why the check could not run, when it couldn't (not a failure).
     pub(super) skipped: Option<String>,
 }
-

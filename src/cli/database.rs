@@ -80,7 +80,7 @@ pub(crate) async fn run(
         ctx.out.say(format!(
             "Nothing to {direction}: the database is already at {target}."
         ));
-        return Ok(());
+        return super::dump::after_run(ctx, &client).await;
     }
     let current = migrator.current(&client).await?;
     let verb = match direction {
@@ -93,7 +93,7 @@ pub(crate) async fn run(
         format_duration(report.elapsed),
         describe_current(&set, &current, ctx)
     ));
-    Ok(())
+    super::dump::after_run(ctx, &client).await
 }
 
 /// `stamp`.

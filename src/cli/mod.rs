@@ -63,6 +63,7 @@ mod database;
 mod describe;
 mod diff;
 mod drift;
+mod dump;
 mod error;
 mod inspect;
 mod lint;
@@ -267,6 +268,7 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), CliError> {
         Command::Diff(args) => diff::diff(ctx, &args).await,
         Command::Lint(args) => lint::lint(ctx, &args).await,
         Command::Drift(args) => drift::drift(ctx, &args).await,
+        Command::Dump(args) => dump::dump(ctx, &args).await,
     }
 }
 

@@ -31,6 +31,9 @@ pub(crate) struct Settings {
     pub(crate) desired_schema: Option<PathBuf>,
     /// The server for scratch databases (`dev_url`), with any `env:NAME` read.
     pub(crate) dev_url: Option<String>,
+    /// The file `upgrade` and `downgrade` rewrite with the schema after they run
+    /// (`dump_after_upgrade`), relative to the settings file.
+    pub(crate) dump_after_upgrade: Option<PathBuf>,
     /// The settings file that was read, if any.
     pub(crate) config_file: Option<PathBuf>,
     /// Where `init` writes the settings file.
@@ -45,6 +48,7 @@ struct FileSettings {
     dir: Option<PathBuf>,
     schema: Option<String>,
     desired_schema: Option<PathBuf>,
+    dump_after_upgrade: Option<PathBuf>,
     /// As written: a URL without a password, or `env:NAME`.
     dev_url: Option<String>,
     lint: crate::lint::LintOptions,
@@ -111,6 +115,10 @@ impl Settings {
             (Some(path), Some(file)) => Some(relative_to_file(file, path)),
             _ => None,
         };
+        let dump_after_upgrade = match (&file.dump_after_upgrade, &config_file) {
+            (Some(path), Some(file)) => Some(relative_to_file(file, path)),
+            _ => None,
+        };
         let dev_url = match (&file.dev_url, &config_file) {
             (Some(url), Some(path)) => match url.strip_prefix("env:") {
                 Some(name) => {
@@ -132,6 +140,7 @@ impl Settings {
             dir_origin,
             desired_schema,
             dev_url,
+            dump_after_upgrade,
             database_url,
             schema,
             schema_origin,
@@ -210,6 +219,18 @@ fn parse_settings(path: &Path, text: &str) -> Result<FileSettings, CliError> {
                     ))
                 }
             },
+            "dump_after_upgrade" => match value {
+                toml::Value::String(path) if !path.is_empty() => {
+                    settings.dump_after_upgrade = Some(PathBuf::from(path))
+                }
+                _ => {
+                    return Err(invalid(
+                        "'dump_after_upgrade' must be a non-empty string: the .sql file to \
+                         rewrite with the schema after each upgrade, relative to this file"
+                            .to_owned(),
+                    ))
+                }
+            },
             "lint" => match value {
                 toml::Value::Table(table) => settings.lint = parse_lint(table).map_err(invalid)?,
                 _ => {
@@ -262,7 +283,7 @@ fn parse_settings(path: &Path, text: &str) -> Result<FileSettings, CliError> {
             other => {
                 return Err(invalid(format!(
                     "unknown key '{other}'; the keys are 'dir', 'schema', 'desired_schema', \
-                     'dev_url' and [lint]"
+                     'dump_after_upgrade', 'dev_url' and [lint]"
                 )))
             }
         }
@@ -378,6 +399,9 @@ pub(crate) fn settings_file_text(dir: &str) -> String {
          \n\
          # The desired schema for `revision --autogenerate`: a .sql file or a directory.\n\
          # desired_schema = \"schema.sql\"\n\
+         \n\
+         # Rewritten with the database's schema after each `upgrade` and `downgrade`.\n\
+         # dump_after_upgrade = \"schema.sql\"\n\
          \n\
          # A server for autogenerate's scratch databases (the role needs CREATEDB), without a\n\
          # password, or env:NAME to read it from a variable; by default a throwaway server\n\
