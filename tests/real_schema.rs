@@ -165,7 +165,10 @@ async fn lemmy_from_empty_is_rebuilt_exactly() {
     assert_eq!(snapshot(&built).await, target);
     // `pelican dump`'s text: the same bytes from both databases, and it loads into a third.
     let dumped = pelican::autogen::dump(&target, "Lemmy");
-    assert_eq!(pelican::autogen::dump(&snapshot(&built).await, "Lemmy"), dumped);
+    assert_eq!(
+        pelican::autogen::dump(&snapshot(&built).await, "Lemmy"),
+        dumped
+    );
     let (_loaded_db, loaded) = database().await;
     apply(&loaded, "the dump", &dumped).await;
     assert_eq!(snapshot(&loaded).await, target, "the dump loads back");

@@ -378,3 +378,43 @@ async fn privileges_are_planned_and_verified_only_when_asked_for() {
         .await
         .ok();
 }
+
+#[tokio::test]
+async fn assert_matches_schema_passes_on_agreement_and_shows_the_gap_otherwise() {
+    let agreeing = "CREATE SCHEMA app;\n\
+        CREATE TABLE app.tasks (id bigint PRIMARY KEY, title text NOT NULL);\n";
+    let dir = dir_with(
+        "matches",
+        &[
+            ("migrations/a1_tasks.sql", MIGRATION),
+            ("agreeing.sql", agreeing),
+            ("schema.sql", DESIRED),
+        ],
+    );
+    let set = MigrationSet::from_dir(dir.join("migrations")).unwrap();
+    pelican::testing::assert_matches_schema(&set, dir.join("agreeing.sql"))
+        .await
+        .unwrap();
+    let error = pelican::testing::assert_matches_schema(&set, dir.join("schema.sql"))
+        .await
+        .unwrap_err();
+    let message = format!("{error:?}");
+    assert!(
+        message.starts_with(
+            "assert_matches_schema: the migrations at their heads differ from the desired schema"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("due"), "{message}");
+    assert!(message.contains("tasks_due"), "{message}");
+    assert!(
+        message.contains("ALTER TABLE app.tasks ADD COLUMN due date;"),
+        "the SQL that closes the gap\n{message}"
+    );
+    let missing = pelican::testing::assert_matches_schema(&set, dir.join("nope.sql"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(missing.contains("nope.sql"), "{missing}");
+    fs::remove_dir_all(dir).unwrap();
+}

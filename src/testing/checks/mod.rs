@@ -9,7 +9,9 @@
 //! * [`assert_upgrade_from_empty`]: `upgrade heads` from an empty database applies every
 //!   revision;
 //! * [`assert_downgrade_to_base`]: `upgrade heads` then `downgrade base` leaves the schema as
-//!   it was before.
+//!   it was before;
+//! * [`assert_matches_schema`]: the migrations at their heads give the desired schema
+//!   (scratch databases on a throwaway server).
 //!
 //! The checks return a [`CheckError`] rather than panic, so they compose (`?` in a test that
 //! returns a `Result`, or `.unwrap()`); its `Debug` output is the same readable message as its
@@ -34,10 +36,12 @@ use crate::schema::{SchemaDiff, Snapshot, SnapshotOptions};
 use crate::target::Target;
 
 mod report;
+mod schema;
 #[cfg(test)]
 mod tests;
 
 pub use report::{CheckError, IrreversibleRevision, RevisionRef, RoundTripReport};
+pub use schema::assert_matches_schema;
 
 const SINGLE_HEAD: &str = "assert_single_head";
 const ROUND_TRIP: &str = "assert_round_trip";

@@ -135,6 +135,25 @@ pub enum CheckError {
         /// schema after the second).
         differences: Vec<String>,
     },
+    /// The migrations at their heads don't give the desired schema.
+    #[error(
+        "assert_matches_schema: the migrations at their heads differ from the desired schema \
+         {}:\n{}\n(- only in the migrations, + only in the desired schema, ~ differs: \
+         migrations -> desired). A revision that closes the gap would run:\n{sql}",
+        .desired_schema.display(),
+        lines(.differences)
+    )]
+    SchemaMismatch {
+        /// The desired schema's file or directory.
+        desired_schema: std::path::PathBuf,
+        /// The differences, one line each (from the migrations to the desired schema).
+        differences: Vec<String>,
+        /// The SQL from the migrations' schema to the desired one.
+        sql: String,
+    },
+    /// The desired schema or the migrations could not be built in a scratch database.
+    #[error("assert_matches_schema: {0}")]
+    Scratch(#[source] Box<crate::scratch::ScratchError>),
     /// After `upgrade heads` then `downgrade base`, the schema differs from before.
     #[error(
         "{check}: after upgrade heads then downgrade base, the schema differs from before the \
