@@ -151,9 +151,10 @@ pub enum CheckError {
         /// The SQL from the migrations' schema to the desired one.
         sql: String,
     },
-    /// The desired schema or the migrations could not be built in a scratch database.
+    /// The desired schema or the migrations could not be built in a scratch database (a
+    /// [`ScratchError`](crate::scratch::ScratchError), which names the file and line).
     #[error("assert_matches_schema: {0}")]
-    Scratch(#[source] Box<crate::scratch::ScratchError>),
+    Scratch(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// After `upgrade heads` then `downgrade base`, the schema differs from before.
     #[error(
         "{check}: after upgrade heads then downgrade base, the schema differs from before the \
