@@ -228,3 +228,8 @@ impl ScratchDatabase {
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/autogenerate.md")]
 pub struct AutogenerateGuide;
+
+/// The examples of `docs/drift.md`, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/drift.md")]
+pub struct DriftGuide;
