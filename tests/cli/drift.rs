@@ -234,3 +234,31 @@ async fn check_compares_the_migrations_with_the_desired_schema_with_status_9() {
     let stderr = run.fails(1);
     assert!(stderr.contains("missing.sql"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_dev_server_that_refuses_create_database_is_a_clear_error() {
+    let p = project("drift-nocreatedb").await;
+    let client = p.client().await;
+    client
+        .batch_execute(
+            "DROP ROLE IF EXISTS pelican_no_createdb;\n\
+             CREATE ROLE pelican_no_createdb LOGIN NOCREATEDB;",
+        )
+        .await
+        .unwrap();
+    let url = p.url().replace(
+        "postgresql://postgres@",
+        "postgresql://pelican_no_createdb@",
+    );
+    assert_ne!(url, p.url(), "the URL names its user: {}", p.url());
+    let run = p.pelican(&["drift", "--dev-url", &url]);
+    let stderr = run.fails(1);
+    assert!(
+        stderr.contains("permission denied to create database"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("CREATEDB"),
+        "says what the role needs\n{stderr}"
+    );
+}
