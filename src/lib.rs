@@ -50,13 +50,15 @@ pub mod autogen;
 pub mod build;
 #[cfg(feature = "cli")]
 pub mod cli;
-#[cfg(any(feature = "cli", feature = "testing"))]
+#[cfg(any(feature = "cli", feature = "testing", feature = "fleet"))]
 #[cfg_attr(not(feature = "testing"), allow(dead_code))]
 mod conninfo;
 #[cfg(feature = "diagram")]
 pub mod diagram;
 pub mod embedded;
 pub mod error;
+#[cfg(feature = "fleet")]
+pub mod fleet;
 pub mod graph;
 pub mod history;
 #[cfg(feature = "lint")]

@@ -1,0 +1,246 @@
+//! The fleet's scheduler: `jobs` targets at once, at most `jobs_per_server` connections to a
+//! server, a connection pool per database, failures kept to their target.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio::sync::Semaphore;
+use tokio_postgres::NoTls;
+use tracing::Instrument;
+
+use super::report::{FleetReport, Outcome, TargetReport};
+use super::{Fleet, FleetError, Operation, Target};
+use crate::quote::ident;
+
+/// The connections a run shares: a pool per database, a gate per server.
+struct Connections {
+    pools: HashMap<String, Pool>,
+    servers: HashMap<String, Arc<Semaphore>>,
+}
+
+/// How many connections a server can spare: what `max_connections` leaves after the
+/// reserved ones and those open now, halved, so that the application keeps its share.
+async fn headroom(pool: &Pool) -> Option<usize> {
+    let client = pool.get().await.ok()?;
+    let row = client
+        .query_one(
+            "SELECT current_setting('max_connections')::int \
+                  - current_setting('superuser_reserved_connections')::int \
+                  - (SELECT count(*)::int FROM pg_stat_activity)",
+            &[],
+        )
+        .await
+        .ok()?;
+    let free: i32 = row.get(0);
+    Some(usize::try_from(free / 2).unwrap_or(0).max(1))
+}
+
+impl Connections {
+    async fn new(fleet: &Fleet) -> Result<Connections, FleetError> {
+        let mut pools = HashMap::new();
+        let mut servers: HashMap<String, Arc<Semaphore>> = HashMap::new();
+        for target in &fleet.targets {
+            let server = target.server()?;
+            let url = target.url.clone();
+            if !pools.contains_key(&url) {
+                let config: tokio_postgres::Config =
+                    url.parse()
+                        .map_err(|error: tokio_postgres::Error| FleetError::InvalidUrl {
+                            url: target.shown_url(),
+                            reason: error.to_string(),
+                        })?;
+                let manager = Manager::from_config(
+                    config,
+                    NoTls,
+                    ManagerConfig {
+                        recycling_method: RecyclingMethod::Fast,
+                    },
+                );
+                let size = fleet.jobs_per_server.unwrap_or(fleet.jobs);
+                let pool = Pool::builder(manager)
+                    .max_size(size)
+                    .build()
+                    .expect("a pool without a runtime-specific option builds");
+                pools.insert(url.clone(), pool);
+            }
+            if let std::collections::hash_map::Entry::Vacant(entry) = servers.entry(server) {
+                let limit = match fleet.jobs_per_server {
+                    Some(limit) => limit,
+                    None => headroom(&pools[&url])
+                        .await
+                        .map_or(fleet.jobs, |free| free.min(fleet.jobs)),
+                };
+                entry.insert(Arc::new(Semaphore::new(limit)));
+            }
+        }
+        Ok(Connections { pools, servers })
+    }
+}
+
+/// Runs `operation` on every target of `fleet`.
+pub(super) async fn run(fleet: &Fleet, operation: Operation) -> Result<FleetReport, FleetError> {
+    if fleet.targets.is_empty() {
+        return Err(FleetError::NoTargets(
+            "no schema or database was given".to_owned(),
+        ));
+    }
+    let started = Instant::now();
+    let connections = Arc::new(Connections::new(fleet).await?);
+    let canary = fleet.canary.min(fleet.targets.len());
+    let mut reports = run_wave(fleet, &connections, &operation, 0..canary, false).await;
+    let canary_failed = reports
+        .iter()
+        .any(|r| matches!(r.outcome, Outcome::Failed { .. }));
+    if canary_failed {
+        for target in &fleet.targets[canary..] {
+            reports.push(TargetReport {
+                target: target.clone(),
+                outcome: Outcome::NotRun,
+                elapsed: Default::default(),
+            });
+        }
+    } else {
+        let rest = run_wave(
+            fleet,
+            &connections,
+            &operation,
+            canary..fleet.targets.len(),
+            fleet.fail_fast,
+        )
+        .await;
+        reports.extend(rest);
+    }
+    for pool in connections.pools.values() {
+        pool.close();
+    }
+    Ok(FleetReport {
+        targets: reports,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// The targets of `range`, `jobs` at once; their reports in the targets' order.
+async fn run_wave(
+    fleet: &Fleet,
+    connections: &Arc<Connections>,
+    operation: &Operation,
+    range: std::ops::Range<usize>,
+    fail_fast: bool,
+) -> Vec<TargetReport> {
+    let jobs = Arc::new(Semaphore::new(fleet.jobs));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = tokio::task::JoinSet::new();
+    for index in range.clone() {
+        let target = fleet.targets[index].clone();
+        let migrator = fleet.migrator(&target);
+        let operation = operation.clone();
+        let (jobs, stop, connections) = (jobs.clone(), stop.clone(), connections.clone());
+        let span = tracing::info_span!("fleet target", target = %target);
+        tasks.spawn(
+            async move {
+                let _job = jobs
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore stays open");
+                if stop.load(Ordering::SeqCst) {
+                    return (index, target, Outcome::NotRun, Default::default());
+                }
+                let server = target
+                    .server()
+                    .ok()
+                    .and_then(|s| connections.servers.get(&s).cloned());
+                let _server = match server {
+                    Some(gate) => Some(
+                        gate.acquire_owned()
+                            .await
+                            .expect("the semaphore stays open"),
+                    ),
+                    None => None,
+                };
+                let started = Instant::now();
+                let outcome = run_one(
+                    &connections.pools[&target.url],
+                    &target,
+                    &migrator,
+                    &operation,
+                )
+                .await;
+                if fail_fast && matches!(outcome, Outcome::Failed { .. }) {
+                    stop.store(true, Ordering::SeqCst);
+                }
+                (index, target, outcome, started.elapsed())
+            }
+            .instrument(span),
+        );
+    }
+    let mut done: Vec<(usize, TargetReport)> = Vec::with_capacity(range.len());
+    while let Some(result) = tasks.join_next().await {
+        let (index, target, outcome, elapsed) = result.expect("a fleet task panicked");
+        done.push((
+            index,
+            TargetReport {
+                target,
+                outcome,
+                elapsed,
+            },
+        ));
+    }
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, report)| report).collect()
+}
+
+/// One target: a pooled connection, its `search_path` set to the tenant's schema for the
+/// run (and reset after, whatever happened), the operation.
+async fn run_one(
+    pool: &Pool,
+    target: &Target,
+    migrator: &crate::Migrator,
+    operation: &Operation,
+) -> Outcome {
+    let failed = |error: crate::Error| {
+        let revision = match &error {
+            crate::Error::MigrationFailed { revision, .. } => Some(revision.clone()),
+            _ => None,
+        };
+        Outcome::Failed { revision, error }
+    };
+    let client = match pool.get().await {
+        Ok(client) => client,
+        Err(error) => return failed(crate::Error::from(error)),
+    };
+    if let Some(schema) = &target.schema {
+        let set = format!("SET search_path TO {}", ident(schema));
+        if let Err(error) = client.batch_execute(&set).await {
+            return failed(crate::Error::database(
+                "setting the tenant's search_path",
+                error,
+            ));
+        }
+    }
+    let result = match operation {
+        Operation::Upgrade(to) => migrator
+            .upgrade(&**client, to)
+            .await
+            .map(|r| r.steps.into_iter().map(|s| s.revision).collect::<Vec<_>>()),
+        Operation::Downgrade(to) => migrator
+            .downgrade(&**client, to)
+            .await
+            .map(|r| r.steps.into_iter().map(|s| s.revision).collect()),
+        Operation::Stamp(to) => migrator
+            .stamp(&**client, &[to.as_str()], false)
+            .await
+            .map(|r| r.added),
+    };
+    if target.schema.is_some() && client.batch_execute("RESET search_path").await.is_err() {
+        // A connection that can't be reset is not given back to the pool.
+        let _ = deadpool_postgres::Object::take(client);
+    }
+    match result {
+        Ok(revisions) if revisions.is_empty() => Outcome::AlreadyThere,
+        Ok(revisions) => Outcome::Migrated { revisions },
+        Err(error) => failed(error),
+    }
+}
