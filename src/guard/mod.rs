@@ -12,7 +12,7 @@
 //! [`GuardError::NotPermitted`] otherwise, and nothing changes.
 //!
 //! ```no_run
-//! # async fn f(client: tokio_postgres::Client) -> Result<(), pelican::guard::GuardError> {
+//! # async fn f(client: pelican::tokio_postgres::Client) -> Result<(), pelican::guard::GuardError> {
 //! use pelican::guard;
 //! guard::install(&client, "public").await?;
 //! for entry in guard::read_log(&client, "public", None).await? {
@@ -153,3 +153,8 @@ async fn current_role_after_rollback(client: &Client) -> Option<String> {
         _ => None,
     })
 }
+
+/// The examples of `docs/guard.md`, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/guard.md")]
+pub struct GuardGuide;
