@@ -288,8 +288,23 @@ async fn install_twice_is_fine_and_an_older_or_disabled_guard_is_brought_up_to_d
         guard::install(&client, "audit").await.unwrap(),
         InstallOutcome::Upgraded
     );
+    // A dropped append-only trigger.
+    client
+        .batch_execute("DROP TRIGGER pelican_ddl_log_no_truncate ON audit.pelican_ddl_log")
+        .await
+        .unwrap();
+    assert!(
+        !guard::status(&client, "audit")
+            .await
+            .unwrap()
+            .log_append_only
+    );
+    assert_eq!(
+        guard::install(&client, "audit").await.unwrap(),
+        InstallOutcome::Upgraded
+    );
     let status = guard::status(&client, "audit").await.unwrap();
-    assert!(status.is_active() && status.function_current);
+    assert!(status.is_active() && status.function_current && status.log_append_only);
     // The rows were kept, and neither reinstall recorded itself.
     client.batch_execute("DROP TABLE t").await.unwrap();
     let me = current_role(&client).await;
@@ -297,6 +312,7 @@ async fn install_twice_is_fine_and_an_older_or_disabled_guard_is_brought_up_to_d
         entries(&client, "audit").await,
         [
             format!("CREATE TABLE public.t by {me}"),
+            format!("DROP TRIGGER pelican_ddl_log_no_truncate on audit.pelican_ddl_log by {me}"),
             format!("DROP TABLE public.t by {me}")
         ]
     );

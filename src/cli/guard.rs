@@ -108,12 +108,17 @@ fn status_lines(status: &GuardStatus, program: &str) -> Vec<String> {
         lines.push(match status.rows {
             None => format!("log: {table} (not readable by this role)"),
             Some(rows) => format!(
-                "log: {table}, {rows} {}{}",
+                "log: {table}, {rows} {}{}{}",
                 if rows == 1 { "row" } else { "rows" },
                 status
                     .last_entry_at
                     .map(|at| format!(", the last at {}", rfc3339_utc(at)))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                if status.log_append_only {
+                    ""
+                } else {
+                    " (NOT append-only: its triggers are missing or disabled)"
+                }
             ),
         });
     }
@@ -136,6 +141,7 @@ fn status_json(status: &GuardStatus) -> Value {
         "log": {
             "exists": status.log_exists,
             "readable": status.log_readable,
+            "append_only": status.log_append_only,
             "rows": status.rows,
             "last_entry_at": status.last_entry_at.map(rfc3339_utc),
         },

@@ -42,7 +42,7 @@ pub enum InstallOutcome {
     /// Nothing of the guard was there; it is now.
     Installed,
     /// Some of it was there (an older version, a disabled or missing trigger, a missing
-    /// log): it is now complete and current. The log's rows are kept.
+    /// log or append-only trigger): it is now complete and current. The log's rows are kept.
     Upgraded,
     /// It was installed, current and enabled: nothing was changed.
     AlreadyCurrent,
@@ -74,7 +74,7 @@ pub async fn install(client: &Client, history_schema: &str) -> Result<InstallOut
             requested: history_schema.to_owned(),
         });
     }
-    if before.is_active() && before.function_current {
+    if before.is_active() && before.function_current && before.log_append_only {
         return Ok(InstallOutcome::AlreadyCurrent);
     }
     let sql = GuardSql::new(history_schema);

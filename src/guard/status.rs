@@ -27,6 +27,9 @@ pub struct GuardStatus {
     pub log_exists: bool,
     /// Whether this role may read it (then [`rows`](Self::rows) is known).
     pub log_readable: bool,
+    /// Whether the triggers that refuse `UPDATE`, `DELETE` and `TRUNCATE` on it are there
+    /// and enabled.
+    pub log_append_only: bool,
     /// Whether the recording function exists there.
     pub function_exists: bool,
     /// Whether its body is the one this version of pelican installs (when not, `install`
@@ -96,6 +99,7 @@ pub async fn status(client: &Client, history_schema: &str) -> Result<GuardStatus
         schema: history_schema.to_owned(),
         log_exists: row.get(4),
         log_readable: row.get(5),
+        log_append_only: row.get::<_, Option<bool>>(7).unwrap_or(false),
         function_exists: body.is_some(),
         function_current: body.is_some_and(|body| body == sql.record_body()),
         command_trigger: trigger(0, 1),

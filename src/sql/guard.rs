@@ -128,6 +128,8 @@ END
             "BEGIN;
 SELECT pg_catalog.set_config({mark}, {value}, true);
 CREATE SCHEMA IF NOT EXISTS {schema};
+-- A later layout of the log adds its columns here, with ALTER TABLE ... ADD COLUMN IF NOT
+-- EXISTS, so that an older log is brought up to date in place.
 CREATE TABLE IF NOT EXISTS {log} (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
@@ -209,7 +211,8 @@ DROP FUNCTION IF EXISTS {record}();
 
     /// One row: the schema of each event trigger's function (NULL when the trigger is
     /// missing) and whether it is enabled, whether the log exists and whether this role may
-    /// read it, and the recording function's body in this schema (NULL when missing).
+    /// read it, the recording function's body in this schema (NULL when missing), and
+    /// whether both of the log's append-only triggers are there and enabled.
     pub(crate) fn status_query(&self) -> String {
         let trigger = |name: &str| {
             format!(
@@ -228,7 +231,12 @@ DROP FUNCTION IF EXISTS {record}();
              AND pg_catalog.has_table_privilege(pg_catalog.to_regclass({log}), 'SELECT'), \
              (SELECT p.prosrc FROM pg_catalog.pg_proc p \
               JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
-              WHERE n.nspname = {schema} AND p.proname = {record})",
+              WHERE n.nspname = {schema} AND p.proname = {record}), \
+             (SELECT count(*) = 2 FROM pg_catalog.pg_trigger t \
+              WHERE t.tgrelid = pg_catalog.to_regclass({log}) AND t.tgenabled <> 'D' \
+              AND t.tgname IN ({row_trigger}, {truncate_trigger}))",
+            row_trigger = literal(ROW_TRIGGER),
+            truncate_trigger = literal(TRUNCATE_TRIGGER),
             command = trigger(COMMAND_TRIGGER),
             drop = trigger(DROP_TRIGGER),
             schema = literal(&self.schema),
