@@ -146,3 +146,14 @@ async fn guard_install_as_a_role_that_may_not_create_event_triggers_says_so() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn the_guards_own_objects_are_not_drift() {
+    let p = Project::with_db("guard-drift").await;
+    p.migration("a1", "");
+    p.pelican(&["guard", "install"]).ok();
+    p.pelican(&["upgrade"]).ok();
+    let run = p.pelican(&["drift"]);
+    assert_eq!(run.ok(), "", "{run:?}");
+    assert!(run.stderr.contains("No drift"), "{}", run.stderr);
+}
