@@ -13,6 +13,7 @@
 //! * [`target`]: parsing and resolving targets such as `head`, `ae1f@head` or `-2`;
 //! * [`plan`]: the ordered [`Plan`] of up/down steps from an applied set to a target;
 //! * [`offline`]: a plan rendered as one SQL script (Alembic's `--sql`);
+//! * [`guard`]: the opt-in DDL guard, event triggers that log DDL run outside pelican;
 //! * `diagram` (feature `diagram`): the DAG drawn for a terminal (like `git log --graph`),
 //!   Graphviz or Mermaid.
 //!
@@ -60,6 +61,7 @@ pub mod error;
 #[cfg(feature = "fleet")]
 pub mod fleet;
 pub mod graph;
+pub mod guard;
 pub mod history;
 #[cfg(feature = "lint")]
 pub mod lint;

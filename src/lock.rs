@@ -6,6 +6,9 @@
 //! and it is released on every path: explicitly after a run, and by closing the connection
 //! when a run is abandoned (a panic in a migration, a cancelled future), because a lock held
 //! by a pooled connection that goes back to the pool would block every later deploy.
+//!
+//! While it holds the lock, the session is marked as pelican's (the `pelican.migrating`
+//! setting), so that the DDL guard (`crate::guard`) leaves its migrations out of its log.
 
 use std::ops::Deref;
 use std::time::{Duration, Instant};
@@ -15,6 +18,7 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 
 use crate::error::Error;
 use crate::quote::literal;
+use crate::sql::guard::{MARK_SETTING, MARK_VALUE};
 
 /// The first half of every pelican lock key: "peli" in ASCII.
 const LOCK_CLASS: i32 = 0x7065_6c69;
@@ -102,20 +106,24 @@ impl LockKey {
             unlock_sql: String::new(),
         };
         let client = guard.client();
-        // One round trip: try the lock, and read the session settings the wait and the run
-        // change, so they can be put back (the connection may go on serving the
-        // application): for a client lent to us, every setting its session changed.
+        // One round trip: try the lock (marking the session as pelican's when it is taken,
+        // see `mark_sql`), and read the session settings the wait and the run change, so
+        // they can be put back (the connection may go on serving the application): for a
+        // client lent to us, every setting its session changed, but the mark.
         let probe = format!(
-            "SELECT pg_catalog.pg_try_advisory_lock({LOCK_CLASS}, {}), {}, \
+            "SELECT CASE WHEN pg_catalog.pg_try_advisory_lock({LOCK_CLASS}, {}) \
+             THEN {} IS NOT NULL ELSE false END, {}, \
              (SELECT pg_catalog.string_agg(pg_catalog.format('SELECT pg_catalog.set_config(%L, %L, false);', \
              name, setting), '') FROM pg_catalog.pg_settings WHERE source = 'session' \
-             AND context <> 'internal')",
+             AND context <> 'internal' AND name <> {})",
             self.key_sql,
+            mark_sql(),
             SAVED_SETTINGS
                 .iter()
                 .map(|name| format!("pg_catalog.current_setting({}, true)", literal(name)))
                 .collect::<Vec<_>>()
                 .join(", "),
+            literal(MARK_SETTING),
         );
         let values = first_row(
             &client
@@ -161,8 +169,9 @@ impl LockKey {
             // After the wait, its settings go back; the connection check stays on for the run.
             let restore_wait = set_back(&|name| name != "client_connection_check_interval");
             wait_sql.push_str(&format!(
-                "SELECT pg_catalog.pg_advisory_lock({LOCK_CLASS}, {});\n{restore_wait}",
-                self.key_sql
+                "SELECT pg_catalog.pg_advisory_lock({LOCK_CLASS}, {});\nSELECT {};\n{restore_wait}",
+                self.key_sql,
+                mark_sql(),
             ));
             tracing::info!(lock = %self.label, "waiting for another migrator to finish");
             if let Err(err) = client.batch_execute(&wait_sql).await {
@@ -192,7 +201,7 @@ impl LockKey {
             _ => restore_saved,
         };
         guard.unlock_sql = format!(
-            "{restore}SELECT pg_catalog.pg_advisory_unlock({LOCK_CLASS}, {})",
+            "{restore}RESET {MARK_SETTING};\nSELECT pg_catalog.pg_advisory_unlock({LOCK_CLASS}, {})",
             self.key_sql
         );
         Ok(guard)
@@ -289,6 +298,17 @@ async fn execute(client: &Client, sql: &str) -> Result<(), Error> {
         .batch_execute(sql)
         .await
         .map_err(|e| Error::database("setting up the migration lock's session", e))
+}
+
+/// Marks the session as running pelican's own migrations for as long as it holds the lock
+/// (a session setting, set in the query that takes the lock and reset in the one that
+/// releases it): the DDL guard (`crate::guard`) does not record what such a session does.
+fn mark_sql() -> String {
+    format!(
+        "pg_catalog.set_config({}, {}, false)",
+        literal(MARK_SETTING),
+        literal(MARK_VALUE)
+    )
 }
 
 /// The settings the lock's wait and the run change, saved when the lock is tried and put back

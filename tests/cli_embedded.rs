@@ -216,3 +216,33 @@ async fn autogenerate_replays_the_compiled_in_migrations_rust_ones_included() {
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_file(&schema).unwrap();
 }
+
+#[tokio::test]
+async fn the_embedded_cli_has_the_guard_verbs_and_its_runs_are_not_recorded() {
+    let (database, client) = fresh_db().await;
+    let url = database.connection_string();
+    let run = |args: &'static [&'static str]| {
+        let mut all = vec!["myapp", "--database-url", url, "-q"];
+        all.extend(args);
+        pelican::cli::run_async(app_migrations(), all)
+    };
+    assert_eq!(run(&["guard", "install"]).await, ExitCode::SUCCESS);
+    assert_eq!(run(&["upgrade", "head"]).await, ExitCode::SUCCESS);
+    assert_eq!(run(&["downgrade", "base"]).await, ExitCode::SUCCESS);
+    assert!(pelican::guard::read_log(&client, "public", None)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(pelican::guard::status(&client, "public")
+        .await
+        .unwrap()
+        .is_active());
+    assert_eq!(
+        run(&["guard", "remove", "--drop-log"]).await,
+        ExitCode::SUCCESS
+    );
+    assert!(pelican::guard::status(&client, "public")
+        .await
+        .unwrap()
+        .is_absent());
+}

@@ -108,6 +108,30 @@ pub(crate) enum Command {
     Resolve(ResolveArgs),
     /// Accept the current checksums of applied files that were edited
     Repair(LockArgs),
+    /// Record DDL run outside pelican's migrations in an append-only log (event triggers;
+    /// needs a superuser)
+    #[command(subcommand)]
+    Guard(GuardCommand),
+}
+
+/// `guard`'s verbs.
+#[derive(Debug, Subcommand)]
+pub(crate) enum GuardCommand {
+    /// Install the guard in the history schema (again: nothing changes; an older guard is
+    /// brought up to date, its log kept)
+    Install,
+    /// Show whether the guard is installed and recording, and how many rows its log holds
+    Status(JsonArgs),
+    /// Remove the guard's event triggers and function; its log stays unless --drop-log
+    Remove(GuardRemoveArgs),
+}
+
+/// `guard remove`.
+#[derive(Debug, Args)]
+pub(crate) struct GuardRemoveArgs {
+    /// Drop the log too, with every row it recorded
+    #[arg(long)]
+    pub(crate) drop_log: bool,
 }
 
 const CHECK_HELP: &str = "Exit status: 0 all checks pass; 1 an error (no database, ...); \

@@ -451,7 +451,7 @@ fn resolve_dependency(graph: &RevisionGraph, name: &str) -> Result<String, CliEr
 }
 
 /// `time` as RFC 3339 in UTC, to the second: `2026-11-21T10:00:00Z`.
-fn rfc3339_utc(time: SystemTime) -> String {
+pub(crate) fn rfc3339_utc(time: SystemTime) -> String {
     let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (hour, minute, second) = (rem / 3600, rem % 3600 / 60, rem % 60);

@@ -21,6 +21,9 @@ pub(crate) enum CliError {
     /// An error of the library.
     #[error(transparent)]
     Pelican(#[from] crate::Error),
+    /// The DDL guard could not be installed, removed or read.
+    #[error(transparent)]
+    Guard(#[from] crate::guard::GuardError),
     /// A plan that can't be written as a SQL script.
     #[error(transparent)]
     Offline(#[from] crate::offline::OfflineError),

@@ -65,6 +65,7 @@ mod diff;
 mod drift;
 mod dump;
 mod error;
+mod guard;
 mod inspect;
 mod lint;
 mod lint_database;
@@ -269,6 +270,7 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), CliError> {
         Command::Lint(args) => lint::lint(ctx, &args).await,
         Command::Drift(args) => drift::drift(ctx, &args).await,
         Command::Dump(args) => dump::dump(ctx, &args).await,
+        Command::Guard(command) => guard::guard(ctx, &command).await,
     }
 }
 

@@ -124,8 +124,10 @@ impl SnapshotOptions {
 
     /// Whether pelican's history tables (`pelican_revisions`, `pelican_log`,
     /// `pelican_state`, in any schema), their sequences, triggers and functions
-    /// (`pelican_revision_digest`, `pelican_track_state`) are part of the snapshot; they are
-    /// not by default, since they record the migrations rather than the application's schema.
+    /// (`pelican_revision_digest`, `pelican_track_state`), and the DDL guard's log and
+    /// functions (`pelican_ddl_log`, `pelican_ddl_record`, `pelican_ddl_log_refuse`, see
+    /// [`crate::guard`]) are part of the snapshot; they are not by default, since they record
+    /// the migrations rather than the application's schema.
     pub fn include_history_tables(mut self, include: bool) -> Self {
         self.include_history_tables = include;
         self

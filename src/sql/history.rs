@@ -31,14 +31,18 @@ pub(crate) const DIGEST_FUNCTION: &str = "pelican_revision_digest";
 pub(crate) const TRACK_FUNCTION: &str = "pelican_track_state";
 
 /// Every table and function pelican keeps in the history schema, by name: what a schema
-/// snapshot leaves out unless asked (they record the migrations, not the application).
+/// snapshot leaves out unless asked (they record the migrations, not the application). The
+/// DDL guard's log and functions are among them (`crate::guard`).
 #[cfg(feature = "schema")]
-pub(crate) const HISTORY_OBJECTS: [&str; 5] = [
+pub(crate) const HISTORY_OBJECTS: [&str; 8] = [
     REVISIONS_TABLE,
     LOG_TABLE,
     STATE_TABLE,
     DIGEST_FUNCTION,
     TRACK_FUNCTION,
+    super::guard::DDL_LOG_TABLE,
+    super::guard::RECORD_FUNCTION,
+    super::guard::REFUSE_FUNCTION,
 ];
 
 /// The triggers that keep `pelican_state` up to date.

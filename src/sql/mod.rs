@@ -2,11 +2,13 @@
 //! online run (`migrator`, `history`, `lock`) and `offline`, so that an offline script is
 //! what an online run sends, by construction.
 //!
+//! * `guard`: the DDL guard's log, event-trigger function and the mark of pelican's runs;
 //! * `history`: the history tables' names, and the statements that write their rows;
 //! * `layout`: the DDL of the history layout (tables, digest functions and triggers);
 //! * `probe`: the queries that look at the history schema before anything is trusted;
 //! * `step`: the SQL of one step of a plan: timeouts, transaction bounds, markers, stamps.
 
+pub(crate) mod guard;
 pub(crate) mod history;
 pub(crate) mod layout;
 pub(crate) mod probe;
