@@ -115,8 +115,12 @@ pub(super) async fn drift(
         },
         revisions: Vec::new(),
         details: if failed {
+            let mut lines = report.differences.clone();
+            if let Some(entries) = &report.ddl_log {
+                lines.extend(entries.iter().map(|entry| format!("by: {entry}")));
+            }
             details(
-                &report.differences,
+                &lines,
                 "-- the SQL that puts the database back (or adopt the change with `drift --fix-revision`):",
                 &report.plan.down,
             )

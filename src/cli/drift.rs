@@ -74,6 +74,21 @@ pub(super) async fn drift(ctx: &mut Context, args: &DriftArgs) -> Result<(), Cli
             for line in &report.differences {
                 ctx.out.print(format!("  {line}"));
             }
+            match &report.ddl_log {
+                Some(entries) if !entries.is_empty() => {
+                    ctx.out.print("Who changed it (pelican guard):");
+                    for entry in entries {
+                        ctx.out.print(format!("  {entry}"));
+                    }
+                }
+                Some(_) => ctx.out.print(
+                    "The guard's log has no entry about these objects: they changed before it was installed, or with the guard disabled.",
+                ),
+                None => ctx.out.say(format!(
+                    "To see who changes what from now on: `{} guard install` (as a superuser).",
+                    ctx.program
+                )),
+            }
         }
         DiffFormat::Sql => ctx.out.print_raw(&section(
             "-- pelican drift: what was changed outside migrations, as SQL.",
@@ -88,6 +103,9 @@ pub(super) async fn drift(ctx: &mut Context, args: &DriftArgs) -> Result<(), Cli
                 "differences": report.differences,
                 "adopt": statements(&report.plan.up),
                 "revert": statements(&report.plan.down),
+                "ddl_log": report.ddl_log.as_ref().map(|entries| {
+                    entries.iter().map(ToString::to_string).collect::<Vec<_>>()
+                }),
                 "unsupported": report.plan.unsupported,
             }));
         }

@@ -9,6 +9,7 @@ use tokio_postgres::Client;
 use super::verify::{forget_empty_history_schema, Verification};
 use super::{read_schema_files, ScratchError, ScratchServer};
 use crate::autogen::{plan_changes, AutogenOptions, ChangePlan};
+use crate::guard::{read_log, DdlLogEntry};
 use crate::revision::RevisionId;
 use crate::schema::{Snapshot, SnapshotOptions};
 use crate::Migrator;
@@ -44,6 +45,10 @@ pub struct DriftReport {
     /// When [`Drift::verify`] asked for it and there is drift: the plan run on the replayed
     /// schema (up must give the live schema, down the replayed one back).
     pub verification: Option<Verification>,
+    /// Who changed what, from the DDL guard's log (`pelican guard install`): the entries
+    /// about an object a difference names, oldest first. `None` when the guard isn't
+    /// installed or its log isn't readable by this role (drift is then the snapshots alone).
+    pub ddl_log: Option<Vec<DdlLogEntry>>,
     /// The database's current heads: what was replayed.
     pub applied_heads: Vec<RevisionId>,
     /// The schema the applied revisions give, replayed in a scratch database.
@@ -198,7 +203,13 @@ impl<'a> Drift<'a> {
         } else {
             None
         };
+        let ddl_log = if differences.is_empty() {
+            None
+        } else {
+            who_changed(self.client, history, &differences).await
+        };
         Ok(DriftReport {
+            ddl_log,
             verification,
             applied_heads: status.current_heads,
             expected,
@@ -207,4 +218,25 @@ impl<'a> Drift<'a> {
             plan,
         })
     }
+}
+
+/// The guard's log entries about an object one of `differences` names (its identity, such as
+/// `public.users`, appears in the line); `None` without a readable guard log.
+async fn who_changed(
+    client: &Client,
+    history_schema: &str,
+    differences: &[String],
+) -> Option<Vec<DdlLogEntry>> {
+    let entries = read_log(client, history_schema, None).await.ok()?;
+    Some(
+        entries
+            .into_iter()
+            .filter(|entry| {
+                entry
+                    .object_identity
+                    .as_deref()
+                    .is_some_and(|identity| differences.iter().any(|line| line.contains(identity)))
+            })
+            .collect(),
+    )
 }

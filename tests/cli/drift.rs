@@ -262,3 +262,45 @@ async fn a_dev_server_that_refuses_create_database_is_a_clear_error() {
         "says what the role needs\n{stderr}"
     );
 }
+
+#[tokio::test]
+async fn with_the_guard_installed_drift_names_who_changed_what() {
+    let p = project("drift-guarded").await;
+    p.pelican(&["guard", "install"]).ok();
+    let client = p.client().await;
+    client
+        .batch_execute(
+            "DROP ROLE IF EXISTS drift_alice;\n\
+             CREATE ROLE drift_alice LOGIN;\n\
+             ALTER TABLE users OWNER TO drift_alice;",
+        )
+        .await
+        .unwrap();
+    let url = p
+        .url()
+        .replace("postgresql://postgres@", "postgresql://drift_alice@");
+    let (alice, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    alice
+        .batch_execute("ALTER TABLE users ADD COLUMN nick text")
+        .await
+        .unwrap();
+    let run = p.pelican(&["drift"]);
+    run.fails(1);
+    let out = &run.stdout;
+    assert!(out.contains("Who changed it (pelican guard):\n"), "{out}");
+    assert!(out.contains("by role drift_alice"), "{out}");
+    assert!(
+        out.contains("ALTER TABLE users ADD COLUMN nick text"),
+        "{out}"
+    );
+    let check = p.pelican(&["check"]);
+    check.fails(10);
+    assert!(check.stdout.contains("by: ALTER TABLE"), "{}", check.stdout);
+    client
+        .batch_execute("ALTER TABLE users OWNER TO postgres; DROP ROLE drift_alice;")
+        .await
+        .ok();
+}
