@@ -65,6 +65,16 @@ async fn hand_changes_are_reported_with_the_sql_that_adopts_or_reverts_them() {
         assert!(out.contains(expected), "{expected} missing from\n{out}");
     }
 
+    let check = p.pelican(&["check"]);
+    assert_eq!(check.fails(10), "error: 1 check failed: drift\n");
+    assert!(
+        check
+            .stdout
+            .contains("FAIL the database differs from its applied revisions in 6 places"),
+        "{}",
+        check.stdout
+    );
+
     let sql = p.pelican(&["drift", "--format", "sql"]);
     for statement in [
         "ADD COLUMN nick text",
