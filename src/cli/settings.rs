@@ -435,7 +435,7 @@ mod tests {
         assert_eq!(
             parse("dir = \"m\"\nschema = \"app\"\ndirectory = \"x\"\n").unwrap_err(),
             "pelican.toml: unknown key 'directory'; the keys are 'dir', 'schema', \
-             'desired_schema', 'dev_url' and [lint]"
+             'desired_schema', 'dump_after_upgrade', 'dev_url' and [lint]"
         );
         assert_eq!(
             parse("database_url = \"postgresql://a:b@c/d\"\n").unwrap_err(),
