@@ -12,6 +12,8 @@ mod db;
 mod drift;
 #[path = "cli/dump.rs"]
 mod dump;
+#[path = "cli/fleet.rs"]
+mod fleet;
 #[path = "cli/guard.rs"]
 mod guard;
 #[path = "cli/hardening.rs"]

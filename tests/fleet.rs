@@ -261,7 +261,7 @@ async fn databases_on_two_servers_and_bad_targets_give_clear_outcomes() {
         .map(|r| r.outcome.to_string())
         .collect();
     assert_eq!(&outcomes[..3], ["migrated: a1, a2, a3"; 3], "{outcomes:#?}");
-    assert!(outcomes[3].starts_with("FAILED: "), "{outcomes:#?}");
+    assert!(outcomes[3].starts_with("failed: "), "{outcomes:#?}");
     let client = here.connect().await.unwrap();
     assert_eq!(history(&client, "Tenant One").await, ["a1", "a2", "a3"]);
 

@@ -112,6 +112,70 @@ pub(crate) enum Command {
     /// needs a superuser)
     #[command(subcommand)]
     Guard(GuardCommand),
+    /// Run the migrations over many schemas or databases at once (a schema or a database
+    /// per tenant): each with its own history and lock, failures kept to their tenant
+    #[command(subcommand)]
+    Fleet(FleetCommand),
+}
+
+/// `fleet`'s verbs.
+#[derive(Debug, Subcommand)]
+pub(crate) enum FleetCommand {
+    /// Upgrade every target (to `head` by default)
+    Upgrade(FleetRunArgs),
+    /// Downgrade every target to TARGET
+    Downgrade(FleetRunArgs),
+    /// Record TARGET as applied on every target, running nothing
+    Stamp(FleetRunArgs),
+    /// Where every target stands: current, behind, failed
+    Status(FleetTargetArgs),
+}
+
+/// The targets of a `fleet` verb, and how many run at once.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("targets").required(true).args(["schemas", "schemas_query", "databases", "databases_query"])))]
+pub(crate) struct FleetTargetArgs {
+    /// The tenants' schemas in the database (--database-url), comma-separated
+    #[arg(long, value_delimiter = ',', value_name = "SCHEMA")]
+    pub(crate) schemas: Vec<String>,
+    /// A query on the database (--database-url) whose first column lists the schemas, e.g.
+    /// "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\_%'"
+    #[arg(long, value_name = "SQL")]
+    pub(crate) schemas_query: Option<String>,
+    /// A file listing the tenants' databases, one connection string a line (`-`: stdin;
+    /// blank lines and `#` comments skipped)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) databases: Option<PathBuf>,
+    /// A query on the database (--database-url, a catalog) whose first column lists the
+    /// tenants' connection strings
+    #[arg(long, value_name = "SQL")]
+    pub(crate) databases_query: Option<String>,
+    /// How many targets run at once
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub(crate) jobs: usize,
+    /// At most this many connections to one server [default: the server's max_connections
+    /// headroom, halved, at most --jobs]
+    #[arg(long, value_name = "M")]
+    pub(crate) jobs_per_server: Option<usize>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `fleet upgrade|downgrade|stamp`.
+#[derive(Debug, Args)]
+pub(crate) struct FleetRunArgs {
+    /// The revision to reach [upgrade: head]
+    #[arg(value_name = "TARGET")]
+    pub(crate) target: Option<String>,
+    #[command(flatten)]
+    pub(crate) targets: FleetTargetArgs,
+    /// Run the first K targets first, and stop if any of them fails
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub(crate) canary: usize,
+    /// Start no target after a failure
+    #[arg(long)]
+    pub(crate) fail_fast: bool,
 }
 
 /// `guard`'s verbs.

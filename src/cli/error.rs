@@ -200,6 +200,20 @@ pub(crate) enum CliError {
         /// How many.
         errors: usize,
     },
+    /// A fleet run where a target failed or was not run.
+    #[error(
+        "the fleet run failed: {failed} target(s) failed, {not_run} not run (above); run it \
+         again to retry them, the others are left as they are"
+    )]
+    FleetFailed {
+        /// How many targets failed.
+        failed: usize,
+        /// How many were not run.
+        not_run: usize,
+    },
+    /// A fleet that could not run at all.
+    #[error(transparent)]
+    Fleet(#[from] crate::fleet::FleetError),
     /// `drift` found the database different from its migrations.
     #[error(
         "drift: the database differs from its applied revisions in {count} place(s) (above); \

@@ -65,6 +65,7 @@ mod diff;
 mod drift;
 mod dump;
 mod error;
+mod fleet;
 mod guard;
 mod inspect;
 mod lint;
@@ -271,6 +272,7 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<(), CliError> {
         Command::Drift(args) => drift::drift(ctx, &args).await,
         Command::Dump(args) => dump::dump(ctx, &args).await,
         Command::Guard(command) => guard::guard(ctx, &command).await,
+        Command::Fleet(command) => fleet::fleet(ctx, &command).await,
     }
 }
 

@@ -23,12 +23,14 @@
 mod discover;
 mod report;
 mod run;
+mod status;
 mod target;
 
 use std::sync::Arc;
 
 pub use discover::{databases_from_query, schemas_from_query};
-pub use report::{FleetReport, Outcome, TargetReport};
+pub use report::{Counts, FleetReport, Outcome, TargetReport};
+pub use status::TargetStatus;
 pub use target::{FleetError, Target};
 
 use crate::migration::MigrationSet;
@@ -155,3 +157,8 @@ impl Fleet {
         }
     }
 }
+
+/// The examples of `docs/fleets.md`, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/fleets.md")]
+pub struct FleetsGuide;

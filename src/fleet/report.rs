@@ -114,7 +114,7 @@ impl fmt::Display for Outcome {
                 write!(f, "migrated: {}", ids.join(", "))
             }
             Outcome::AlreadyThere => f.write_str("already there"),
-            Outcome::Failed { error, .. } => write!(f, "FAILED: {error}"),
+            Outcome::Failed { error, .. } => write!(f, "failed: {error}"),
             Outcome::NotRun => f.write_str("not run (an earlier failure stopped the run)"),
         }
     }

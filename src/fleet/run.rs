@@ -130,13 +130,43 @@ async fn run_wave(
     range: std::ops::Range<usize>,
     fail_fast: bool,
 ) -> Vec<TargetReport> {
+    run_jobs(
+        fleet,
+        connections,
+        &Job::Run(operation.clone()),
+        range,
+        fail_fast,
+    )
+    .await
+    .into_iter()
+    .map(|(target, done, elapsed)| TargetReport {
+        target,
+        outcome: match done {
+            Some(Done::Ran(result)) => outcome(result),
+            _ => Outcome::NotRun,
+        },
+        elapsed,
+    })
+    .collect()
+}
+
+/// `job` on the targets of `range`, `jobs` at once, at most the server's share on each
+/// server; in the targets' order, `None` for a target not started (after a failure, with
+/// `fail_fast`).
+async fn run_jobs(
+    fleet: &Fleet,
+    connections: &Arc<Connections>,
+    job: &Job,
+    range: std::ops::Range<usize>,
+    fail_fast: bool,
+) -> Vec<(Target, Option<Done>, std::time::Duration)> {
     let jobs = Arc::new(Semaphore::new(fleet.jobs));
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = tokio::task::JoinSet::new();
     for index in range.clone() {
         let target = fleet.targets[index].clone();
         let migrator = fleet.migrator(&target);
-        let operation = operation.clone();
+        let job = job.clone();
         let (jobs, stop, connections) = (jobs.clone(), stop.clone(), connections.clone());
         let span = tracing::info_span!("fleet target", target = %target);
         tasks.spawn(
@@ -146,7 +176,7 @@ async fn run_wave(
                     .await
                     .expect("the semaphore stays open");
                 if stop.load(Ordering::SeqCst) {
-                    return (index, target, Outcome::NotRun, Default::default());
+                    return (index, target, None, Default::default());
                 }
                 let server = target
                     .server()
@@ -161,51 +191,48 @@ async fn run_wave(
                     None => None,
                 };
                 let started = Instant::now();
-                let outcome = run_one(
-                    &connections.pools[&target.url],
-                    &target,
-                    &migrator,
-                    &operation,
-                )
-                .await;
-                if fail_fast && matches!(outcome, Outcome::Failed { .. }) {
+                let done = run_one(&connections.pools[&target.url], &target, &migrator, &job).await;
+                if fail_fast && matches!(done, Done::Ran(Err(_))) {
                     stop.store(true, Ordering::SeqCst);
                 }
-                (index, target, outcome, started.elapsed())
+                (index, target, Some(done), started.elapsed())
             }
             .instrument(span),
         );
     }
-    let mut done: Vec<(usize, TargetReport)> = Vec::with_capacity(range.len());
+    let mut done = Vec::with_capacity(range.len());
     while let Some(result) = tasks.join_next().await {
-        let (index, target, outcome, elapsed) = result.expect("a fleet task panicked");
-        done.push((
-            index,
-            TargetReport {
-                target,
-                outcome,
-                elapsed,
-            },
-        ));
+        done.push(result.expect("a fleet task panicked"));
     }
-    done.sort_by_key(|(index, _)| *index);
-    done.into_iter().map(|(_, report)| report).collect()
+    done.sort_by_key(|(index, ..)| *index);
+    done.into_iter()
+        .map(|(_, target, done, elapsed)| (target, done, elapsed))
+        .collect()
+}
+
+/// What a task does on its target.
+#[derive(Clone)]
+pub(super) enum Job {
+    /// An operation that changes the target.
+    Run(Operation),
+    /// Reads its status.
+    Status,
+}
+
+/// What a task found.
+pub(super) enum Done {
+    /// The revisions run (or stamped).
+    Ran(Result<Vec<crate::revision::RevisionId>, crate::Error>),
+    /// The status read.
+    Status(Result<crate::migrator::Status, crate::Error>),
 }
 
 /// One target: a pooled connection, its `search_path` set to the tenant's schema for the
-/// run (and reset after, whatever happened), the operation.
-async fn run_one(
-    pool: &Pool,
-    target: &Target,
-    migrator: &crate::Migrator,
-    operation: &Operation,
-) -> Outcome {
-    let failed = |error: crate::Error| {
-        let revision = match &error {
-            crate::Error::MigrationFailed { revision, .. } => Some(revision.clone()),
-            _ => None,
-        };
-        Outcome::Failed { revision, error }
+/// job (and reset after, whatever happened), the job.
+async fn run_one(pool: &Pool, target: &Target, migrator: &crate::Migrator, job: &Job) -> Done {
+    let failed = |error: crate::Error| match job {
+        Job::Run(_) => Done::Ran(Err(error)),
+        Job::Status => Done::Status(Err(error)),
     };
     let client = match pool.get().await {
         Ok(client) => client,
@@ -220,27 +247,76 @@ async fn run_one(
             ));
         }
     }
-    let result = match operation {
-        Operation::Upgrade(to) => migrator
-            .upgrade(&**client, to)
-            .await
-            .map(|r| r.steps.into_iter().map(|s| s.revision).collect::<Vec<_>>()),
-        Operation::Downgrade(to) => migrator
-            .downgrade(&**client, to)
-            .await
-            .map(|r| r.steps.into_iter().map(|s| s.revision).collect()),
-        Operation::Stamp(to) => migrator
-            .stamp(&**client, &[to.as_str()], false)
-            .await
-            .map(|r| r.added),
+    let revisions = |report: crate::migrator::Report| {
+        report
+            .steps
+            .into_iter()
+            .map(|s| s.revision)
+            .collect::<Vec<_>>()
+    };
+    let done = match job {
+        Job::Run(Operation::Upgrade(to)) => {
+            Done::Ran(migrator.upgrade(&**client, to).await.map(revisions))
+        }
+        Job::Run(Operation::Downgrade(to)) => {
+            Done::Ran(migrator.downgrade(&**client, to).await.map(revisions))
+        }
+        Job::Run(Operation::Stamp(to)) => Done::Ran(
+            migrator
+                .stamp(&**client, &[to.as_str()], false)
+                .await
+                .map(|r| r.added),
+        ),
+        Job::Status => Done::Status(migrator.status(&**client).await),
     };
     if target.schema.is_some() && client.batch_execute("RESET search_path").await.is_err() {
         // A connection that can't be reset is not given back to the pool.
         let _ = deadpool_postgres::Object::take(client);
     }
+    done
+}
+
+/// The outcome of a run's result.
+fn outcome(result: Result<Vec<crate::revision::RevisionId>, crate::Error>) -> Outcome {
     match result {
         Ok(revisions) if revisions.is_empty() => Outcome::AlreadyThere,
         Ok(revisions) => Outcome::Migrated { revisions },
-        Err(error) => failed(error),
+        Err(error) => {
+            let revision = match &error {
+                crate::Error::MigrationFailed { revision, .. } => Some(revision.clone()),
+                _ => None,
+            };
+            Outcome::Failed { revision, error }
+        }
     }
+}
+
+/// Reads the status of every target of `fleet`, `jobs` at once.
+pub(super) async fn statuses(
+    fleet: &Fleet,
+) -> Result<Vec<(Target, Result<crate::migrator::Status, crate::Error>)>, FleetError> {
+    if fleet.targets.is_empty() {
+        return Err(FleetError::NoTargets(
+            "no schema or database was given".to_owned(),
+        ));
+    }
+    let connections = Arc::new(Connections::new(fleet).await?);
+    let done = run_jobs(
+        fleet,
+        &connections,
+        &Job::Status,
+        0..fleet.targets.len(),
+        false,
+    )
+    .await;
+    for pool in connections.pools.values() {
+        pool.close();
+    }
+    Ok(done
+        .into_iter()
+        .map(|(target, done, _)| match done {
+            Some(Done::Status(status)) => (target, status),
+            _ => unreachable!("a status job reads a status"),
+        })
+        .collect())
 }

@@ -1,0 +1,246 @@
+//! `fleet upgrade|downgrade|stamp|status`: the migrations over many schemas or databases.
+
+use std::io::Read;
+
+use serde_json::json;
+
+use super::args::{FleetCommand, FleetRunArgs, FleetTargetArgs};
+use super::error::CliError;
+use super::Context;
+use crate::fleet::{
+    databases_from_query, schemas_from_query, Fleet, FleetReport, Operation, Outcome, Target,
+};
+
+/// The targets the options name.
+async fn targets(ctx: &Context, args: &FleetTargetArgs) -> Result<Vec<Target>, CliError> {
+    let database_url = || {
+        ctx.settings
+            .database_url
+            .as_ref()
+            .map(|(url, _)| url.clone())
+            .ok_or(CliError::NoDatabase)
+    };
+    if !args.schemas.is_empty() {
+        let url = database_url()?;
+        return Ok(args
+            .schemas
+            .iter()
+            .map(|schema| Target::schema(url.clone(), schema.clone()))
+            .collect());
+    }
+    if let Some(sql) = &args.schemas_query {
+        let client = ctx.connect().await?;
+        return Ok(schemas_from_query(&client, &database_url()?, sql).await?);
+    }
+    if let Some(sql) = &args.databases_query {
+        let client = ctx.connect().await?;
+        return Ok(databases_from_query(&client, sql).await?);
+    }
+    let path = args
+        .databases
+        .as_ref()
+        .expect("clap requires one of the target options");
+    let text = if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|error| CliError::Io {
+                action: "read",
+                path: path.clone(),
+                error,
+            })?;
+        text
+    } else {
+        std::fs::read_to_string(path).map_err(|error| CliError::Io {
+            action: "read",
+            path: path.clone(),
+            error,
+        })?
+    };
+    let urls: Vec<Target> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(Target::database)
+        .collect();
+    if urls.is_empty() {
+        return Err(crate::fleet::FleetError::NoTargets(format!(
+            "{} lists no connection string",
+            path.display()
+        ))
+        .into());
+    }
+    Ok(urls)
+}
+
+/// The fleet of the options, each target's migrator configured as the CLI's.
+async fn fleet_of(ctx: &Context, args: &FleetTargetArgs) -> Result<Fleet, CliError> {
+    let set = ctx.migrations()?;
+    let schema = ctx.settings.schema.clone();
+    let mut fleet = Fleet::new(set, targets(ctx, args).await?)
+        .jobs(args.jobs)
+        .configure(move |migrator| migrator.schema(schema.clone()));
+    if let Some(limit) = args.jobs_per_server {
+        fleet = fleet.jobs_per_server(limit);
+    }
+    Ok(fleet)
+}
+
+/// `fleet ...`.
+pub(super) async fn fleet(ctx: &mut Context, command: &FleetCommand) -> Result<(), CliError> {
+    let (args, operation) = match command {
+        FleetCommand::Status(args) => return status(ctx, args).await,
+        FleetCommand::Upgrade(args) => (
+            args,
+            Operation::Upgrade(args.target.clone().unwrap_or_else(|| "head".to_owned())),
+        ),
+        FleetCommand::Downgrade(args) => (args, Operation::Downgrade(required(args, "downgrade")?)),
+        FleetCommand::Stamp(args) => (args, Operation::Stamp(required(args, "stamp")?)),
+    };
+    let fleet = fleet_of(ctx, &args.targets)
+        .await?
+        .canary(args.canary)
+        .fail_fast(args.fail_fast);
+    ctx.out.say(format!(
+        "Running on {} target(s), {} at once ...",
+        fleet.targets().len(),
+        args.targets.jobs
+    ));
+    let report = fleet.run(operation).await?;
+    print_report(ctx, &report, args.targets.json);
+    let counts = report.counts();
+    if counts.failed > 0 || counts.not_run > 0 {
+        return Err(CliError::FleetFailed {
+            failed: counts.failed,
+            not_run: counts.not_run,
+        });
+    }
+    Ok(())
+}
+
+fn required(args: &FleetRunArgs, verb: &str) -> Result<String, CliError> {
+    args.target.clone().ok_or_else(|| {
+        CliError::Usage(format!(
+            "fleet {verb} needs the revision to reach: `fleet {verb} TARGET ...`"
+        ))
+    })
+}
+
+/// Each target's line (or the JSON report), then the summary.
+fn print_report(ctx: &mut Context, report: &FleetReport, as_json: bool) {
+    if as_json {
+        let targets: Vec<_> = report
+            .targets
+            .iter()
+            .map(|r| {
+                let (state, revisions, error) = match &r.outcome {
+                    Outcome::Migrated { revisions } => (
+                        "migrated",
+                        revisions.iter().map(ToString::to_string).collect(),
+                        None,
+                    ),
+                    Outcome::AlreadyThere => ("already_there", Vec::new(), None),
+                    Outcome::Failed { revision, error } => (
+                        "failed",
+                        revision.iter().map(ToString::to_string).collect(),
+                        Some(error.to_string()),
+                    ),
+                    Outcome::NotRun => ("not_run", Vec::new(), None),
+                };
+                json!({
+                    "target": r.target.to_string(),
+                    "database": r.target.shown_url(),
+                    "schema": r.target.schema,
+                    "outcome": state,
+                    "revisions": revisions,
+                    "error": error,
+                    "elapsed_ms": r.elapsed.as_millis() as u64,
+                })
+            })
+            .collect();
+        let counts = report.counts();
+        ctx.out.print_json(&json!({
+            "ok": report.all_succeeded(),
+            "migrated": counts.migrated,
+            "already_there": counts.already_there,
+            "failed": counts.failed,
+            "not_run": counts.not_run,
+            "elapsed_ms": report.elapsed.as_millis() as u64,
+            "targets": targets,
+        }));
+    } else {
+        for r in &report.targets {
+            let mark = match r.outcome {
+                Outcome::Failed { .. } => "FAIL",
+                Outcome::NotRun => "skip",
+                _ => "ok  ",
+            };
+            ctx.out.print(format!("{mark} {}: {}", r.target, r.outcome));
+        }
+    }
+    ctx.out.say(report.summary());
+}
+
+/// `fleet status`.
+async fn status(ctx: &mut Context, args: &FleetTargetArgs) -> Result<(), CliError> {
+    let fleet = fleet_of(ctx, args).await?;
+    let statuses = fleet.status().await?;
+    let mut behind = 0;
+    let mut rows = Vec::new();
+    for target in &statuses {
+        let line = match &target.status {
+            Ok(status) if !status.failed.is_empty() => {
+                behind += 1;
+                format!(
+                    "FAIL {}: revision {} failed",
+                    target.target, status.failed[0].0
+                )
+            }
+            Ok(status) if !status.pending.is_empty() => {
+                behind += 1;
+                format!("     {}: {} pending", target.target, status.pending.len())
+            }
+            Ok(status) => {
+                let heads: Vec<String> = status
+                    .current_heads
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect();
+                format!("ok   {}: at {}", target.target, heads.join(", "))
+            }
+            Err(error) => {
+                behind += 1;
+                format!("FAIL {}: {error}", target.target)
+            }
+        };
+        rows.push((target, line));
+    }
+    if args.json {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|(target, _)| match &target.status {
+                Ok(status) => json!({
+                    "target": target.target.to_string(),
+                    "current": status.current_heads.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    "pending": status.pending.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    "failed": status.failed.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>(),
+                }),
+                Err(error) => json!({
+                    "target": target.target.to_string(),
+                    "error": error.to_string(),
+                }),
+            })
+            .collect();
+        ctx.out.print_json(&json!(list));
+    } else {
+        for (_, line) in &rows {
+            ctx.out.print(line);
+        }
+    }
+    ctx.out.say(format!(
+        "{} target(s): {} current, {behind} behind or failed",
+        statuses.len(),
+        statuses.len() - behind
+    ));
+    Ok(())
+}

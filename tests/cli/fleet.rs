@@ -1,0 +1,141 @@
+//! `pelican fleet`: the migrations over many schemas or databases.
+
+use super::cli::Project;
+
+async fn project(name: &str) -> Project {
+    let p = Project::with_db(name).await;
+    p.migration_sections(
+        "a1",
+        "",
+        "",
+        "CREATE TABLE notes (id bigint PRIMARY KEY, body text);",
+        "DROP TABLE notes;",
+    );
+    p
+}
+
+#[tokio::test]
+async fn fleet_upgrade_runs_each_schema_and_reports_each_line_and_a_summary() {
+    let p = project("fleet-schemas").await;
+    let run = p.pelican(&[
+        "fleet",
+        "upgrade",
+        "--schemas",
+        "t1,t2,Odd Name",
+        "--jobs",
+        "2",
+    ]);
+    let out = run.ok();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines[0].starts_with("ok   ") && lines[0].ends_with("/t1: migrated: a1"),
+        "{out}"
+    );
+    assert!(lines[2].ends_with("/Odd Name: migrated: a1"), "{out}");
+    assert!(
+        run.stderr.contains("3 target(s) in ")
+            && run
+                .stderr
+                .contains(": 3 migrated, 0 already there, 0 failed, 0 not run"),
+        "{}",
+        run.stderr
+    );
+    let client = p.client().await;
+    let count: i64 = client
+        .query_one("SELECT count(*) FROM \"Odd Name\".pelican_revisions", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 1);
+
+    let status = p.pelican(&["fleet", "status", "--schemas", "t1,t3"]);
+    let out = status.ok();
+    assert!(out.contains("/t1: at a1"), "{out}");
+    assert!(out.contains("/t3: 1 pending"), "{out}");
+    assert!(
+        status
+            .stderr
+            .contains("2 target(s): 1 current, 1 behind or failed"),
+        "{}",
+        status.stderr
+    );
+}
+
+#[tokio::test]
+async fn a_failed_tenant_fails_the_run_with_its_error_and_the_json_report_says_so() {
+    let p = project("fleet-failed").await;
+    p.client()
+        .await
+        .batch_execute(
+            "CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b; CREATE TABLE tenant_b.notes (poison int);",
+        )
+        .await
+        .unwrap();
+    let query = "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\\_%' ORDER BY 1";
+    let run = p.pelican(&["fleet", "upgrade", "--schemas-query", query, "--json"]);
+    let stderr = run.fails(1);
+    assert!(
+        stderr.contains("1 migrated, 0 already there, 1 failed, 0 not run\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with(
+            "error: the fleet run failed: 1 target(s) failed, 0 not run (above); run it again \
+             to retry them, the others are left as they are\n"
+        ),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["failed"], 1);
+    let failed = &report["targets"][1];
+    assert_eq!(failed["schema"], "tenant_b");
+    assert_eq!(failed["outcome"], "failed");
+    assert_eq!(failed["revisions"], serde_json::json!(["a1"]));
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("relation \"notes\" already exists"),
+        "{failed}"
+    );
+
+    let none = p.pelican(&[
+        "fleet",
+        "upgrade",
+        "--schemas-query",
+        "SELECT nspname FROM pg_namespace WHERE false",
+    ]);
+    let stderr = none.fails(1);
+    assert!(
+        stderr.contains("the fleet has no target: the query returned no row"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn databases_come_from_a_file_with_comments_and_a_target_option_is_required() {
+    let p = project("fleet-databases").await;
+    p.write("tenants.txt", &format!("# the tenants\n\n{}\n", p.url()));
+    let run = p.pelican(&["fleet", "upgrade", "--databases", "tenants.txt"]);
+    assert!(run.ok().ends_with(": migrated: a1\n"), "{}", run.stdout);
+    let again = p.pelican(&["fleet", "upgrade", "--databases", "tenants.txt"]);
+    assert!(
+        again.ok().ends_with(": already there\n"),
+        "{}",
+        again.stdout
+    );
+
+    let run = p.pelican(&["fleet", "upgrade"]);
+    let stderr = run.fails(2);
+    assert!(stderr.contains("--schemas"), "names the options: {stderr}");
+    p.write("empty.txt", "# nobody yet\n");
+    let run = p.pelican(&["fleet", "upgrade", "--databases", "empty.txt"]);
+    assert!(
+        run.fails(1)
+            .contains("empty.txt lists no connection string"),
+        "{}",
+        run.stderr
+    );
+}
