@@ -75,7 +75,11 @@ async fn history(client: &tokio_postgres::Client, schema: &str) -> Vec<String> {
 #[tokio::test]
 async fn fifty_schemas_with_eight_jobs_each_migrated_once_with_its_own_history() {
     let db = database().await;
-    let fleet = Fleet::new(migrations(), tenants(&db, 50)).jobs(8);
+    let targets = pelican::testing::tenant_schemas(&db, 50, "tenant_")
+        .await
+        .unwrap();
+    assert_eq!(targets, tenants(&db, 50));
+    let fleet = Fleet::new(migrations(), targets).jobs(8);
     let report = fleet.upgrade("head").await.unwrap();
     assert!(report.all_succeeded(), "{}", report.summary());
     assert_eq!(report.counts().migrated, 50, "{}", report.summary());
@@ -284,4 +288,53 @@ async fn databases_on_two_servers_and_bad_targets_give_clear_outcomes() {
         error.to_string().contains("the query returned no row"),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn status_tells_current_behind_and_failed_tenants_apart() {
+    let db = database().await;
+    let all = tenants(&db, 40);
+    Fleet::new(migrations(), all[..30].to_vec())
+        .jobs(8)
+        .upgrade("head")
+        .await
+        .unwrap();
+    let client = db.connect().await.unwrap();
+    client
+        .batch_execute("CREATE SCHEMA tenant_31; CREATE TABLE tenant_31.invoices (poison int);")
+        .await
+        .unwrap();
+    Fleet::new(migrations(), vec![all[30].clone()])
+        .upgrade("head")
+        .await
+        .unwrap();
+    let statuses = Fleet::new(migrations(), all.clone())
+        .jobs(4)
+        .status()
+        .await
+        .unwrap();
+    assert_eq!(statuses.len(), 40);
+    let current: Vec<usize> = (0..40).filter(|&i| statuses[i].is_current()).collect();
+    assert_eq!(
+        current,
+        (0..30).collect::<Vec<_>>(),
+        "the first 30, in order"
+    );
+    for status in &statuses {
+        assert_eq!(
+            statuses
+                .iter()
+                .filter(|s| s.target == status.target)
+                .count(),
+            1
+        );
+    }
+    let behind = statuses[30].status.as_ref().unwrap();
+    assert_eq!(behind.applied.len(), 1, "tenant_31 stopped after a1");
+    assert_eq!(behind.pending.len(), 2);
+    let fresh = statuses[35].status.as_ref().unwrap();
+    assert_eq!(fresh.pending.len(), 3, "tenant_36 has nothing yet");
+    let at_head = statuses[0].status.as_ref().unwrap();
+    assert_eq!(at_head.current_heads.len(), 1);
+    assert_eq!(at_head.applied.len(), 3);
 }

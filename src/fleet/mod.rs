@@ -144,6 +144,19 @@ impl Fleet {
         run::run(self, operation).await
     }
 
+    /// The same fleet over other targets.
+    fn with_targets(&self, targets: Vec<Target>) -> Fleet {
+        Fleet {
+            migrations: self.migrations.clone(),
+            targets,
+            jobs: self.jobs,
+            jobs_per_server: self.jobs_per_server,
+            fail_fast: self.fail_fast,
+            canary: self.canary,
+            configure: self.configure.clone(),
+        }
+    }
+
     /// The migrator of one target: the fleet's configuration, then the target's history
     /// schema.
     fn migrator(&self, target: &Target) -> Migrator {

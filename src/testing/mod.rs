@@ -75,6 +75,8 @@ mod error;
 mod names;
 mod server;
 pub(crate) mod temp;
+#[cfg(feature = "fleet")]
+mod tenants;
 
 pub use checks::*;
 pub use error::TestingError;
@@ -84,3 +86,5 @@ pub use temp::{
     sweep_leftovers, Swept, TempDatabase, TempSchema, TempSetup, Throwaway, DEFAULT_TARGET,
     LEFTOVER_AGE,
 };
+#[cfg(feature = "fleet")]
+pub use tenants::tenant_schemas;
