@@ -2,20 +2,25 @@
 //! each its own transaction with its history rows, and a failure attributed to its revision.
 //!
 //! PostgreSQL runs a message's statements in order and stops at the first error, so the
-//! revisions before a failure are committed and recorded. Which revision failed is read
-//! from the history, not guessed: after an error the migrator sends `ROLLBACK` and reads
-//! which of the pipeline's revisions are recorded, in one query (the `ROLLBACK` a failure
-//! sends anyway, so a failure costs no more round trips than without a pipeline). The
-//! revisions that committed form a prefix of the pipeline; the first one after it failed.
+//! revisions before a failure are committed and recorded. Which revision failed is read from
+//! the server's responses, not guessed: the first statement of each revision's transaction
+//! (the mark of its start time, see `crate::sql::history::STEP_MARK`) returns a row in a
+//! column named `pelican.step`, so the responses received before the error say how many
+//! revisions began; the last of them failed, the ones before it committed (revision `i + 1`
+//! begins only after revision `i`'s `COMMIT` completed). This holds when the connection
+//! breaks too, as far as the client can know (as without a pipeline, the failing revision's
+//! own `COMMIT` may then have happened). After the error, the failed transaction is rolled
+//! back, as without a pipeline: a failure costs no more round trips.
 //!
 //! One exception: PostgreSQL parses a whole message before it runs any of it, so a syntax
 //! error in a later revision stops the message before the earlier ones run. The error's
 //! position then falls in that later revision: the revisions before it run again (the
 //! earlier ones never ran), and it fails as it would have on its own.
 
-use std::collections::HashSet;
+use std::pin::Pin;
 use std::time::Instant;
 
+use futures_core::Stream;
 use tokio_postgres::{Client, SimpleQueryMessage};
 use tracing::Instrument;
 
@@ -23,7 +28,8 @@ use super::*;
 use crate::migration::statements::split_statements;
 use crate::migration::Body;
 use crate::plan::Step;
-use crate::sql::pipeline::{rollback_and_read, PipelineSql};
+use crate::sql::history::STEP_MARK_COLUMN;
+use crate::sql::pipeline::PipelineSql;
 use crate::sql::step::section;
 
 /// A plan being run: its steps, what ran, and which `Started` events were given.
@@ -98,10 +104,7 @@ impl Migrator {
             last = %steps[steps.len() - 1].revision,
         );
         let started = Instant::now();
-        let sent = client
-            .batch_execute(pipeline.sql())
-            .instrument(span.clone())
-            .await;
+        let (began, sent) = send(client, pipeline.sql()).instrument(span.clone()).await;
         let share = started.elapsed() / u32::try_from(steps.len()).unwrap_or(u32::MAX);
         let err = match sent {
             Ok(()) => {
@@ -110,15 +113,9 @@ impl Migrator {
             }
             Err(err) => err,
         };
-        let committed = match self.committed_of(client, steps).await {
-            Ok(committed) => committed,
-            Err(read_err) => {
-                // The connection is likely gone: which revisions committed is unknown (the
-                // history says, on the next run). The error names the pipeline's first.
-                tracing::warn!(error = %read_err, "could not read which pipelined revisions committed");
-                0
-            }
-        };
+        // The revision that began last failed; the ones before it committed.
+        let committed = began.saturating_sub(1);
+        let _ = client.batch_execute("ROLLBACK").await;
         self.report_committed(run, first, committed, share, &span);
         let located = super::error_position(&err).and_then(|pos| pipeline.locate(pos));
         let failure = |index: usize, err| {
@@ -147,10 +144,6 @@ impl Migrator {
                     error: failure(l.index, err),
                 }
             }
-            _ if committed >= steps.len() => PipelineOutcome::Failed(Error::database(
-                "running pipelined migrations (all of them committed)",
-                err,
-            )),
             _ => {
                 let index = first + committed;
                 self.announce(run, index);
@@ -180,29 +173,26 @@ impl Migrator {
             self.finished(run, index, share, &span);
         }
     }
+}
 
-    /// After a pipeline failed: rolls back the open transaction and counts the revisions
-    /// at its start that committed (recorded when upgrading, no longer recorded when
-    /// downgrading), in one query.
-    async fn committed_of(&self, client: &Client, steps: &[Step]) -> Result<usize, Error> {
-        let ids: Vec<&str> = steps.iter().map(|s| s.revision.as_str()).collect();
-        let sql = rollback_and_read(self.history.revisions_table(), &ids);
-        let messages = client
-            .simple_query(&sql)
-            .await
-            .map_err(|e| Error::database("reading which pipelined revisions committed", e))?;
-        let recorded: HashSet<String> = messages
-            .iter()
-            .filter_map(|message| match message {
-                SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
-                _ => None,
-            })
-            .collect();
-        Ok(steps
-            .iter()
-            .take_while(|step| {
-                recorded.contains(step.revision.as_str()) == (step.direction == Direction::Up)
-            })
-            .count())
+/// Sends a pipeline and reads its responses: how many of its revisions began (their marks'
+/// rows), and how it ended.
+async fn send(client: &Client, sql: &str) -> (usize, Result<(), tokio_postgres::Error>) {
+    let mut stream = match client.simple_query_raw(sql).await {
+        Ok(stream) => Box::pin(stream),
+        Err(err) => return (0, Err(err)),
+    };
+    let mut began = 0;
+    loop {
+        match std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await {
+            None => return (began, Ok(())),
+            Some(Ok(SimpleQueryMessage::RowDescription(columns)))
+                if columns.len() == 1 && columns[0].name() == STEP_MARK_COLUMN =>
+            {
+                began += 1;
+            }
+            Some(Ok(_)) => {}
+            Some(Err(err)) => return (began, Err(err)),
+        }
     }
 }

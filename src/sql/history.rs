@@ -163,9 +163,12 @@ const STEP_MARK_SETTING: &str = "pelican.step_started";
 
 /// Sets [`STEP_MARK_SETTING`]: the first statement of a pipelined revision's transaction.
 /// PostgreSQL's `now()` is the time the server received the message, the same for every
-/// transaction of a pipeline, so the history's times are taken from this mark instead.
-pub(crate) const STEP_MARK: &str =
-    "SELECT set_config('pelican.step_started', extract(epoch FROM clock_timestamp())::text, true);\n";
+/// transaction of a pipeline, so the history's times are taken from this mark instead. Its
+/// one row, in column [`STEP_MARK_COLUMN`], tells the client that the revision began.
+pub(crate) const STEP_MARK: &str = "SELECT set_config('pelican.step_started', extract(epoch FROM clock_timestamp())::text, true) AS \"pelican.step\";\n";
+
+/// The column of [`STEP_MARK`]'s row.
+pub(crate) const STEP_MARK_COLUMN: &str = "pelican.step";
 
 /// When the step's transaction began, by the mark (or `now()` when a migration erased it).
 fn step_started_sql() -> String {

@@ -1,10 +1,8 @@
 //! The SQL text of a pipeline: consecutive transactional revisions, each its own
 //! `BEGIN … COMMIT` with its history rows, sent as one simple-query message; where each
-//! revision's body lies in it (to attribute an error's position), and the query that finds,
-//! after a failure, which of them committed.
+//! revision's body lies in it (to attribute an error's position) and its bounds.
 
 use super::step::TransactionalSql;
-use crate::quote::literal;
 
 /// At most this many revisions go in one pipeline.
 ///
@@ -102,16 +100,6 @@ impl PipelineSql {
     }
 }
 
-/// After a pipeline failed: rolls back the failed revision's transaction (a warning only when
-/// none is open) and reads which of `revisions` the history table records, in one query.
-pub(crate) fn rollback_and_read(revisions_table: &str, revisions: &[&str]) -> String {
-    let list: Vec<String> = revisions.iter().map(|id| literal(id)).collect();
-    format!(
-        "ROLLBACK; SELECT revision FROM {revisions_table} WHERE revision IN ({})",
-        list.join(", ")
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,13 +163,5 @@ mod tests {
         pipeline.push(sql, chars);
         assert!(!pipeline.fits(&step("", &big, "").0));
         assert_eq!(pipeline.len(), 1);
-    }
-
-    #[test]
-    fn the_follow_up_rolls_back_and_reads_the_revisions() {
-        assert_eq!(
-            rollback_and_read("\"s\".\"pelican_revisions\"", &["a", "it's"]),
-            "ROLLBACK; SELECT revision FROM \"s\".\"pelican_revisions\" WHERE revision IN ('a', 'it''s')"
-        );
     }
 }
