@@ -187,7 +187,8 @@ impl Migrator {
     /// What differs, seen from outside: the progress events of a pipeline's revisions arrive
     /// when the pipeline returns (`Started` of its first revision before it is sent), and the
     /// durations of [`StepReport`]s and `Finished` events are the pipeline's time shared
-    /// equally among its revisions (the history rows' `duration_ms` are each revision's own).
+    /// equally among its revisions (the history rows' `duration_ms` are each revision's own),
+    /// and `pg_stat_activity` shows the start of the pipeline's text as the running query.
     /// Turn it off to run one revision per round trip, e.g. to watch each statement arrive
     /// in the server's log, or behind a proxy that doesn't accept several transactions in
     /// one message.
