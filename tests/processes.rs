@@ -146,7 +146,9 @@ async fn open_gate(client: &Client) {
 
 // --- Watching the server -----------------------------------------------------------------
 
-/// Waits until another session is inside the slow revision; returns its backend pid.
+/// Waits until another session is inside the slow revision (its query names the gate, or,
+/// when the revision came in a pipeline whose text `pg_stat_activity` shows only the start
+/// of, it sleeps waiting for the gate); returns its backend pid.
 async fn backend_in_slow_revision(client: &Client) -> i32 {
     let deadline = Instant::now() + STEP_DEADLINE;
     loop {
@@ -154,7 +156,7 @@ async fn backend_in_slow_revision(client: &Client) -> i32 {
             .query(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
                  AND pid <> pg_backend_pid() AND state = 'active' \
-                 AND query LIKE '%migration_gate%'",
+                 AND (query LIKE '%migration_gate%' OR wait_event = 'PgSleep')",
                 &[],
             )
             .await

@@ -26,6 +26,8 @@ pub enum Mode {
     SelectOne,
     /// Builds the set of `n` revisions, connects, and calls `migrate_to_head`.
     Migrate(usize),
+    /// The same with `Migrator::pipeline(false)`: one round trip per revision.
+    MigrateOneByOne(usize),
     /// Connects and reads what `migrate_to_head` reads of the history table, without pelican:
     /// the floor of any design that looks at every row.
     ReadHistory,
@@ -36,6 +38,7 @@ impl Mode {
         match self {
             Mode::SelectOne => "select1",
             Mode::Migrate(_) => "migrate",
+            Mode::MigrateOneByOne(_) => "migrate-one-by-one",
             Mode::ReadHistory => "read-history",
         }
     }
@@ -62,7 +65,7 @@ pub fn command(mode: Mode, url: &str) -> Command {
         .env(URL_VAR, url)
         .env_remove(PHASES_VAR)
         .stdin(Stdio::null());
-    if let Mode::Migrate(revisions) = mode {
+    if let Mode::Migrate(revisions) | Mode::MigrateOneByOne(revisions) = mode {
         command.env(REVISIONS_VAR, revisions.to_string());
     }
     command
@@ -150,12 +153,13 @@ fn run(mode: &str) -> Result<(), String> {
                 clock.lap("query");
                 Ok(format!("messages={}", rows.len()))
             }
-            "migrate" => {
+            "migrate" | "migrate-one-by-one" => {
                 let revisions: usize = std::env::var(REVISIONS_VAR)
                     .ok()
                     .and_then(|n| n.parse().ok())
                     .ok_or_else(|| format!("{REVISIONS_VAR} is not a number"))?;
-                let migrator = Migrator::new(&synthetic::migrations(revisions));
+                let migrator =
+                    Migrator::new(&synthetic::migrations(revisions)).pipeline(mode == "migrate");
                 clock.lap("build");
                 let client = connect(&url).await?;
                 clock.lap("connect");

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each bench uses part of it
 
 pub mod child;
+pub mod delay;
 pub mod proxy;
 pub mod synthetic;
 

@@ -251,60 +251,133 @@ impl Migrator {
         if whole_plan {
             execute(client, "BEGIN", "starting the plan's transaction").await?;
         }
-        let mut report = Report::default();
-        let total = plan.steps().len();
-        for (index, step) in plan.steps().iter().enumerate() {
-            let entry = self.entry(&step.revision);
-            self.report_progress(Progress::Started {
-                revision: step.revision.clone(),
-                direction: step.direction,
-                position: index + 1,
-                total,
-            });
-            let span = tracing::info_span!("pelican.revision", revision = %step.revision, direction = %step.direction);
-            let started = Instant::now();
-            let outcome = if entry.revision().is_transactional() {
-                self.run_transactional(client, entry, step.direction, whole_plan)
-                    .instrument(span.clone())
-                    .await
-            } else {
-                let state_before = if checked.stamped.contains(step.revision.as_str()) {
-                    RevisionState::Stamped
-                } else {
-                    RevisionState::Applied
-                };
-                self.run_autocommit(client, entry, step.direction, state_before)
-                    .instrument(span.clone())
-                    .await
-            };
-            if let Err(err) = outcome {
-                if whole_plan {
-                    let _ = client.batch_execute("ROLLBACK").await;
-                }
-                self.log_failure(client, entry, step.direction, &err).await;
+        let mut run = PlanRun {
+            steps: plan.steps(),
+            report: Report::default(),
+            announced: 0,
+        };
+        let total = run.steps.len();
+        let mut index = 0;
+        // A revision the server could not parse while it came in a pipeline: the revisions
+        // before it run first, then it fails, as it would have without the pipeline.
+        let mut unparsed: Option<(usize, Error)> = None;
+        while index < total {
+            if unparsed.as_ref().is_some_and(|(at, _)| *at == index) {
+                let (_, err) = unparsed.take().expect("checked");
+                let step = &run.steps[index];
+                self.announce(&mut run, index);
+                self.log_failure(client, self.entry(&step.revision), step.direction, &err)
+                    .await;
                 return Err(err);
             }
-            let duration = started.elapsed();
-            span.in_scope(|| {
-                tracing::info!(revision = %step.revision, direction = %step.direction, duration_ms = duration.as_millis() as u64, "{} {}", step.direction, step.revision);
-            });
-            report.steps.push(StepReport {
-                revision: step.revision.clone(),
-                direction: step.direction,
-                duration,
-            });
-            self.report_progress(Progress::Finished {
-                revision: step.revision.clone(),
-                direction: step.direction,
-                position: index + 1,
-                total,
-                duration,
-            });
+            let end = unparsed.as_ref().map_or(total, |(at, _)| *at);
+            if self.pipeline && !whole_plan {
+                let pipeline = self.pipeline_of(&run.steps[index..end]);
+                if pipeline.len() >= 2 {
+                    match self.run_pipeline(client, &mut run, index, &pipeline).await {
+                        PipelineOutcome::Done => index += pipeline.len(),
+                        PipelineOutcome::Failed(err) => return Err(err),
+                        PipelineOutcome::Unparsed {
+                            committed,
+                            at,
+                            error,
+                        } => {
+                            unparsed = Some((index + at, error));
+                            index += committed;
+                        }
+                    }
+                    continue;
+                }
+            }
+            self.run_step(client, &mut run, index, checked, whole_plan)
+                .await?;
+            index += 1;
         }
         if whole_plan {
             execute(client, "COMMIT", "committing the plan's transaction").await?;
         }
-        Ok(report)
+        Ok(run.report)
+    }
+
+    /// Runs one revision on its own (one round trip for a transactional SQL revision).
+    async fn run_step(
+        &self,
+        client: &Client,
+        run: &mut PlanRun<'_>,
+        index: usize,
+        checked: &Checked,
+        whole_plan: bool,
+    ) -> Result<(), Error> {
+        let step = &run.steps[index];
+        let entry = self.entry(&step.revision);
+        self.announce(run, index);
+        let span = tracing::info_span!("pelican.revision", revision = %step.revision, direction = %step.direction);
+        let started = Instant::now();
+        let outcome = if entry.revision().is_transactional() {
+            self.run_transactional(client, entry, step.direction, whole_plan)
+                .instrument(span.clone())
+                .await
+        } else {
+            let state_before = if checked.stamped.contains(step.revision.as_str()) {
+                RevisionState::Stamped
+            } else {
+                RevisionState::Applied
+            };
+            self.run_autocommit(client, entry, step.direction, state_before)
+                .instrument(span.clone())
+                .await
+        };
+        if let Err(err) = outcome {
+            if whole_plan {
+                let _ = client.batch_execute("ROLLBACK").await;
+            }
+            self.log_failure(client, entry, step.direction, &err).await;
+            return Err(err);
+        }
+        self.finished(run, index, started.elapsed(), &span);
+        Ok(())
+    }
+
+    /// Gives the `Started` event of step `index`, unless it was given already.
+    pub(super) fn announce(&self, run: &mut PlanRun<'_>, index: usize) {
+        if index < run.announced {
+            return;
+        }
+        run.announced = index + 1;
+        let step = &run.steps[index];
+        self.report_progress(Progress::Started {
+            revision: step.revision.clone(),
+            direction: step.direction,
+            position: index + 1,
+            total: run.steps.len(),
+        });
+    }
+
+    /// Step `index` ran and was recorded: its tracing event (in `span`), its report and its
+    /// `Finished` event.
+    pub(super) fn finished(
+        &self,
+        run: &mut PlanRun<'_>,
+        index: usize,
+        duration: std::time::Duration,
+        span: &tracing::Span,
+    ) {
+        let step = &run.steps[index];
+        span.in_scope(|| {
+            tracing::info!(revision = %step.revision, direction = %step.direction, duration_ms = duration.as_millis() as u64, "{} {}", step.direction, step.revision);
+        });
+        run.report.steps.push(StepReport {
+            revision: step.revision.clone(),
+            direction: step.direction,
+            duration,
+        });
+        self.report_progress(Progress::Finished {
+            revision: step.revision.clone(),
+            direction: step.direction,
+            position: index + 1,
+            total: run.steps.len(),
+            duration,
+        });
     }
 
     /// The builder of the SQL text each step sends.

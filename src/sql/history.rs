@@ -147,10 +147,34 @@ pub(crate) struct NewRow<'a> {
 pub(crate) enum Elapsed {
     /// Since the transaction began: the statement runs in the migration's transaction.
     SinceTransactionStart,
+    /// Since the mark [`STEP_MARK`] set at the start of the migration's transaction: in a
+    /// pipeline, where `now()` is when the server received the whole message, not when this
+    /// revision's transaction began. The rows' `applied_at` and `at` are the mark too.
+    SinceStepMark,
     /// Measured by the client.
     Measured(Duration),
     /// Nothing ran.
     None,
+}
+
+/// The setting (local to the transaction) that holds when a pipelined revision's
+/// transaction began, as seconds since the epoch.
+const STEP_MARK_SETTING: &str = "pelican.step_started";
+
+/// Sets [`STEP_MARK_SETTING`]: the first statement of a pipelined revision's transaction.
+/// PostgreSQL's `now()` is the time the server received the message, the same for every
+/// transaction of a pipeline, so the history's times are taken from this mark instead. Its
+/// one row, in column [`STEP_MARK_COLUMN`], tells the client that the revision began.
+pub(crate) const STEP_MARK: &str = "SELECT set_config('pelican.step_started', extract(epoch FROM clock_timestamp())::text, true) AS \"pelican.step\";\n";
+
+/// The column of [`STEP_MARK`]'s row.
+pub(crate) const STEP_MARK_COLUMN: &str = "pelican.step";
+
+/// When the step's transaction began, by the mark (or `now()` when a migration erased it).
+fn step_started_sql() -> String {
+    format!(
+        "coalesce(to_timestamp(nullif(current_setting('{STEP_MARK_SETTING}', true), '')::float8), now())"
+    )
 }
 
 impl Elapsed {
@@ -159,8 +183,20 @@ impl Elapsed {
             Elapsed::SinceTransactionStart => {
                 "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint".to_owned()
             }
+            Elapsed::SinceStepMark => format!(
+                "(extract(epoch FROM clock_timestamp() - {}) * 1000)::bigint",
+                step_started_sql()
+            ),
             Elapsed::Measured(d) => d.as_millis().to_string(),
             Elapsed::None => "NULL".to_owned(),
+        }
+    }
+
+    /// The column and value of the row's time when the default (`now()`) is not it.
+    fn started_at(self, column: &str) -> (String, String) {
+        match self {
+            Elapsed::SinceStepMark => (format!(", {column}"), format!(", {}", step_started_sql())),
+            _ => (String::new(), String::new()),
         }
     }
 }
@@ -202,9 +238,10 @@ impl History {
         elapsed: Elapsed,
         error: Option<&str>,
     ) -> String {
+        let (at_column, at_value) = elapsed.started_at("applied_at");
         format!(
-            "INSERT INTO {} (revision, parents, message, checksum, checksum_algorithm, kind, state, duration_ms, error) \
-             VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {});\n",
+            "INSERT INTO {} (revision, parents, message, checksum, checksum_algorithm, kind, state, duration_ms, error{at_column}) \
+             VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}{at_value});\n",
             self.revisions,
             literal(row.revision),
             text_array(row.parents.iter().copied()),
@@ -332,8 +369,9 @@ impl History {
         checksum: Option<&Checksum>,
         detail: Option<&str>,
     ) -> String {
+        let (at_column, at_value) = elapsed.started_at("at");
         format!(
-            "INSERT INTO {} (revision, operation, outcome, duration_ms, checksum, detail) VALUES ({}, {}, {}, {}, {}, {});\n",
+            "INSERT INTO {} (revision, operation, outcome, duration_ms, checksum, detail{at_column}) VALUES ({}, {}, {}, {}, {}, {}{at_value});\n",
             self.log,
             literal(revision),
             literal(operation.as_str()),

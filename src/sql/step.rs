@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::history::{Elapsed, History, NewRow, Operation, RevisionState};
+use super::history::{Elapsed, History, NewRow, Operation, RevisionState, STEP_MARK};
 use crate::migration::{SetEntry, SqlBody};
 use crate::plan::Direction;
 use crate::revision::{check_setting_millis, Revision, RevisionId, TimeoutTooLong};
@@ -165,6 +165,25 @@ impl StepSql<'_> {
         // The body, then a newline and `;` in case it ends in a comment or without `;`.
         TransactionalSql {
             sql: format!("{prefix}{}\n;\n{record}{closing}", body.sql()),
+            body_start: prefix.chars().count(),
+        }
+    }
+
+    /// A transactional SQL revision in a pipeline (see [`super::pipeline`]): as
+    /// [`transactional`](Self::transactional) in its own transaction, but its transaction
+    /// first sets [`STEP_MARK`], and its history rows take their times from it (in a pipeline
+    /// `now()` is when the server received the whole message).
+    pub(crate) fn pipelined(
+        &self,
+        entry: &SetEntry,
+        body: &SqlBody,
+        direction: Direction,
+    ) -> TransactionalSql {
+        let timeouts = self.timeouts(entry.revision(), SettingScope::Local);
+        let prefix = format!("BEGIN;\n{STEP_MARK}{timeouts}");
+        let record = self.record(entry, direction, Elapsed::SinceStepMark);
+        TransactionalSql {
+            sql: format!("{prefix}{}\n;\n{record}COMMIT;", body.sql()),
             body_start: prefix.chars().count(),
         }
     }
