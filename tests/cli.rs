@@ -1219,3 +1219,15 @@ async fn history_graph_draws_the_dag_with_the_database_state() {
         .to_owned();
     assert!(mermaid.starts_with("flowchart BT\n"), "{mermaid}");
 }
+
+#[tokio::test]
+async fn upgrade_without_the_pipeline_applies_and_records_each_revision() {
+    let p = Project::with_db("no-pipeline").await;
+    p.migration("a1", "");
+    p.migration("a2", "a1");
+    p.pelican(&["upgrade", "--no-pipeline"]).ok();
+    assert_eq!(
+        history(&p.client().await, "public").await,
+        ["a1:applied", "a2:applied"]
+    );
+}

@@ -438,6 +438,10 @@ pub(crate) struct RunArgs {
     /// Run the whole plan in one transaction (a failure leaves nothing)
     #[arg(long)]
     pub(crate) single_transaction: bool,
+    /// Send one revision per round trip instead of several transactional ones at once (a
+    /// proxy that wants one transaction per message, or to debug)
+    #[arg(long)]
+    pub(crate) no_pipeline: bool,
     /// PostgreSQL's lock_timeout while migrations run, e.g. 3s
     #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
     pub(crate) lock_timeout: Option<Duration>,

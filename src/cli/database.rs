@@ -312,7 +312,7 @@ fn run_migrator(ctx: &Context, set: MigrationSet, args: &RunArgs) -> Migrator {
     if args.single_transaction {
         migrator = migrator.transaction_mode(TransactionMode::WholePlan);
     }
-    migrator
+    migrator.pipeline(!args.no_pipeline)
 }
 
 /// `upgrade --sql` / `downgrade --sql`: the plan from FROM to TO as one SQL script, rendered
