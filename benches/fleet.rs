@@ -13,7 +13,8 @@
 //!
 //! `cargo bench --all-features --bench fleet`; `PELICAN_BENCH_TENANTS` (default 1000) and
 //! `PELICAN_BENCH_MIGRATIONS` (default 50) change the size, `PELICAN_BENCH_JOBS` (default
-//! `1,2,4,8`) the fleet's runs, and `PELICAN_BENCH_LOOP=0` leaves the loop out. Under
+//! `1,2,4,8`) the fleet's runs, `PELICAN_BENCH_LOOP=0` leaves the loop out, and
+//! `PELICAN_BENCH_AUTOVACUUM=0` turns autovacuum off on the throwaway server. Under
 //! `cargo test --benches` it only checks its static data.
 
 #[path = "support/mod.rs"]
@@ -69,6 +70,20 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let server = TestServer::shared().unwrap_or_else(|e| panic!("{e}"));
     let psql = server.program("psql").unwrap_or_else(|e| panic!("{e}"));
+    if env_count("PELICAN_BENCH_AUTOVACUUM", 1) == 0 {
+        runtime.block_on(async {
+            let client = server.connect().await.unwrap();
+            client
+                .batch_execute("ALTER SYSTEM SET autovacuum = off")
+                .await
+                .unwrap();
+            client
+                .batch_execute("SELECT pg_reload_conf()")
+                .await
+                .unwrap();
+        });
+        println!("autovacuum off");
+    }
     let fresh = || -> (TestDatabase, Vec<Target>) {
         runtime.block_on(async {
             let database = server
@@ -129,7 +144,11 @@ fn main() {
     let job_counts: Vec<usize> = std::env::var("PELICAN_BENCH_JOBS")
         .unwrap_or_else(|_| "1,2,4,8".to_owned())
         .split(',')
-        .map(|n| n.trim().parse().expect("PELICAN_BENCH_JOBS lists whole numbers"))
+        .map(|n| {
+            n.trim()
+                .parse()
+                .expect("PELICAN_BENCH_JOBS lists whole numbers")
+        })
         .collect();
     let most_jobs = job_counts.iter().copied().max().unwrap_or(1);
     let mut best = None;
