@@ -320,6 +320,11 @@ async fn status_tells_current_behind_and_failed_tenants_apart() {
         (0..30).collect::<Vec<_>>(),
         "the first 30, in order"
     );
+    let by_digest: Vec<usize> = (0..40).filter(|&i| statuses[i].by_digest).collect();
+    assert_eq!(
+        by_digest, current,
+        "the schemas at head are read from their digests at once"
+    );
     for status in &statuses {
         assert_eq!(
             statuses
