@@ -8,9 +8,9 @@ use tokio_postgres::{NoTls, SimpleQueryMessage};
 
 use super::run::statuses;
 use super::{Fleet, FleetError, Target};
-use crate::history::{HistoryDigest, StoredDigest, LAYOUT_VERSION};
+use crate::history::parse_state;
 use crate::migrator::Status;
-use crate::sql::probe::{owned_states_sql, states_sql};
+use crate::sql::probe::digests_probe_sql;
 
 /// One target's status, or why it couldn't be read.
 #[derive(Debug)]
@@ -21,7 +21,7 @@ pub struct TargetStatus {
     /// Its status (applied, pending, failed, current heads), or the error reading it.
     pub status: Result<Status, crate::Error>,
     /// Whether the status came from the history's digest alone, read with the other schemas
-    /// of its database at once (a target at head), rather than from reading its history.
+    /// of its database in one query (a target at head), rather than from reading its history.
     pub by_digest: bool,
 }
 
@@ -36,8 +36,8 @@ impl TargetStatus {
 
 impl Fleet {
     /// Reads every target's status. The schemas of one database whose history says they are
-    /// at head (its digest matches the migrations') are read together, in two queries however
-    /// many they are; only the others are read one by one, `jobs` at once.
+    /// at head (its digest matches the migrations') are read together in one query; only the
+    /// others are read one by one, `jobs` at once.
     ///
     /// # Errors
     ///
@@ -120,74 +120,22 @@ impl Fleet {
                 continue;
             };
             let driver = tokio::spawn(connection);
-            found.extend(
-                at_head_in(&client, &schemas, &at_head.digest)
-                    .await
-                    .into_iter()
-                    .map(|schema| Target::schema(url, schema)),
-            );
+            if let Ok(messages) = client.simple_query(&digests_probe_sql(&schemas)).await {
+                for message in &messages {
+                    let SimpleQueryMessage::Row(row) = message else {
+                        continue;
+                    };
+                    let (Some(schema), Some(xml)) = (row.get(0), row.get(1)) else {
+                        continue;
+                    };
+                    if parse_state(xml).is(&at_head.digest) {
+                        found.push(Target::schema(url, schema));
+                    }
+                }
+            }
             drop(client);
             let _ = driver.await;
         }
         found
     }
-}
-
-/// The schemas among `schemas` whose history's digest is `expected`, read in two queries:
-/// which have a `pelican_state` owned by the current role, then all those rows at once.
-/// Nothing (and the one-by-one path) when a query fails.
-async fn at_head_in(
-    client: &tokio_postgres::Client,
-    schemas: &[String],
-    expected: &HistoryDigest,
-) -> Vec<String> {
-    let rows = |messages: Vec<SimpleQueryMessage>| -> Vec<tokio_postgres::SimpleQueryRow> {
-        messages
-            .into_iter()
-            .filter_map(|m| match m {
-                SimpleQueryMessage::Row(row) => Some(row),
-                _ => None,
-            })
-            .collect()
-    };
-    let Ok(owned) = client.simple_query(&owned_states_sql(schemas)).await else {
-        return Vec::new();
-    };
-    let owned: Vec<(usize, &str)> = rows(owned)
-        .iter()
-        .filter_map(|row| row.get(0)?.parse::<usize>().ok())
-        .filter_map(|position| Some((position, schemas.get(position)?.as_str())))
-        .collect();
-    if owned.is_empty() {
-        return Vec::new();
-    }
-    let Ok(states) = client.simple_query(&states_sql(&owned)).await else {
-        return Vec::new();
-    };
-    // Exactly one row of the current layout, as a start at head reads it.
-    let mut by_schema: BTreeMap<usize, Vec<StoredDigest>> = BTreeMap::new();
-    for row in rows(states) {
-        let position = row.get(0).and_then(|p| p.parse::<usize>().ok());
-        let layout = row.get(1).and_then(|l| l.parse::<i64>().ok());
-        let revisions = row.get(3).and_then(|r| r.parse::<i64>().ok());
-        let (Some(position), Some(layout), Some(bits), Some(revisions)) =
-            (position, layout, row.get(2), revisions)
-        else {
-            continue;
-        };
-        let digest = if layout == i64::from(LAYOUT_VERSION) {
-            StoredDigest::Current {
-                bits: bits.to_owned(),
-                revisions,
-            }
-        } else {
-            StoredDigest::Missing
-        };
-        by_schema.entry(position).or_default().push(digest);
-    }
-    by_schema
-        .into_iter()
-        .filter(|(_, digests)| digests.len() == 1 && digests[0].is(expected))
-        .map(|(position, _)| schemas[position].clone())
-        .collect()
 }

@@ -21,7 +21,7 @@ mod probe;
 
 pub(crate) use digest::HistoryDigest;
 pub(crate) use error::HistoryError;
-pub(crate) use probe::Probe;
+pub(crate) use probe::{parse_state, Probe};
 
 use tokio_postgres::{Client, SimpleQueryMessage};
 

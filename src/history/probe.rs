@@ -146,7 +146,7 @@ fn relation_kind(relkind: &str) -> &'static str {
 
 /// `pelican_state` as `table_to_xml(…, nulls => true, tableforest => true)` prints it: one
 /// element per row, one child element per column.
-fn parse_state(xml: &str) -> StoredDigest {
+pub(crate) fn parse_state(xml: &str) -> StoredDigest {
     // Exactly one row; more can only be written by hand, and make the digest unknown.
     if xml.matches("<layout").count() != 1 {
         return StoredDigest::Missing;

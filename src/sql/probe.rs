@@ -91,34 +91,20 @@ impl History {
     }
 }
 
-/// Which of `schemas` have a `pelican_state` that is a table the current role owns: their
-/// positions in `schemas`, in order. The first of the two queries of a fleet's status.
-pub(crate) fn owned_states_sql(schemas: &[String]) -> String {
+/// The digests of the history tables of many schemas in one query, one row per schema in
+/// the order given: the schema and, when its `pelican_state` is a table the current role
+/// owns, the table as XML (what [`History::build_digest_probe_sql`] reads for one schema).
+/// A fleet's status at head, in one round trip.
+pub(crate) fn digests_probe_sql(schemas: &[String]) -> String {
     let names: Vec<String> = schemas.iter().map(|s| literal(s)).collect();
     format!(
-        "SELECT (s.n - 1)::int FROM pg_catalog.unnest(ARRAY[{}]::text[]) WITH ORDINALITY AS s(name, n) \
-         JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(\
-         pg_catalog.quote_ident(s.name) || '.' || {state}) \
-         WHERE c.relkind = 'r' AND pg_catalog.pg_get_userbyid(c.relowner) = current_user \
-         ORDER BY s.n",
+        "SELECT s.name, CASE WHEN c.relkind = 'r' \
+         AND pg_catalog.pg_get_userbyid(c.relowner) = current_user \
+         THEN pg_catalog.table_to_xml(c.oid, true, true, '')::text END \
+         FROM pg_catalog.unnest(ARRAY[{}]::text[]) WITH ORDINALITY AS s(name, n) \
+         LEFT JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(\
+         pg_catalog.quote_ident(s.name) || '.' || {state}) ORDER BY s.n",
         names.join(", "),
         state = literal(STATE_TABLE),
     )
-}
-
-/// The rows of the `pelican_state` tables of `schemas` (each known to exist), tagged with
-/// their position in the list: `position, layout, digest, revisions`. The second query of a
-/// fleet's status: plain reads, no XML, however many schemas.
-pub(crate) fn states_sql(schemas: &[(usize, &str)]) -> String {
-    schemas
-        .iter()
-        .map(|(position, schema)| {
-            format!(
-                "SELECT {position}, layout, digest::text, revisions FROM {}.{}",
-                crate::quote::ident(schema),
-                crate::quote::ident(STATE_TABLE)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" UNION ALL ")
 }
