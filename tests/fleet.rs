@@ -343,3 +343,53 @@ async fn status_tells_current_behind_and_failed_tenants_apart() {
     assert_eq!(at_head.current_heads.len(), 1);
     assert_eq!(at_head.applied.len(), 3);
 }
+
+#[tokio::test]
+async fn batches_move_with_a_pause_and_fail_fast_stops_the_batches_after_a_failure() {
+    let db = database().await;
+    let started = std::time::Instant::now();
+    let report = Fleet::new(migrations(), tenants(&db, 9))
+        .jobs(4)
+        .batch(3, std::time::Duration::from_millis(300))
+        .upgrade("head")
+        .await
+        .unwrap();
+    assert_eq!(report.counts().migrated, 9, "{}", report.summary());
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(600),
+        "two pauses between three batches: {:?}",
+        started.elapsed()
+    );
+
+    let db = database().await;
+    db.connect()
+        .await
+        .unwrap()
+        .batch_execute("CREATE SCHEMA tenant_4; CREATE TABLE tenant_4.accounts (poison int);")
+        .await
+        .unwrap();
+    let report = Fleet::new(migrations(), tenants(&db, 9))
+        .jobs(1)
+        .batch(3, std::time::Duration::ZERO)
+        .fail_fast(true)
+        .upgrade("head")
+        .await
+        .unwrap();
+    let outcomes: Vec<&str> = report
+        .targets
+        .iter()
+        .map(|r| match r.outcome {
+            Outcome::Migrated { .. } => "migrated",
+            Outcome::Failed { .. } => "failed",
+            Outcome::NotRun => "not run",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "migrated", "migrated", "migrated", "failed", "not run", "not run", "not run",
+            "not run", "not run"
+        ]
+    );
+}

@@ -176,6 +176,12 @@ pub(crate) struct FleetRunArgs {
     /// Start no target after a failure
     #[arg(long)]
     pub(crate) fail_fast: bool,
+    /// After the canary, B targets at a time
+    #[arg(long, value_name = "B")]
+    pub(crate) batch: Option<usize>,
+    /// The wait between two batches, e.g. 30s
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout, requires = "batch")]
+    pub(crate) pause: Option<Duration>,
 }
 
 /// `guard`'s verbs.

@@ -97,10 +97,13 @@ pub(super) async fn fleet(ctx: &mut Context, command: &FleetCommand) -> Result<(
         FleetCommand::Downgrade(args) => (args, Operation::Downgrade(required(args, "downgrade")?)),
         FleetCommand::Stamp(args) => (args, Operation::Stamp(required(args, "stamp")?)),
     };
-    let fleet = fleet_of(ctx, &args.targets)
+    let mut fleet = fleet_of(ctx, &args.targets)
         .await?
         .canary(args.canary)
         .fail_fast(args.fail_fast);
+    if let Some(size) = args.batch {
+        fleet = fleet.batch(size, args.pause.unwrap_or_default());
+    }
     ctx.out.say(format!(
         "Running on {} target(s), {} at once ...",
         fleet.targets().len(),

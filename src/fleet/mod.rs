@@ -58,6 +58,7 @@ pub struct Fleet {
     jobs_per_server: Option<usize>,
     fail_fast: bool,
     canary: usize,
+    batch: Option<(usize, std::time::Duration)>,
     configure: Option<Configure>,
 }
 
@@ -71,6 +72,7 @@ impl Fleet {
             jobs_per_server: None,
             fail_fast: false,
             canary: 0,
+            batch: None,
             configure: None,
         }
     }
@@ -98,6 +100,14 @@ impl Fleet {
     /// Runs the first `canary` targets first; if any fails, the rest are not run.
     pub fn canary(mut self, canary: usize) -> Self {
         self.canary = canary;
+        self
+    }
+
+    /// After the canary, moves through the targets `size` at a time, waiting `pause` between
+    /// batches (to watch the application, say); with [`fail_fast`](Self::fail_fast), a failure
+    /// stops the batches after it.
+    pub fn batch(mut self, size: usize, pause: std::time::Duration) -> Self {
+        self.batch = Some((size.max(1), pause));
         self
     }
 
@@ -153,6 +163,7 @@ impl Fleet {
             jobs_per_server: self.jobs_per_server,
             fail_fast: self.fail_fast,
             canary: self.canary,
+            batch: self.batch,
             configure: self.configure.clone(),
         }
     }

@@ -106,15 +106,32 @@ pub(super) async fn run(fleet: &Fleet, operation: Operation) -> Result<FleetRepo
             });
         }
     } else {
-        let rest = run_wave(
-            fleet,
-            &connections,
-            &operation,
-            canary..fleet.targets.len(),
-            fleet.fail_fast,
-        )
-        .await;
-        reports.extend(rest);
+        let total = fleet.targets.len();
+        let batch = fleet.batch.map_or(total, |(size, _)| size.max(1));
+        let mut start = canary;
+        while start < total {
+            let end = (start + batch).min(total);
+            let failed_before = reports
+                .iter()
+                .any(|r| matches!(r.outcome, Outcome::Failed { .. }));
+            if fleet.fail_fast && failed_before {
+                // A failure in an earlier batch stops the later ones.
+                reports.extend(fleet.targets[start..].iter().map(|target| TargetReport {
+                    target: target.clone(),
+                    outcome: Outcome::NotRun,
+                    elapsed: Default::default(),
+                }));
+                break;
+            }
+            if start > canary {
+                if let Some((_, pause)) = fleet.batch {
+                    tokio::time::sleep(pause).await;
+                }
+            }
+            let wave = run_wave(fleet, &connections, &operation, start..end, fleet.fail_fast).await;
+            reports.extend(wave);
+            start = end;
+        }
     }
     for pool in connections.pools.values() {
         pool.close();

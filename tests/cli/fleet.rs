@@ -139,3 +139,21 @@ async fn databases_come_from_a_file_with_comments_and_a_target_option_is_require
         run.stderr
     );
 }
+
+#[tokio::test]
+async fn batches_and_a_pause_are_options_of_the_run() {
+    let p = project("fleet-batches").await;
+    let run = p.pelican(&[
+        "fleet",
+        "upgrade",
+        "--schemas",
+        "b1,b2,b3",
+        "--batch",
+        "2",
+        "--pause",
+        "10ms",
+    ]);
+    assert_eq!(run.ok().lines().count(), 3, "{}", run.stdout);
+    let run = p.pelican(&["fleet", "upgrade", "--schemas", "b1", "--pause", "10ms"]);
+    assert!(run.fails(2).contains("--batch"), "{}", run.stderr);
+}
