@@ -129,6 +129,9 @@ pub(crate) enum FleetCommand {
     Stamp(FleetRunArgs),
     /// Where every target stands: current, behind, failed
     Status(FleetTargetArgs),
+    /// Fails unless every target is at its heads with nothing failed (exit 4: a target has a
+    /// failed revision; 7: a target is behind), for deploy gates
+    Check(FleetTargetArgs),
 }
 
 /// The targets of a `fleet` verb, and how many run at once.

@@ -5,6 +5,7 @@ use std::io::Read;
 use serde_json::json;
 
 use super::args::{FleetCommand, FleetRunArgs, FleetTargetArgs};
+use super::check_result::CheckStatus;
 use super::error::CliError;
 use super::Context;
 use crate::fleet::{
@@ -89,7 +90,8 @@ async fn fleet_of(ctx: &Context, args: &FleetTargetArgs) -> Result<Fleet, CliErr
 /// `fleet ...`.
 pub(super) async fn fleet(ctx: &mut Context, command: &FleetCommand) -> Result<(), CliError> {
     let (args, operation) = match command {
-        FleetCommand::Status(args) => return status(ctx, args).await,
+        FleetCommand::Status(args) => return status(ctx, args, false).await,
+        FleetCommand::Check(args) => return status(ctx, args, true).await,
         FleetCommand::Upgrade(args) => (
             args,
             Operation::Upgrade(args.target.clone().unwrap_or_else(|| "head".to_owned())),
@@ -184,8 +186,9 @@ fn print_report(ctx: &mut Context, report: &FleetReport, as_json: bool) {
     ctx.out.say(report.summary());
 }
 
-/// `fleet status`.
-async fn status(ctx: &mut Context, args: &FleetTargetArgs) -> Result<(), CliError> {
+/// `fleet status`, and `fleet check` (`gate`), which fails when a target is behind or
+/// failed, with `check`'s statuses.
+async fn status(ctx: &mut Context, args: &FleetTargetArgs, gate: bool) -> Result<(), CliError> {
     let fleet = fleet_of(ctx, args).await?;
     let statuses = fleet.status().await?;
     let mut behind = 0;
@@ -245,5 +248,23 @@ async fn status(ctx: &mut Context, args: &FleetTargetArgs) -> Result<(), CliErro
         statuses.len(),
         statuses.len() - behind
     ));
-    Ok(())
+    if !gate || behind == 0 {
+        return Ok(());
+    }
+    let failed = statuses
+        .iter()
+        .filter(|t| t.status.as_ref().map_or(true, |s| !s.failed.is_empty()))
+        .count();
+    let status = if failed > 0 {
+        CheckStatus::FailedRevision
+    } else {
+        CheckStatus::Pending
+    };
+    Err(CliError::CheckFailed {
+        summary: format!(
+            "{failed} target(s) failed or unreadable, {} behind",
+            behind - failed
+        ),
+        status: status.code(),
+    })
 }

@@ -157,3 +157,39 @@ async fn batches_and_a_pause_are_options_of_the_run() {
     let run = p.pelican(&["fleet", "upgrade", "--schemas", "b1", "--pause", "10ms"]);
     assert!(run.fails(2).contains("--batch"), "{}", run.stderr);
 }
+
+#[tokio::test]
+async fn fleet_check_fails_with_check_statuses_when_a_tenant_is_behind_or_failed() {
+    let p = project("fleet-check").await;
+    p.pelican(&["fleet", "upgrade", "--schemas", "c1,c2"]).ok();
+    p.pelican(&["fleet", "check", "--schemas", "c1,c2"]).ok();
+    let run = p.pelican(&["fleet", "check", "--schemas", "c1,c2,c3"]);
+    assert_eq!(
+        run.fails(7),
+        "3 target(s): 2 current, 1 behind or failed\n\
+         error: 0 target(s) failed or unreadable, 1 behind\n"
+    );
+    assert!(run.stdout.contains("/c3: 1 pending"), "{}", run.stdout);
+
+    // A non-transactional revision failing part-way is recorded as failed.
+    p.migration_sections(
+        "a2",
+        "a1",
+        "transaction: false",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS notes_body ON notes (body);\nSELECT 1/0;",
+        "DROP INDEX CONCURRENTLY IF EXISTS notes_body;",
+    );
+    p.pelican(&["fleet", "upgrade", "--schemas", "c1"]).fails(1);
+    let run = p.pelican(&["fleet", "check", "--schemas", "c1,c2"]);
+    let stderr = run.fails(4);
+    assert!(
+        stderr.ends_with("error: 1 target(s) failed or unreadable, 1 behind\n"),
+        "{stderr}"
+    );
+    assert!(run.stdout.contains("FAIL "), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("/c1: revision a2 failed"),
+        "{}",
+        run.stdout
+    );
+}
