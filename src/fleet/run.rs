@@ -18,10 +18,11 @@ use crate::quote::ident;
 /// How many targets one connection serves before it is closed and a fresh one opened.
 const TARGETS_PER_CONNECTION: usize = 20;
 
-/// The connections a run shares: a pool per database, a gate per server.
+/// The connections a run shares: a pool per database, and per database the gate of its
+/// server (databases of one server share it).
 struct Connections {
     pools: HashMap<String, Pool>,
-    servers: HashMap<String, Arc<Semaphore>>,
+    gates: HashMap<String, Arc<Semaphore>>,
 }
 
 /// How many connections a server can spare: what `max_connections` leaves after the
@@ -42,11 +43,17 @@ async fn headroom(pool: &Pool) -> Option<usize> {
 }
 
 impl Connections {
-    async fn new(fleet: &Fleet) -> Result<Connections, FleetError> {
+    /// The pools and gates of `fleet`'s targets; an error when it has none.
+    async fn open(fleet: &Fleet) -> Result<Arc<Connections>, FleetError> {
+        if fleet.targets.is_empty() {
+            return Err(FleetError::NoTargets(
+                "no schema or database was given".to_owned(),
+            ));
+        }
         let mut pools = HashMap::new();
+        let mut gates = HashMap::new();
         let mut servers: HashMap<String, Arc<Semaphore>> = HashMap::new();
         for target in &fleet.targets {
-            let server = target.server()?;
             let url = target.url.clone();
             if !pools.contains_key(&url) {
                 let config: tokio_postgres::Config =
@@ -69,73 +76,77 @@ impl Connections {
                     .expect("a pool without a runtime-specific option builds");
                 pools.insert(url.clone(), pool);
             }
-            if let std::collections::hash_map::Entry::Vacant(entry) = servers.entry(server) {
-                let limit = match fleet.jobs_per_server {
-                    Some(limit) => limit,
-                    None => headroom(&pools[&url])
-                        .await
-                        .map_or(fleet.jobs, |free| free.min(fleet.jobs)),
-                };
-                entry.insert(Arc::new(Semaphore::new(limit)));
+            if gates.contains_key(&url) {
+                continue;
             }
+            let gate = match servers.entry(target.server()?) {
+                std::collections::hash_map::Entry::Occupied(entry) => entry.get().clone(),
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    let limit = match fleet.jobs_per_server {
+                        Some(limit) => limit,
+                        None => headroom(&pools[&url])
+                            .await
+                            .map_or(fleet.jobs, |free| free.min(fleet.jobs)),
+                    };
+                    entry.insert(Arc::new(Semaphore::new(limit))).clone()
+                }
+            };
+            gates.insert(url, gate);
         }
-        Ok(Connections { pools, servers })
+        Ok(Arc::new(Connections { pools, gates }))
     }
+
+    /// Closes every pool.
+    fn close(&self) {
+        for pool in self.pools.values() {
+            pool.close();
+        }
+    }
+}
+
+/// Reports of the targets not run, an earlier failure having stopped the run.
+fn not_run(targets: &[Target]) -> impl Iterator<Item = TargetReport> + '_ {
+    targets.iter().map(|target| TargetReport {
+        target: target.clone(),
+        outcome: Outcome::NotRun,
+        elapsed: Default::default(),
+    })
+}
+
+/// Whether one of `reports` failed.
+fn any_failed(reports: &[TargetReport]) -> bool {
+    reports
+        .iter()
+        .any(|r| matches!(r.outcome, Outcome::Failed { .. }))
 }
 
 /// Runs `operation` on every target of `fleet`.
 pub(super) async fn run(fleet: &Fleet, operation: Operation) -> Result<FleetReport, FleetError> {
-    if fleet.targets.is_empty() {
-        return Err(FleetError::NoTargets(
-            "no schema or database was given".to_owned(),
-        ));
-    }
     let started = Instant::now();
-    let connections = Arc::new(Connections::new(fleet).await?);
-    let canary = fleet.canary.min(fleet.targets.len());
+    let connections = Connections::open(fleet).await?;
+    let total = fleet.targets.len();
+    let canary = fleet.canary.min(total);
     let mut reports = run_wave(fleet, &connections, &operation, 0..canary, false).await;
-    let canary_failed = reports
-        .iter()
-        .any(|r| matches!(r.outcome, Outcome::Failed { .. }));
-    if canary_failed {
-        for target in &fleet.targets[canary..] {
-            reports.push(TargetReport {
-                target: target.clone(),
-                outcome: Outcome::NotRun,
-                elapsed: Default::default(),
-            });
+    let canary_failed = any_failed(&reports);
+    let batch = fleet.batch.map_or(total, |(size, _)| size);
+    let mut start = canary;
+    while start < total {
+        // A failed canary stops the rest; with fail_fast, so does a failure in a batch.
+        if canary_failed || (fleet.fail_fast && any_failed(&reports)) {
+            reports.extend(not_run(&fleet.targets[start..]));
+            break;
         }
-    } else {
-        let total = fleet.targets.len();
-        let batch = fleet.batch.map_or(total, |(size, _)| size.max(1));
-        let mut start = canary;
-        while start < total {
-            let end = (start + batch).min(total);
-            let failed_before = reports
-                .iter()
-                .any(|r| matches!(r.outcome, Outcome::Failed { .. }));
-            if fleet.fail_fast && failed_before {
-                // A failure in an earlier batch stops the later ones.
-                reports.extend(fleet.targets[start..].iter().map(|target| TargetReport {
-                    target: target.clone(),
-                    outcome: Outcome::NotRun,
-                    elapsed: Default::default(),
-                }));
-                break;
+        if start > canary {
+            if let Some((_, pause)) = fleet.batch {
+                tokio::time::sleep(pause).await;
             }
-            if start > canary {
-                if let Some((_, pause)) = fleet.batch {
-                    tokio::time::sleep(pause).await;
-                }
-            }
-            let wave = run_wave(fleet, &connections, &operation, start..end, fleet.fail_fast).await;
-            reports.extend(wave);
-            start = end;
         }
+        let end = (start + batch).min(total);
+        let wave = run_wave(fleet, &connections, &operation, start..end, fleet.fail_fast).await;
+        reports.extend(wave);
+        start = end;
     }
-    for pool in connections.pools.values() {
-        pool.close();
-    }
+    connections.close();
     Ok(FleetReport {
         targets: reports,
         elapsed: started.elapsed(),
@@ -198,18 +209,11 @@ async fn run_jobs(
                 if stop.load(Ordering::SeqCst) {
                     return (index, target, None, Default::default());
                 }
-                let server = target
-                    .server()
-                    .ok()
-                    .and_then(|s| connections.servers.get(&s).cloned());
-                let _server = match server {
-                    Some(gate) => Some(
-                        gate.acquire_owned()
-                            .await
-                            .expect("the semaphore stays open"),
-                    ),
-                    None => None,
-                };
+                let _server = connections.gates[&target.url]
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore stays open");
                 let started = Instant::now();
                 let done = run_one(&connections.pools[&target.url], &target, &migrator, &job).await;
                 if fail_fast && matches!(done, Done::Ran(Err(_))) {
@@ -320,12 +324,7 @@ fn outcome(result: Result<Vec<crate::revision::RevisionId>, crate::Error>) -> Ou
 pub(super) async fn statuses(
     fleet: &Fleet,
 ) -> Result<Vec<(Target, Result<crate::migrator::Status, crate::Error>)>, FleetError> {
-    if fleet.targets.is_empty() {
-        return Err(FleetError::NoTargets(
-            "no schema or database was given".to_owned(),
-        ));
-    }
-    let connections = Arc::new(Connections::new(fleet).await?);
+    let connections = Connections::open(fleet).await?;
     let done = run_jobs(
         fleet,
         &connections,
@@ -334,9 +333,7 @@ pub(super) async fn statuses(
         false,
     )
     .await;
-    for pool in connections.pools.values() {
-        pool.close();
-    }
+    connections.close();
     Ok(done
         .into_iter()
         .map(|(target, done, _)| match done {
