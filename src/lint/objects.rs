@@ -240,3 +240,27 @@ pub(super) fn acted_on(statement: &ast::Stmt) -> Option<String> {
         _ => None,
     }
 }
+
+/// The keyword `word` (case-insensitive) among `node`'s tokens.
+pub(super) fn keyword(node: &SyntaxNode, word: &str) -> Option<squawk_syntax::SyntaxToken> {
+    node.descendants_with_tokens()
+        .filter_map(|element| element.into_token())
+        .find(|token| token.text().eq_ignore_ascii_case(word))
+}
+
+/// The `CONCURRENTLY` keyword of a statement that can't run inside a transaction block:
+/// index builds and drops, `REINDEX`, `DETACH PARTITION`.
+pub(super) fn concurrently(statement: &ast::Stmt) -> Option<squawk_syntax::SyntaxToken> {
+    match statement {
+        ast::Stmt::CreateIndex(index) => index.concurrently_token(),
+        ast::Stmt::DropIndex(index) => index.concurrently_token(),
+        ast::Stmt::Reindex(reindex) => keyword(reindex.syntax(), "concurrently"),
+        ast::Stmt::AlterTable(alter) => alter.actions().find_map(|action| match action {
+            ast::AlterTableAction::DetachPartition(detach) => {
+                keyword(detach.syntax(), "concurrently")
+            }
+            _ => None,
+        }),
+        _ => None,
+    }
+}

@@ -4,7 +4,7 @@
 use squawk_syntax::ast::{self, AstNode};
 use squawk_syntax::{SourceFile, SyntaxNode};
 
-use super::objects::{created, dropped, unqualified, was_created, Object};
+use super::objects::{concurrently, created, dropped, keyword, unqualified, was_created, Object};
 use super::{RevisionContext, Severity};
 
 /// The names of pelican's own statement rules, for the rule catalog.
@@ -177,12 +177,9 @@ fn concurrent_index_before_14_4(
     if minor >= 4 {
         return;
     }
-    let concurrently = match statement {
-        ast::Stmt::CreateIndex(index) => index.concurrently_token().is_some(),
-        ast::Stmt::Reindex(reindex) => has_keyword(reindex.syntax(), "concurrently"),
-        _ => false,
-    };
-    if concurrently {
+    // The bug is in concurrent builds: CREATE INDEX and REINDEX, not drops or detaches.
+    let builds = matches!(statement, ast::Stmt::CreateIndex(_) | ast::Stmt::Reindex(_));
+    if builds && concurrently(statement).is_some() {
         findings.push(raw(
             statement.syntax(),
             "concurrent-index-before-14-4",
@@ -241,7 +238,7 @@ fn retryable(statement: &ast::Stmt) -> bool {
             if kind.starts_with("CREATE") || kind.starts_with("DROP") {
                 guarded
             } else if kind.starts_with("ALTER") {
-                guarded || !(renames(syntax) || has_keyword(syntax, "add"))
+                guarded || !(renames(syntax) || keyword(syntax, "add").is_some())
             } else {
                 true
             }
@@ -251,12 +248,5 @@ fn retryable(statement: &ast::Stmt) -> bool {
 
 /// Whether `node` renames something (`RENAME TO`, `RENAME COLUMN`, `RENAME VALUE`).
 fn renames(node: &SyntaxNode) -> bool {
-    has_keyword(node, "rename")
-}
-
-/// Whether `node` holds the keyword `word` (case-insensitive).
-fn has_keyword(node: &SyntaxNode, word: &str) -> bool {
-    node.descendants_with_tokens()
-        .filter_map(|element| element.into_token())
-        .any(|token| token.text().eq_ignore_ascii_case(word))
+    keyword(node, "rename").is_some()
 }

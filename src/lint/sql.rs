@@ -1,33 +1,13 @@
 //! One SQL text linted: squawk's rules in the revision's context, then pelican's ignores.
 
 use squawk_linter::{Linter, Rule};
-use squawk_syntax::ast::{self, AstNode};
+use squawk_syntax::ast::AstNode;
 use squawk_syntax::SourceFile;
 
-use super::objects::{acted_on, created, Object};
+use super::objects::{acted_on, concurrently, created, Object};
 use super::own::{self, Raw};
 use super::rules::{rule_set, severity};
 use super::{ignore, Finding, RevisionContext, Severity};
-
-/// The `CONCURRENTLY` keyword of a statement that can't run inside a transaction block:
-/// index builds and drops, `REINDEX`, `DETACH PARTITION`.
-fn concurrently(statement: &ast::Stmt) -> Option<squawk_syntax::SyntaxToken> {
-    let keyword = |node: &squawk_syntax::SyntaxNode| {
-        node.descendants_with_tokens()
-            .filter_map(|element| element.into_token())
-            .find(|token| token.text().eq_ignore_ascii_case("concurrently"))
-    };
-    match statement {
-        ast::Stmt::CreateIndex(index) => index.concurrently_token(),
-        ast::Stmt::DropIndex(index) => index.concurrently_token(),
-        ast::Stmt::Reindex(reindex) => keyword(reindex.syntax()),
-        ast::Stmt::AlterTable(alter) => alter.actions().find_map(|action| match action {
-            ast::AlterTableAction::DetachPartition(detach) => keyword(detach.syntax()),
-            _ => None,
-        }),
-        _ => None,
-    }
-}
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
