@@ -22,12 +22,26 @@ pub(super) fn desired_schema(ctx: &Context, args: &AutogenArgs) -> Result<PathBu
         .ok_or(CliError::NoDesiredSchema)
 }
 
-/// The dev server's URL: the option, else `dev_url` in pelican.toml; `None` for a throwaway
-/// server.
-pub(super) fn dev_url(ctx: &Context, args: &AutogenArgs) -> Option<String> {
-    args.dev_url
-        .clone()
-        .or_else(|| ctx.settings.dev_url.clone())
+/// Refuses a database with revisions pending or failed: a new revision goes on the head,
+/// so the database it is written from must be there.
+pub(super) async fn ensure_at_head(
+    ctx: &Context,
+    migrator: &crate::Migrator,
+    client: &tokio_postgres::Client,
+) -> Result<(), CliError> {
+    let status = migrator.status(client).await?;
+    if status.pending.is_empty() && status.failed.is_empty() {
+        return Ok(());
+    }
+    let state = if status.failed.is_empty() {
+        format!("{} revision(s) not applied", status.pending.len())
+    } else {
+        format!("revision {} failed", status.failed[0].0)
+    };
+    Err(CliError::NotAtHead {
+        state,
+        program: ctx.program.clone(),
+    })
 }
 
 /// `--rename old=new`, each.
@@ -60,18 +74,7 @@ pub(super) async fn revision(ctx: &mut Context, args: &RevisionArgs) -> Result<(
         Some(_) => None,
         None => {
             let client = ctx.connect().await?;
-            let status = migrator.status(&client).await?;
-            if !status.pending.is_empty() || !status.failed.is_empty() {
-                let state = if status.failed.is_empty() {
-                    format!("{} revision(s) not applied", status.pending.len())
-                } else {
-                    format!("revision {} failed", status.failed[0].0)
-                };
-                return Err(CliError::NotAtHead {
-                    state,
-                    program: ctx.program.clone(),
-                });
-            }
+            ensure_at_head(ctx, &migrator, &client).await?;
             Some(client)
         }
     };
@@ -93,7 +96,7 @@ pub(super) async fn revision(ctx: &mut Context, args: &RevisionArgs) -> Result<(
             .options(options)
             .online(auto.online)
             .privileges(auto.privileges);
-        if let Some(url) = dev_url(ctx, auto) {
+        if let Some(url) = ctx.dev_url(auto.dev_url.as_ref()) {
             autogenerate = autogenerate.dev_url(url);
         }
         autogenerate

@@ -153,10 +153,7 @@ pub(crate) async fn check(ctx: &mut Context, args: &CheckArgs) -> Result<(), Cli
         skipped: None,
     });
 
-    let dev_url = args
-        .dev_url
-        .clone()
-        .or_else(|| ctx.settings.dev_url.clone());
+    let dev_url = ctx.dev_url(args.dev_url.as_ref());
     let desired = args
         .desired_schema
         .clone()

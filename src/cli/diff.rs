@@ -94,10 +94,7 @@ async fn scratch_server<'s>(
 
 /// `diff`.
 pub(super) async fn diff(ctx: &mut Context, args: &DiffArgs) -> Result<(), CliError> {
-    let dev_url = args
-        .dev_url
-        .clone()
-        .or_else(|| ctx.settings.dev_url.clone());
+    let dev_url = ctx.dev_url(args.dev_url.as_ref());
     let mut scratch = None;
     let options = SnapshotOptions::new().include_privileges(args.privileges);
     let dev_url = dev_url.as_deref();

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::args::{DiffFormat, DriftArgs};
 use super::author::NewRevision;
-use super::autogenerate::body;
+use super::autogenerate::{body, ensure_at_head};
 use super::error::CliError;
 use super::Context;
 use crate::autogen::{script, PlannedStatement};
@@ -17,13 +17,7 @@ pub(super) async fn drift(ctx: &mut Context, args: &DriftArgs) -> Result<(), Cli
     let migrator = ctx.migrator(ctx.migrations()?);
     let client = ctx.connect().await?;
     if args.fix_revision {
-        let status = migrator.status(&client).await?;
-        if !status.pending.is_empty() {
-            return Err(CliError::NotAtHead {
-                state: format!("{} revision(s) not applied", status.pending.len()),
-                program: ctx.program.clone(),
-            });
-        }
+        ensure_at_head(ctx, &migrator, &client).await?;
     }
     ctx.out
         .say("Replaying the applied revisions in a scratch database ...");
@@ -31,11 +25,7 @@ pub(super) async fn drift(ctx: &mut Context, args: &DriftArgs) -> Result<(), Cli
         .drift(&client)
         .privileges(args.privileges)
         .verify(args.fix_revision);
-    if let Some(url) = args
-        .dev_url
-        .clone()
-        .or_else(|| ctx.settings.dev_url.clone())
-    {
+    if let Some(url) = ctx.dev_url(args.dev_url.as_ref()) {
         drift = drift.dev_url(url);
     }
     let report = drift.run().await?;

@@ -316,6 +316,12 @@ impl Context {
         Ok(&self.settings.dir)
     }
 
+    /// The server for scratch databases: `given` (`--dev-url`), else `dev_url` in
+    /// pelican.toml; `None` for a throwaway server.
+    pub(crate) fn dev_url(&self, given: Option<&String>) -> Option<String> {
+        given.cloned().or_else(|| self.settings.dev_url.clone())
+    }
+
     /// Whether a database was given.
     pub(crate) fn has_database(&self) -> bool {
         self.settings.database_url.is_some()
