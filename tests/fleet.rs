@@ -393,3 +393,24 @@ async fn batches_move_with_a_pause_and_fail_fast_stops_the_batches_after_a_failu
         ]
     );
 }
+
+#[tokio::test]
+async fn drift_compares_each_database_with_its_own_replay() {
+    let (first, second) = (database().await, database().await);
+    let targets = vec![
+        Target::database(first.connection_string()),
+        Target::database(second.connection_string()),
+    ];
+    let fleet = Fleet::new(migrations(), targets).jobs(2);
+    fleet.upgrade("a2").await.unwrap();
+    let client = second.connect().await.unwrap();
+    client
+        .batch_execute("CREATE INDEX by_hand ON invoices (account)")
+        .await
+        .unwrap();
+    let drifts = fleet.drift(None).await.unwrap();
+    assert!(drifts[0].matches(), "{:?}", drifts[0].differences);
+    let lines = drifts[1].differences.as_ref().unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("by_hand"), "{lines:?}");
+}

@@ -129,9 +129,27 @@ pub(crate) enum FleetCommand {
     Stamp(FleetRunArgs),
     /// Where every target stands: current, behind, failed
     Status(FleetTargetArgs),
+    /// Every target's current heads
+    Current(FleetTargetArgs),
     /// Fails unless every target is at its heads with nothing failed (exit 4: a target has a
-    /// failed revision; 7: a target is behind), for deploy gates
-    Check(FleetTargetArgs),
+    /// failed revision; 7: a target is behind; with --drift, 10: a target's schema differs
+    /// from what its revisions give), for deploy gates
+    Check(FleetCheckArgs),
+}
+
+/// `fleet check`.
+#[derive(Debug, Args)]
+pub(crate) struct FleetCheckArgs {
+    #[command(flatten)]
+    pub(crate) targets: FleetTargetArgs,
+    /// Also compare each target's schema with a replay of the revisions it has applied, in a
+    /// scratch database (a schema target: its own schema; a database target: the database)
+    #[arg(long)]
+    pub(crate) drift: bool,
+    /// The server for the scratch database (with --drift) [default: pelican.toml's dev-url,
+    /// else a throwaway server of the local PostgreSQL binaries]
+    #[arg(long, value_name = "URL", requires = "drift")]
+    pub(crate) dev_url: Option<String>,
 }
 
 /// The targets of a `fleet` verb, and how many run at once.

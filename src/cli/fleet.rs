@@ -1,12 +1,13 @@
-//! `fleet upgrade|downgrade|stamp|status`: the migrations over many schemas or databases.
+//! `fleet upgrade|downgrade|stamp`: the migrations over many schemas or databases (the
+//! read-only verbs are in `fleet_status`).
 
 use std::io::Read;
 
 use serde_json::json;
 
 use super::args::{FleetCommand, FleetRunArgs, FleetTargetArgs};
-use super::check_result::CheckStatus;
 use super::error::CliError;
+use super::fleet_status;
 use super::Context;
 use crate::fleet::{
     databases_from_query, schemas_from_query, Fleet, FleetReport, Operation, Outcome, Target,
@@ -75,7 +76,7 @@ async fn targets(ctx: &Context, args: &FleetTargetArgs) -> Result<Vec<Target>, C
 }
 
 /// The fleet of the options, each target's migrator configured as the CLI's.
-async fn fleet_of(ctx: &Context, args: &FleetTargetArgs) -> Result<Fleet, CliError> {
+pub(super) async fn fleet_of(ctx: &Context, args: &FleetTargetArgs) -> Result<Fleet, CliError> {
     let set = ctx.migrations()?;
     let schema = ctx.settings.schema.clone();
     let mut fleet = Fleet::new(set, targets(ctx, args).await?)
@@ -90,8 +91,9 @@ async fn fleet_of(ctx: &Context, args: &FleetTargetArgs) -> Result<Fleet, CliErr
 /// `fleet ...`.
 pub(super) async fn fleet(ctx: &mut Context, command: &FleetCommand) -> Result<(), CliError> {
     let (args, operation) = match command {
-        FleetCommand::Status(args) => return status(ctx, args, false).await,
-        FleetCommand::Check(args) => return status(ctx, args, true).await,
+        FleetCommand::Status(args) => return fleet_status::status(ctx, args).await,
+        FleetCommand::Current(args) => return fleet_status::current(ctx, args).await,
+        FleetCommand::Check(args) => return fleet_status::check(ctx, args).await,
         FleetCommand::Upgrade(args) => (
             args,
             Operation::Upgrade(args.target.clone().unwrap_or_else(|| "head".to_owned())),
@@ -184,87 +186,4 @@ fn print_report(ctx: &mut Context, report: &FleetReport, as_json: bool) {
         }
     }
     ctx.out.say(report.summary());
-}
-
-/// `fleet status`, and `fleet check` (`gate`), which fails when a target is behind or
-/// failed, with `check`'s statuses.
-async fn status(ctx: &mut Context, args: &FleetTargetArgs, gate: bool) -> Result<(), CliError> {
-    let fleet = fleet_of(ctx, args).await?;
-    let statuses = fleet.status().await?;
-    let mut behind = 0;
-    let mut rows = Vec::new();
-    for target in &statuses {
-        let line = match &target.status {
-            Ok(status) if !status.failed.is_empty() => {
-                behind += 1;
-                format!(
-                    "FAIL {}: revision {} failed",
-                    target.target, status.failed[0].0
-                )
-            }
-            Ok(status) if !status.pending.is_empty() => {
-                behind += 1;
-                format!("     {}: {} pending", target.target, status.pending.len())
-            }
-            Ok(status) => {
-                let heads: Vec<String> = status
-                    .current_heads
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect();
-                format!("ok   {}: at {}", target.target, heads.join(", "))
-            }
-            Err(error) => {
-                behind += 1;
-                format!("FAIL {}: {error}", target.target)
-            }
-        };
-        rows.push((target, line));
-    }
-    if args.json {
-        let list: Vec<_> = rows
-            .iter()
-            .map(|(target, _)| match &target.status {
-                Ok(status) => json!({
-                    "target": target.target.to_string(),
-                    "current": status.current_heads.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                    "pending": status.pending.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                    "failed": status.failed.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>(),
-                }),
-                Err(error) => json!({
-                    "target": target.target.to_string(),
-                    "error": error.to_string(),
-                }),
-            })
-            .collect();
-        ctx.out.print_json(&json!(list));
-    } else {
-        for (_, line) in &rows {
-            ctx.out.print(line);
-        }
-    }
-    ctx.out.say(format!(
-        "{} target(s): {} current, {behind} behind or failed",
-        statuses.len(),
-        statuses.len() - behind
-    ));
-    if !gate || behind == 0 {
-        return Ok(());
-    }
-    let failed = statuses
-        .iter()
-        .filter(|t| t.status.as_ref().map_or(true, |s| !s.failed.is_empty()))
-        .count();
-    let status = if failed > 0 {
-        CheckStatus::FailedRevision
-    } else {
-        CheckStatus::Pending
-    };
-    Err(CliError::CheckFailed {
-        summary: format!(
-            "{failed} target(s) failed or unreadable, {} behind",
-            behind - failed
-        ),
-        status: status.code(),
-    })
 }

@@ -66,6 +66,7 @@ mod drift;
 mod dump;
 mod error;
 mod fleet;
+mod fleet_status;
 mod guard;
 mod inspect;
 mod lint;

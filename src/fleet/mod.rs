@@ -21,6 +21,8 @@
 //! ```
 
 mod discover;
+#[cfg(feature = "testing")]
+mod drift;
 mod report;
 mod run;
 mod status;
@@ -29,6 +31,8 @@ mod target;
 use std::sync::Arc;
 
 pub use discover::{databases_from_query, schemas_from_query};
+#[cfg(feature = "testing")]
+pub use drift::TargetDrift;
 pub use report::{Counts, FleetReport, Outcome, TargetReport};
 pub use status::TargetStatus;
 pub use target::{FleetError, Target};

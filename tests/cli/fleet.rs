@@ -193,3 +193,86 @@ async fn fleet_check_fails_with_check_statuses_when_a_tenant_is_behind_or_failed
         run.stdout
     );
 }
+
+#[tokio::test]
+async fn fleet_current_shows_each_targets_heads() {
+    let p = project("fleet-current").await;
+    p.pelican(&["fleet", "upgrade", "--schemas", "k1"]).ok();
+    let run = p.pelican(&["fleet", "current", "--schemas", "k1,k2"]);
+    let out = run.ok();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].ends_with("/k1: a1"), "{out}");
+    assert!(lines[1].ends_with("/k2: no revision applied"), "{out}");
+}
+
+#[tokio::test]
+async fn fleet_check_drift_names_the_tenant_changed_by_hand_and_what_changed() {
+    let p = project("fleet-drift").await;
+    p.migration_sections(
+        "a2",
+        "a1",
+        "",
+        "CREATE INDEX notes_body ON notes (body);",
+        "DROP INDEX notes_body;",
+    );
+    p.pelican(&["fleet", "upgrade", "--schemas", "d1,d2,d3"])
+        .ok();
+    // No drift: every tenant matches its replay, and the check passes.
+    let run = p.pelican(&["fleet", "check", "--drift", "--schemas", "d1,d2,d3"]);
+    run.ok();
+    assert!(
+        run.stderr
+            .contains("drift: 3 of 3 target(s) match their revisions"),
+        "{}",
+        run.stderr
+    );
+    // Someone changes d2 by hand; d3 is behind (a1 only) and still matches a1.
+    p.pelican(&["fleet", "downgrade", "a1", "--schemas", "d3"])
+        .ok();
+    p.client()
+        .await
+        .batch_execute("ALTER TABLE d2.notes ADD COLUMN added_by_hand integer")
+        .await
+        .unwrap();
+    let run = p.pelican(&["fleet", "check", "--drift", "--schemas", "d1,d2,d3"]);
+    let stderr = run.fails(7);
+    assert!(
+        stderr.ends_with(
+            "error: 0 target(s) failed or unreadable, 1 behind, 1 drifted or not comparable\n"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("drift: 2 of 3 target(s) match their revisions"),
+        "{stderr}"
+    );
+    assert!(
+        run.stdout
+            .contains("/d2: 1 difference(s) from its revisions"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("added_by_hand"), "{}", run.stdout);
+    assert_eq!(run.stdout.matches("DRIFT ").count(), 1, "{}", run.stdout);
+
+    // At head everywhere, drift alone fails with check's drift status.
+    p.pelican(&["fleet", "upgrade", "--schemas", "d3"]).ok();
+    let run = p.pelican(&[
+        "fleet",
+        "check",
+        "--drift",
+        "--schemas",
+        "d1,d2,d3",
+        "--json",
+    ]);
+    run.fails(10);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let drifts: Vec<usize> = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["drift"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(drifts, [0, 1, 0], "{report}");
+}

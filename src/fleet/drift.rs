@@ -1,0 +1,219 @@
+//! Drift over a fleet: each target's live schema against a replay of the revisions it has
+//! applied, in a scratch database.
+//!
+//! Tenants at the same heads share one replay. For schema targets, the replay runs in a
+//! schema of the first tenant's name, which is then renamed to each next tenant's before its
+//! snapshot (a rename moves every object with it), so a thousand tenants cost one replay and
+//! a snapshot each, not a thousand replays.
+
+use std::collections::BTreeMap;
+
+use tokio_postgres::{Client, NoTls};
+
+use super::{Fleet, FleetError, Target};
+use crate::quote::ident;
+use crate::revision::RevisionId;
+use crate::schema::SnapshotOptions;
+use crate::scratch::{forget_empty_history_schema, ScratchDatabase, ScratchError, ScratchServer};
+
+/// One target's drift: the differences between what its applied revisions give and what it
+/// has (empty when it matches), or why it couldn't be compared.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct TargetDrift {
+    /// The target.
+    pub target: Target,
+    /// One line per difference (expected → live), or the error comparing.
+    pub differences: Result<Vec<String>, ScratchError>,
+}
+
+impl TargetDrift {
+    /// Whether the target was compared and matches its migrations.
+    pub fn matches(&self) -> bool {
+        self.differences.as_ref().is_ok_and(Vec::is_empty)
+    }
+}
+
+impl Fleet {
+    /// Compares every target's schema with a replay of the revisions it has applied, run in
+    /// a scratch database on `dev_url` (or a throwaway server of the local binaries). A
+    /// schema target is compared on its own schema; a database target on the whole database.
+    ///
+    /// ```no_run
+    /// # async fn example(fleet: pelican::fleet::Fleet) -> Result<(), pelican::fleet::FleetError> {
+    /// for drift in fleet.drift(None).await? {
+    ///     if let Ok(lines) = &drift.differences {
+    ///         for line in lines {
+    ///             println!("{}: {line}", drift.target);
+    ///         }
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// No target; no scratch server. A target that can't be read or replayed has its error in
+    /// its [`TargetDrift`].
+    pub async fn drift(&self, dev_url: Option<&str>) -> Result<Vec<TargetDrift>, FleetError> {
+        let statuses = self.status().await?;
+        let server = ScratchServer::start(dev_url)
+            .await
+            .map_err(|error| FleetError::Scratch(Box::new(error)))?;
+        let mut results: Vec<Option<TargetDrift>> = Vec::new();
+        // Targets at the same heads and of the same kind share a replay.
+        let mut groups: BTreeMap<(Vec<RevisionId>, bool), Vec<usize>> = BTreeMap::new();
+        for (index, status) in statuses.iter().enumerate() {
+            results.push(None);
+            match &status.status {
+                Ok(s) if s.failed.is_empty() && s.unknown.is_empty() => groups
+                    .entry((s.current_heads.clone(), status.target.schema.is_some()))
+                    .or_default()
+                    .push(index),
+                Ok(s) => {
+                    let reason = match s.failed.first() {
+                        Some((revision, _)) => format!("revision {revision} failed"),
+                        None => format!(
+                            "it records revisions these migrations lack: {}",
+                            s.unknown.join(", ")
+                        ),
+                    };
+                    results[index] = Some(unreadable(&status.target, "replay its history", reason));
+                }
+                Err(error) => {
+                    results[index] = Some(unreadable(
+                        &status.target,
+                        "read its status",
+                        error.to_string(),
+                    ));
+                }
+            }
+        }
+        for ((heads, _), members) in groups {
+            let targets: Vec<&Target> = members.iter().map(|&i| &statuses[i].target).collect();
+            let compared = self.compare_group(&server, &heads, &targets).await;
+            for (index, drift) in members.into_iter().zip(compared) {
+                results[index] = Some(drift);
+            }
+        }
+        Ok(results
+            .into_iter()
+            .map(|r| r.expect("every target is compared or has its error"))
+            .collect())
+    }
+
+    /// One replay of `heads` for `targets` (all schema targets, or all database targets),
+    /// then each target's comparison.
+    async fn compare_group(
+        &self,
+        server: &ScratchServer,
+        heads: &[RevisionId],
+        targets: &[&Target],
+    ) -> Vec<TargetDrift> {
+        let mut replayed = match self.replay(server, heads, targets[0]).await {
+            Ok(replayed) => replayed,
+            Err(error) => {
+                let reason = error.to_string();
+                return targets
+                    .iter()
+                    .map(|t| unreadable(t, "replay its revisions", reason.clone()))
+                    .collect();
+            }
+        };
+        let mut clients: BTreeMap<&str, Client> = BTreeMap::new();
+        let mut renamed_from = targets[0].schema.clone();
+        let mut compared = Vec::with_capacity(targets.len());
+        for target in targets {
+            let differences = async {
+                if let (Some(from), Some(to)) = (&renamed_from, &target.schema) {
+                    if from != to {
+                        let sql = format!("ALTER SCHEMA {} RENAME TO {}", ident(from), ident(to));
+                        replayed.execute("rename the replayed schema", &sql).await?;
+                        renamed_from = Some(to.clone());
+                    }
+                }
+                let options = snapshot_options(target);
+                // Read on a fresh session, as the live one: the search_path changes how
+                // the catalog prints names.
+                replayed.set_snapshot_options(options.clone());
+                let mut expected = replayed.snapshot().await?;
+                if !clients.contains_key(target.url.as_str()) {
+                    clients.insert(&target.url, connect(&target.url).await?);
+                }
+                let mut actual = options
+                    .snapshot(&clients[target.url.as_str()])
+                    .await
+                    .map_err(|error| ScratchError::Database {
+                        action: "read the target's schema".into(),
+                        reason: error.to_string(),
+                    })?;
+                if target.schema.is_none() {
+                    let history = self.migrator(target).history_schema().to_owned();
+                    forget_empty_history_schema(&mut expected, &actual, &history);
+                    forget_empty_history_schema(&mut actual, &expected, &history);
+                }
+                Ok(expected.diff(&actual).lines())
+            }
+            .await;
+            compared.push(TargetDrift {
+                target: (*target).clone(),
+                differences,
+            });
+        }
+        compared
+    }
+
+    /// A scratch database holding `heads` replayed: in `target`'s schema for a schema target.
+    async fn replay(
+        &self,
+        server: &ScratchServer,
+        heads: &[RevisionId],
+        target: &Target,
+    ) -> Result<ScratchDatabase, ScratchError> {
+        let replayed = server.database().await?;
+        if let Some(schema) = &target.schema {
+            let sql = format!(
+                "CREATE SCHEMA IF NOT EXISTS {0}; SET search_path TO {0}",
+                ident(schema)
+            );
+            replayed.execute("create the tenant's schema", &sql).await?;
+        }
+        let migrator = self.migrator(target);
+        for head in heads {
+            replayed.replay(&migrator, head.as_str()).await?;
+        }
+        Ok(replayed)
+    }
+}
+
+/// A snapshot of the target's own schema, or of its whole database; pelican's history
+/// tables left out.
+fn snapshot_options(target: &Target) -> SnapshotOptions {
+    match &target.schema {
+        Some(schema) => SnapshotOptions::new().schemas([schema.clone()]),
+        None => SnapshotOptions::new(),
+    }
+}
+
+async fn connect(url: &str) -> Result<Client, ScratchError> {
+    let (client, connection) =
+        tokio_postgres::connect(url, NoTls)
+            .await
+            .map_err(|error| ScratchError::Database {
+                action: "connect to the target".into(),
+                reason: error.to_string(),
+            })?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+fn unreadable(target: &Target, action: &str, reason: String) -> TargetDrift {
+    TargetDrift {
+        target: target.clone(),
+        differences: Err(ScratchError::Database {
+            action: action.to_owned(),
+            reason,
+        }),
+    }
+}
