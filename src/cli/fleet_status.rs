@@ -6,9 +6,9 @@ use serde_json::json;
 use super::args::{FleetCheckArgs, FleetTargetArgs};
 use super::check_result::CheckStatus;
 use super::error::CliError;
-use super::fleet::fleet_of;
+use super::fleet_targets::fleet_of;
 use super::Context;
-use crate::fleet::{TargetDrift, TargetStatus};
+use crate::fleet::{FleetDriftError, TargetDrift, TargetStatus};
 
 /// `fleet status`.
 pub(super) async fn status(ctx: &mut Context, args: &FleetTargetArgs) -> Result<(), CliError> {
@@ -64,9 +64,14 @@ pub(super) async fn check(ctx: &mut Context, args: &FleetCheckArgs) -> Result<()
         .count();
     let behind = statuses.iter().filter(|t| !t.is_current()).count() - failed;
     let drifted = if args.drift {
+        let dev_url = ctx.dev_url(args.dev_url.as_ref());
         let drifts = fleet
-            .drift(ctx.dev_url(args.dev_url.as_ref()).as_deref())
-            .await?;
+            .drift(dev_url.as_deref())
+            .await
+            .map_err(|error| match error {
+                FleetDriftError::Fleet(error) => CliError::from(error),
+                FleetDriftError::Scratch(error) => CliError::from(error),
+            })?;
         print_drifts(ctx, &statuses, &drifts, args.targets.json);
         drifts.iter().filter(|d| !d.matches()).count()
     } else {

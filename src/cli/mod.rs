@@ -67,6 +67,7 @@ mod dump;
 mod error;
 mod fleet;
 mod fleet_status;
+mod fleet_targets;
 mod guard;
 mod inspect;
 mod lint;

@@ -27,6 +27,17 @@ pub struct TargetDrift {
     pub differences: Result<Vec<String>, ScratchError>,
 }
 
+/// Why [`Fleet::drift`] compared nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum FleetDriftError {
+    /// The targets' statuses couldn't be read (no target, a bad connection string).
+    #[error(transparent)]
+    Fleet(#[from] FleetError),
+    /// No scratch database to replay the migrations in.
+    #[error("no scratch database to compare the targets with: {0}")]
+    Scratch(#[from] ScratchError),
+}
+
 impl TargetDrift {
     /// Whether the target was compared and matches its migrations.
     pub fn matches(&self) -> bool {
@@ -40,7 +51,7 @@ impl Fleet {
     /// schema target is compared on its own schema; a database target on the whole database.
     ///
     /// ```no_run
-    /// # async fn example(fleet: pelican::fleet::Fleet) -> Result<(), pelican::fleet::FleetError> {
+    /// # async fn example(fleet: pelican::fleet::Fleet) -> Result<(), pelican::fleet::FleetDriftError> {
     /// for drift in fleet.drift(None).await? {
     ///     if let Ok(lines) = &drift.differences {
     ///         for line in lines {
@@ -56,11 +67,9 @@ impl Fleet {
     ///
     /// No target; no scratch server. A target that can't be read or replayed has its error in
     /// its [`TargetDrift`].
-    pub async fn drift(&self, dev_url: Option<&str>) -> Result<Vec<TargetDrift>, FleetError> {
+    pub async fn drift(&self, dev_url: Option<&str>) -> Result<Vec<TargetDrift>, FleetDriftError> {
         let statuses = self.status().await?;
-        let server = ScratchServer::start(dev_url)
-            .await
-            .map_err(|error| FleetError::Scratch(Box::new(error)))?;
+        let server = ScratchServer::start(dev_url).await?;
         let mut results: Vec<Option<TargetDrift>> = Vec::new();
         // Targets at the same heads and of the same kind share a replay.
         let mut groups: BTreeMap<(Vec<RevisionId>, bool), Vec<usize>> = BTreeMap::new();

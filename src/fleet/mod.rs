@@ -26,13 +26,13 @@ mod drift;
 mod report;
 mod run;
 mod status;
-mod target;
+pub(crate) mod target;
 
 use std::sync::Arc;
 
 pub use discover::{databases_from_query, schemas_from_query};
 #[cfg(feature = "testing")]
-pub use drift::TargetDrift;
+pub use drift::{FleetDriftError, TargetDrift};
 pub use report::{Counts, FleetReport, Outcome, TargetReport};
 pub use status::TargetStatus;
 pub use target::{FleetError, Target};

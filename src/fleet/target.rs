@@ -94,8 +94,4 @@ pub enum FleetError {
     /// The query listing the targets failed.
     #[error("the query listing the targets failed: {0}")]
     Discovery(#[source] Box<crate::Error>),
-    /// No scratch database to replay the migrations in, for [`Fleet::drift`](super::Fleet::drift).
-    #[cfg(feature = "testing")]
-    #[error("no scratch database to compare the targets with: {0}")]
-    Scratch(#[source] Box<crate::scratch::ScratchError>),
 }

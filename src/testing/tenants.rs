@@ -1,7 +1,8 @@
 //! Tenant schemas for fleet tests: N empty schemas in a test database, as fleet targets.
 
 use super::{TestDatabase, TestingError};
-use crate::fleet::Target;
+// The type itself, not `fleet`: fleet drift uses the scratch servers, which use `testing`.
+use crate::fleet::target::Target;
 use crate::quote::ident;
 
 /// Creates `count` empty schemas `{prefix}1` … `{prefix}{count}` in `database` (in one
