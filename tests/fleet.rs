@@ -414,3 +414,73 @@ async fn drift_compares_each_database_with_its_own_replay() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains("by_hand"), "{lines:?}");
 }
+
+#[tokio::test]
+async fn progress_events_start_and_finish_every_target_with_its_revisions_between() {
+    use pelican::fleet::FleetProgress;
+    use std::sync::{Arc, Mutex};
+
+    let db = database().await;
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let fleet = Fleet::new(migrations(), tenants(&db, 3))
+        .jobs(2)
+        .on_progress(move |event| {
+            let line = match event {
+                FleetProgress::Started { target } => {
+                    format!("start {}", target.schema.as_deref().unwrap())
+                }
+                FleetProgress::Revision { target, .. } => {
+                    format!("revision {}", target.schema.as_deref().unwrap())
+                }
+                FleetProgress::Finished {
+                    target, outcome, ..
+                } => {
+                    format!("finish {} {outcome}", target.schema.as_deref().unwrap())
+                }
+                _ => "other".to_owned(),
+            };
+            seen.lock().unwrap().push(line);
+        });
+    fleet.upgrade("head").await.unwrap();
+    let events = events.lock().unwrap().clone();
+    for n in 1..=3 {
+        let tenant = format!("tenant_{n}");
+        let mine: Vec<&String> = events
+            .iter()
+            .filter(|e| e.split(' ').nth(1) == Some(tenant.as_str()))
+            .collect();
+        assert_eq!(
+            mine.first().map(|s| s.as_str()),
+            Some(format!("start {tenant}").as_str()),
+            "{events:?}"
+        );
+        assert!(
+            mine.last()
+                .unwrap()
+                .starts_with(&format!("finish {tenant} migrated")),
+            "{events:?}"
+        );
+        // Three revisions, each started and finished.
+        assert_eq!(
+            mine.iter().filter(|e| e.starts_with("revision")).count(),
+            6,
+            "{events:?}"
+        );
+    }
+    // A second run finds every target there: each started and finished, no revision run.
+    let revisions = Arc::new(Mutex::new(0));
+    let counted = revisions.clone();
+    let again = Fleet::new(migrations(), tenants(&db, 3))
+        .jobs(2)
+        .on_progress(move |event| {
+            if let FleetProgress::Revision { .. } = event {
+                *counted.lock().unwrap() += 1;
+            }
+        });
+    assert_eq!(
+        again.upgrade("head").await.unwrap().counts().already_there,
+        3
+    );
+    assert_eq!(*revisions.lock().unwrap(), 0);
+}

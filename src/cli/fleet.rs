@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::args::{FleetCommand, FleetRunArgs};
 use super::error::CliError;
+use super::fleet_progress::FleetDisplay;
 use super::fleet_status;
 use super::fleet_targets::fleet_of;
 use super::Context;
@@ -35,7 +36,13 @@ pub(super) async fn fleet(ctx: &mut Context, command: &FleetCommand) -> Result<(
         fleet.targets().len(),
         args.targets.jobs
     ));
-    let report = fleet.run(operation).await?;
+    let display = FleetDisplay::new(&ctx.out, fleet.targets().len());
+    if let Some(callback) = display.callback() {
+        fleet = fleet.on_progress(callback);
+    }
+    let report = fleet.run(operation).await;
+    display.finish();
+    let report = report?;
     print_report(ctx, &report, args.targets.json);
     let counts = report.counts();
     if counts.failed > 0 || counts.not_run > 0 {

@@ -66,6 +66,7 @@ mod drift;
 mod dump;
 mod error;
 mod fleet;
+mod fleet_progress;
 mod fleet_status;
 mod fleet_targets;
 mod guard;

@@ -23,6 +23,7 @@
 mod discover;
 #[cfg(feature = "testing")]
 mod drift;
+mod progress;
 mod report;
 mod run;
 mod status;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 pub use discover::{databases_from_query, schemas_from_query};
 #[cfg(feature = "testing")]
 pub use drift::{FleetDriftError, TargetDrift};
+pub use progress::FleetProgress;
 pub use report::{Counts, FleetReport, Outcome, TargetReport};
 pub use status::TargetStatus;
 pub use target::{FleetError, Target};
@@ -64,6 +66,7 @@ pub struct Fleet {
     canary: usize,
     batch: Option<(usize, std::time::Duration)>,
     configure: Option<Configure>,
+    progress: Option<progress::ProgressCallback>,
 }
 
 impl Fleet {
@@ -78,6 +81,7 @@ impl Fleet {
             canary: 0,
             batch: None,
             configure: None,
+            progress: None,
         }
     }
 
@@ -125,6 +129,29 @@ impl Fleet {
         self
     }
 
+    /// Calls `callback` as the run goes: a target starts, each of its revisions starts and
+    /// finishes, a target is done. It is called from the tasks running the targets, so keep
+    /// it quick.
+    ///
+    /// ```
+    /// # fn example(fleet: pelican::fleet::Fleet) -> pelican::fleet::Fleet {
+    /// use pelican::fleet::FleetProgress;
+    ///
+    /// fleet.on_progress(|event| {
+    ///     if let FleetProgress::Finished { target, outcome, .. } = event {
+    ///         eprintln!("{target}: {outcome}");
+    ///     }
+    /// })
+    /// # }
+    /// ```
+    pub fn on_progress(
+        mut self,
+        callback: impl Fn(&FleetProgress<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some(Arc::new(callback));
+        self
+    }
+
     /// The targets.
     pub fn targets(&self) -> &[Target] {
         &self.targets
@@ -169,6 +196,7 @@ impl Fleet {
             canary: self.canary,
             batch: self.batch,
             configure: self.configure.clone(),
+            progress: self.progress.clone(),
         }
     }
 
@@ -178,6 +206,15 @@ impl Fleet {
         let mut migrator = Migrator::new(self.migrations.clone());
         if let Some(configure) = &self.configure {
             migrator = configure(migrator);
+        }
+        if let Some(progress) = &self.progress {
+            let (progress, shown) = (progress.clone(), target.clone());
+            migrator = migrator.on_progress(move |event| {
+                progress(&FleetProgress::Revision {
+                    target: &shown,
+                    progress: event,
+                });
+            });
         }
         match &target.schema {
             Some(schema) => migrator.schema(schema.clone()),

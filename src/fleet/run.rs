@@ -12,7 +12,7 @@ use tokio_postgres::NoTls;
 use tracing::Instrument;
 
 use super::report::{FleetReport, Outcome, TargetReport};
-use super::{Fleet, FleetError, Operation, Target};
+use super::{Fleet, FleetError, FleetProgress, Operation, Target};
 use crate::quote::ident;
 
 /// How many targets one connection serves before it is closed and a fresh one opened.
@@ -173,7 +173,7 @@ async fn run_wave(
     .map(|(target, done, elapsed)| TargetReport {
         target,
         outcome: match done {
-            Some(Done::Ran(result)) => outcome(result),
+            Some(Done::Ran(outcome)) => outcome,
             _ => Outcome::NotRun,
         },
         elapsed,
@@ -199,6 +199,7 @@ async fn run_jobs(
         let migrator = fleet.migrator(&target);
         let job = job.clone();
         let (jobs, stop, connections) = (jobs.clone(), stop.clone(), connections.clone());
+        let progress = fleet.progress.clone();
         let span = tracing::info_span!("fleet target", target = %target);
         tasks.spawn(
             async move {
@@ -215,11 +216,24 @@ async fn run_jobs(
                     .await
                     .expect("the semaphore stays open");
                 let started = Instant::now();
-                let done = run_one(&connections.pools[&target.url], &target, &migrator, &job).await;
-                if fail_fast && matches!(done, Done::Ran(Err(_))) {
-                    stop.store(true, Ordering::SeqCst);
+                if let (Some(progress), Job::Run(_)) = (&progress, &job) {
+                    progress(&FleetProgress::Started { target: &target });
                 }
-                (index, target, Some(done), started.elapsed())
+                let done = run_one(&connections.pools[&target.url], &target, &migrator, &job).await;
+                let elapsed = started.elapsed();
+                if let Done::Ran(outcome) = &done {
+                    if fail_fast && matches!(outcome, Outcome::Failed { .. }) {
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                    if let Some(progress) = &progress {
+                        progress(&FleetProgress::Finished {
+                            target: &target,
+                            outcome,
+                            elapsed,
+                        });
+                    }
+                }
+                (index, target, Some(done), elapsed)
             }
             .instrument(span),
         );
@@ -245,8 +259,8 @@ pub(super) enum Job {
 
 /// What a task found.
 pub(super) enum Done {
-    /// The revisions run (or stamped).
-    Ran(Result<Vec<crate::revision::RevisionId>, crate::Error>),
+    /// What the operation did.
+    Ran(Outcome),
     /// The status read.
     Status(Result<crate::migrator::Status, crate::Error>),
 }
@@ -255,7 +269,7 @@ pub(super) enum Done {
 /// job (and reset after, whatever happened), the job.
 async fn run_one(pool: &Pool, target: &Target, migrator: &crate::Migrator, job: &Job) -> Done {
     let failed = |error: crate::Error| match job {
-        Job::Run(_) => Done::Ran(Err(error)),
+        Job::Run(_) => Done::Ran(outcome(Err(error))),
         Job::Status => Done::Status(Err(error)),
     };
     let client = match pool.get().await {
@@ -279,18 +293,18 @@ async fn run_one(pool: &Pool, target: &Target, migrator: &crate::Migrator, job: 
             .collect::<Vec<_>>()
     };
     let done = match job {
-        Job::Run(Operation::Upgrade(to)) => {
-            Done::Ran(migrator.upgrade(&**client, to).await.map(revisions))
-        }
-        Job::Run(Operation::Downgrade(to)) => {
-            Done::Ran(migrator.downgrade(&**client, to).await.map(revisions))
-        }
-        Job::Run(Operation::Stamp(to)) => Done::Ran(
+        Job::Run(Operation::Upgrade(to)) => Done::Ran(outcome(
+            migrator.upgrade(&**client, to).await.map(revisions),
+        )),
+        Job::Run(Operation::Downgrade(to)) => Done::Ran(outcome(
+            migrator.downgrade(&**client, to).await.map(revisions),
+        )),
+        Job::Run(Operation::Stamp(to)) => Done::Ran(outcome(
             migrator
                 .stamp(&**client, &[to.as_str()], false)
                 .await
                 .map(|r| r.added),
-        ),
+        )),
         Job::Status => Done::Status(migrator.status(&**client).await),
     };
     let reset = target.schema.is_none() || client.batch_execute("RESET search_path").await.is_ok();

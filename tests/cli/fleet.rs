@@ -75,6 +75,21 @@ async fn a_failed_tenant_fails_the_run_with_its_error_and_the_json_report_says_s
     let query = "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\\_%' ORDER BY 1";
     let run = p.pelican(&["fleet", "upgrade", "--schemas-query", query, "--json"]);
     let stderr = run.fails(1);
+    // Off a terminal, a line per target as it finishes.
+    let progress: Vec<&str> = stderr.lines().filter(|l| l.contains("/2] ")).collect();
+    assert_eq!(progress.len(), 2, "{stderr}");
+    assert!(
+        progress
+            .iter()
+            .any(|l| l.contains("] done: ") && l.contains("/tenant_a (")),
+        "{stderr}"
+    );
+    assert!(
+        progress
+            .iter()
+            .any(|l| l.contains("] failed: ") && l.contains("/tenant_b (")),
+        "{stderr}"
+    );
     assert!(
         stderr.contains("1 migrated, 0 already there, 1 failed, 0 not run\n"),
         "{stderr}"
