@@ -35,10 +35,7 @@ impl Migrator {
         } else {
             return Ok(());
         };
-        self.history
-            .create(client)
-            .await
-            .map_err(|e| Error::database(context, e))
+        Ok(self.history.create(client, context).await?)
     }
 
     /// Under the lock, after migrations ran: checks that the digest is the digest of the
@@ -69,9 +66,8 @@ impl Migrator {
                      disable pelican's triggers?); recomputing it"
                 );
                 self.history
-                    .create(client)
-                    .await
-                    .map_err(|e| Error::database("recomputing the history's digest", e))?;
+                    .create(client, "recomputing the history's digest")
+                    .await?;
             }
             Ok(())
         }

@@ -1,5 +1,6 @@
 //! Unit tests of the throwaway cluster's settings and paths.
 
+use super::private_dir::*;
 use super::*;
 
 #[test]
