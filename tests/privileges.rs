@@ -199,43 +199,26 @@ async fn each_missing_privilege_is_named_with_its_grant() {
     assert!(!table_exists(&admin, "public.pelican_revisions").await);
 
     // A migration that needs what the role lacks: the server's error, and what it means.
-    project.migration_sections(
-        "a3",
-        "a2",
-        "",
+    let fails_with = |up: &str, expected: &str| {
+        project.migration_sections("a3", "a2", "", up, "SELECT 1;");
+        let stderr = pelican(&project, &url, &["--schema", &role, "upgrade"])
+            .fails(1)
+            .to_owned();
+        assert!(stderr.contains(expected), "{stderr}");
+    };
+    fails_with(
         "ALTER TABLE admins_table ADD COLUMN note text;",
-        "SELECT 1;",
+        "failed to upgrade: ERROR: must be owner of table admins_table (SQLSTATE 42501); \
+         pelican: only the owner of table admins_table (or a member of the role that owns it) \
+         may alter or drop it; run the migration as that role, or have it transferred (ALTER \
+         TABLE ... OWNER TO role)",
     );
-    let stderr = pelican(&project, &url, &["--schema", &role, "upgrade"])
-        .fails(1)
-        .to_owned();
-    assert!(
-        stderr.contains(
-            "failed to upgrade: ERROR: must be owner of table admins_table (SQLSTATE 42501); pelican: \
-             only the owner of table admins_table (or a member of the role that owns it) may \
-             alter or drop it; run the migration as that role, or have it transferred (ALTER \
-             TABLE ... OWNER TO role)"
-        ),
-        "{stderr}"
-    );
-    project.migration_sections(
-        "a3",
-        "a2",
-        "",
+    fails_with(
         "CREATE TABLE public.outside (id int);",
-        "SELECT 1;",
-    );
-    let stderr = pelican(&project, &url, &["--schema", &role, "upgrade"])
-        .fails(1)
-        .to_owned();
-    assert!(
-        stderr.contains(
-            "ERROR: permission denied for schema public (SQLSTATE 42501); pelican: the role \
-             lacks a privilege on schema public: USAGE to use what is in it, CREATE to create \
-             objects in it; its owner or a superuser can GRANT USAGE (or CREATE) ON SCHEMA \
-             public TO it, or create the object in a schema the role owns"
-        ),
-        "{stderr}"
+        "ERROR: permission denied for schema public (SQLSTATE 42501); pelican: the role lacks \
+         a privilege on schema public: USAGE to use what is in it, CREATE to create objects in \
+         it; its owner or a superuser can GRANT USAGE (or CREATE) ON SCHEMA public TO it, or \
+         create the object in a schema the role owns",
     );
     assert_eq!(history(&admin, &role).await, ["a1:applied", "a2:applied"]);
 

@@ -272,20 +272,15 @@ impl Cluster {
         let mut command = self.pg_command("initdb");
         command.arg("-D").arg(&self.data_dir).args(INITDB_ARGS);
         let program = self.bin_dir.join("initdb");
-        let output = command
-            .output()
-            .map_err(|error| TestingError::spawn(&program, error))?;
-        if output.status.success() {
-            return Ok(());
+        match run_to_end(&mut command, &program)? {
+            None => Ok(()),
+            Some((status, output)) => Err(TestingError::Initdb {
+                program,
+                data_dir: self.data_dir.clone(),
+                status,
+                output,
+            }),
         }
-        let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
-        text.push_str(&String::from_utf8_lossy(&output.stderr));
-        Err(TestingError::Initdb {
-            program,
-            data_dir: self.data_dir.clone(),
-            status: output.status,
-            output: last_lines(&text, LOG_TAIL_LINES),
-        })
     }
 
     fn spawn_server(&self) -> Result<Child, TestingError> {
@@ -471,6 +466,23 @@ fn read_all(mut stream: impl io::Read) -> String {
     let mut text = String::new();
     let _ = stream.read_to_string(&mut text);
     text
+}
+
+/// Runs `command` (which runs `program`) to its end: `None` when it succeeded, else how it
+/// exited and the last lines of what it printed.
+fn run_to_end(
+    command: &mut Command,
+    program: &Path,
+) -> Result<Option<(ExitStatus, String)>, TestingError> {
+    let output = command
+        .output()
+        .map_err(|error| TestingError::spawn(program, error))?;
+    if output.status.success() {
+        return Ok(None);
+    }
+    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&output.stderr));
+    Ok(Some((output.status, last_lines(&text, LOG_TAIL_LINES))))
 }
 
 fn last_lines(text: &str, count: usize) -> String {

@@ -2,9 +2,7 @@
 //! standbys) run with, and a standby's data directory copied from its primary with
 //! `pg_basebackup -R` (which writes `standby.signal` and `primary_conninfo`).
 
-use std::process::Stdio;
-
-use super::{last_lines, Cluster, LOG_TAIL_LINES, PORT, SUPERUSER};
+use super::{run_to_end, Cluster, PORT, SUPERUSER};
 use crate::testing::TestingError;
 
 /// The settings of streaming replication, after the usual ones (the later `-c` wins): WAL
@@ -21,8 +19,8 @@ impl Cluster {
     /// WAL it needs, configured to follow the primary once started.
     pub(super) fn base_backup(&self, primary: &Cluster) -> Result<(), TestingError> {
         let program = self.bin_dir.join("pg_basebackup");
-        let output = self
-            .pg_command("pg_basebackup")
+        let mut command = self.pg_command("pg_basebackup");
+        command
             .arg("-D")
             .arg(&self.data_dir)
             .arg("-h")
@@ -38,21 +36,15 @@ impl Cluster {
                 "-c",
                 "fast",
                 "--no-sync",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .output()
-            .map_err(|error| TestingError::spawn(&program, error))?;
-        if output.status.success() {
-            return Ok(());
+            ]);
+        match run_to_end(&mut command, &program)? {
+            None => Ok(()),
+            Some((status, output)) => Err(TestingError::BaseBackup {
+                program,
+                data_dir: self.data_dir.clone(),
+                status,
+                output,
+            }),
         }
-        let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
-        text.push_str(&String::from_utf8_lossy(&output.stderr));
-        Err(TestingError::BaseBackup {
-            program,
-            data_dir: self.data_dir.clone(),
-            status: output.status,
-            output: last_lines(&text, LOG_TAIL_LINES),
-        })
     }
 }
