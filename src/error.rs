@@ -320,6 +320,15 @@ fn history_privilege(
             sql(database),
             sql(role)
         ),
+        MissingPrivilege::Write { table } => format!(
+            "role {role} cannot write pelican's history table {table}: it lacks INSERT, UPDATE or \
+             DELETE on it (or INSERT on pelican_log and USAGE on its id sequence); run pelican \
+             as the role that owns the history tables (or a member of it), or GRANT SELECT, \
+             INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema_sql} TO {role_sql} and GRANT \
+             USAGE ON ALL SEQUENCES IN SCHEMA {schema_sql} TO {role_sql}",
+            schema_sql = sql(schema),
+            role_sql = sql(role)
+        ),
     }
 }
 

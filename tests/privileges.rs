@@ -266,3 +266,54 @@ async fn the_library_returns_the_missing_privilege_typed() {
     }
     assert!(!table_exists(&admin, "items").await);
 }
+
+/// History tables a superuser created (trusted, but not the role's): a run that would write
+/// them is refused before anything runs, naming the table and the grants.
+#[tokio::test]
+async fn history_tables_the_role_may_only_read_are_refused_before_anything_runs() {
+    let (db, admin) = fresh_db().await;
+    let role = schema_owner(&admin).await;
+    let first = set(&[sql(
+        "a1",
+        "",
+        "CREATE TABLE items (id int);",
+        "DROP TABLE items;",
+    )]);
+    Migrator::new(first)
+        .schema("meta")
+        .migrate_to_head(&admin)
+        .await
+        .unwrap();
+    admin
+        .batch_execute(&format!(
+            "GRANT USAGE ON SCHEMA meta TO {role}; \
+             GRANT SELECT ON ALL TABLES IN SCHEMA meta TO {role}"
+        ))
+        .await
+        .unwrap();
+    let app = connect_as(&db, &role).await;
+    let err = Migrator::new(two_revisions())
+        .schema("meta")
+        .migrate_to_head(&app)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "role {role} cannot write pelican's history table \"meta\".\"pelican_revisions\": it \
+             lacks INSERT, UPDATE or DELETE on it (or INSERT on pelican_log and USAGE on its id \
+             sequence); run pelican as the role that owns the history tables (or a member of \
+             it), or GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA meta TO {role} \
+             and GRANT USAGE ON ALL SEQUENCES IN SCHEMA meta TO {role}"
+        )
+    );
+    assert!(!table_exists(&admin, &format!("{role}.items")).await);
+    assert_eq!(history(&admin, "meta").await, ["a1:applied"]);
+    // Reading needs no more than it has.
+    let current = Migrator::new(two_revisions())
+        .schema("meta")
+        .current(&app)
+        .await
+        .unwrap();
+    assert_eq!(current.len(), 1);
+}

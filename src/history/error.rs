@@ -52,6 +52,13 @@ pub enum MissingPrivilege {
         /// The database.
         database: String,
     },
+    /// Writing a history table as a run does: INSERT, UPDATE and DELETE on
+    /// `pelican_revisions`, INSERT on `pelican_log` and USAGE on its id sequence (the tables
+    /// belong to another role pelican trusts, such as a superuser).
+    Write {
+        /// The table, schema-qualified.
+        table: String,
+    },
 }
 
 impl HistoryError {

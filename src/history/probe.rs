@@ -21,6 +21,10 @@ pub(crate) struct Probe {
     pub(crate) digest: StoredDigest,
     /// Whether the server is a hot standby (`pg_is_in_recovery()`): read-only.
     pub(crate) in_recovery: bool,
+    /// The first history table the role may not write as a run does (schema-qualified).
+    pub(crate) unwritable: Option<String>,
+    /// The role pelican runs as (`current_user`).
+    pub(crate) role: String,
 }
 
 /// What the start at head's one query found.
@@ -69,17 +73,24 @@ impl History {
             revisions_exist: false,
             digest: StoredDigest::Missing,
             in_recovery: false,
+            unwritable: None,
+            role: String::new(),
         };
         for message in &messages {
             let SimpleQueryMessage::Row(row) = message else {
                 continue;
             };
             probe.in_recovery = row.get(7) == Some("t");
+            probe.role = row.get(3).unwrap_or_default().to_owned();
             let name = row.get(0).unwrap_or_default();
             // A table that does not exist has a row without a kind.
             let Some(kind) = row.get(1) else {
                 continue;
             };
+            // The rows come in no set order: `pelican_revisions` is named first, when both are.
+            if row.get(8) == Some("f") && (probe.unwritable.is_none() || name == REVISIONS_TABLE) {
+                probe.unwritable = Some(self.qualified(name));
+            }
             let owner_trusted = row.get(4) == Some("t");
             if !owner_trusted || kind != "r" {
                 return Err(HistoryError::Untrusted {

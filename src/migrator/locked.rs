@@ -22,6 +22,16 @@ impl Migrator {
     /// (digest recomputed, triggers restored) when they are older or incomplete. A newer
     /// layout, or one whose digest this role may not read, is left alone.
     pub(super) async fn ensure_layout(&self, client: &Client, probe: &Probe) -> Result<(), Error> {
+        // Every caller writes next: refused before anything is written.
+        if let Some(table) = &probe.unwritable {
+            return Err(Error::HistoryPrivilege {
+                role: probe.role.clone(),
+                schema: self.history.schema().to_owned(),
+                missing: crate::history::MissingPrivilege::Write {
+                    table: table.clone(),
+                },
+            });
+        }
         let context = if !probe.revisions_exist {
             "creating the history tables"
         } else if probe.digest == StoredDigest::Missing

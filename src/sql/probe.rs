@@ -37,9 +37,11 @@ fn probe_columns(name: &str) -> String {
 }
 
 impl History {
-    /// The probe's SQL: one row per history table, its columns null when it does not exist,
-    /// the last one saying whether the server is a standby (`pg_is_in_recovery()`), so that
-    /// a write is refused there without a query of its own.
+    /// The probe's SQL: one row per history table, its columns null when it does not exist;
+    /// then whether the server is a standby (`pg_is_in_recovery()`), so that a write is
+    /// refused there without a query of its own, and whether the role may write the table as
+    /// a run does (each privilege on its own: `has_table_privilege` with a list says whether
+    /// any one is held).
     pub(crate) fn build_probe_sql(&self) -> String {
         let object = |name: &str, qualified: &str| {
             format!(
@@ -49,12 +51,26 @@ impl History {
             )
         };
         format!(
-            "SELECT {}, pg_catalog.pg_is_in_recovery() FROM (VALUES {}, {}, {}) AS o(name, oid) \
+            "SELECT {}, pg_catalog.pg_is_in_recovery(), CASE o.name \
+             WHEN {revisions} THEN pg_catalog.has_table_privilege(c.oid, 'INSERT') \
+             AND pg_catalog.has_table_privilege(c.oid, 'UPDATE') \
+             AND pg_catalog.has_table_privilege(c.oid, 'DELETE') \
+             WHEN {log} THEN pg_catalog.has_table_privilege(c.oid, 'INSERT') \
+             AND pg_catalog.has_sequence_privilege(pg_catalog.to_regclass({sequence}), 'USAGE') \
+             ELSE true END \
+             FROM (VALUES {}, {}, {}) AS o(name, oid) \
              LEFT JOIN pg_catalog.pg_class c ON c.oid = o.oid",
             probe_columns("o.name"),
             object(REVISIONS_TABLE, &self.revisions),
             object(LOG_TABLE, &self.log),
             object(STATE_TABLE, &self.state),
+            revisions = literal(REVISIONS_TABLE),
+            log = literal(LOG_TABLE),
+            sequence = literal(&format!(
+                "{}.{}",
+                crate::quote::ident(&self.schema),
+                crate::quote::ident(&format!("{LOG_TABLE}_id_seq"))
+            )),
         )
     }
 
