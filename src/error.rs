@@ -175,6 +175,35 @@ pub enum Error {
         /// Whether that owner is one pelican trusts (then the object's kind is the problem).
         owner_trusted: bool,
     },
+    /// The role pelican runs as lacks a privilege it needs on the history schema (see
+    /// docs/operations.md, "Least privilege"). Nothing was changed.
+    #[error("{}", history_privilege(.role, .schema, .missing))]
+    HistoryPrivilege {
+        /// The role (`current_user`).
+        role: String,
+        /// The history schema.
+        schema: String,
+        /// What it lacks.
+        missing: crate::history::MissingPrivilege,
+    },
+    /// A write (upgrade, downgrade, stamp, repair, resolve) was asked of a hot standby, which
+    /// is read-only. Nothing was changed.
+    #[error(
+        "cannot {operation} on database \"{database}\" at {server}: that server is a hot \
+         standby (pg_is_in_recovery() is true), which is read-only; run it against the primary{}. \
+         Read-only commands (current, status, history, check) work on a standby",
+        .primary.as_ref().map(|p| format!(" (this standby streams from {p})")).unwrap_or_default()
+    )]
+    Standby {
+        /// What was refused: `upgrade`, `downgrade`, `stamp`, ...
+        operation: &'static str,
+        /// The database.
+        database: String,
+        /// The server as it describes itself: `host:port`, or its socket's port.
+        server: String,
+        /// The primary it streams from, when the role may see it (`pg_stat_wal_receiver`).
+        primary: Option<String>,
+    },
     /// A failed row to resolve that is not failed.
     #[error("revision {revision} is not marked failed in the history table (it is {state})")]
     NotFailed {
@@ -259,11 +288,64 @@ fn untrusted_history(
     )
 }
 
+fn history_privilege(
+    role: &str,
+    schema: &str,
+    missing: &crate::history::MissingPrivilege,
+) -> String {
+    use crate::history::MissingPrivilege;
+    use crate::quote::ident_for_humans as sql;
+    let elsewhere = "or keep the history in a schema the role owns (Migrator::schema; at a \
+                     terminal: --schema, or `schema` in pelican.toml)";
+    match missing {
+        MissingPrivilege::Usage => format!(
+            "role {role} cannot use pelican's history schema \"{schema}\": it lacks USAGE on \
+             that schema; GRANT USAGE, CREATE ON SCHEMA {} TO {}, {elsewhere}",
+            sql(schema),
+            sql(role)
+        ),
+        MissingPrivilege::Create => format!(
+            "role {role} cannot create pelican's history table in schema \"{schema}\": it lacks \
+             CREATE on that schema; GRANT CREATE ON SCHEMA {} TO {}, {elsewhere}",
+            sql(schema),
+            sql(role)
+        ),
+        MissingPrivilege::CreateSchema { database } => format!(
+            "role {role} cannot create pelican's history schema \"{schema}\": it does not exist, \
+             and the role lacks CREATE on database \"{database}\"; create it for the role \
+             (CREATE SCHEMA {} AUTHORIZATION {}), or GRANT CREATE ON DATABASE {} TO {}, \
+             {elsewhere}",
+            sql(schema),
+            sql(role),
+            sql(database),
+            sql(role)
+        ),
+        MissingPrivilege::Write { table } => format!(
+            "role {role} cannot write pelican's history table {table}: it lacks INSERT, UPDATE or \
+             DELETE on it (or INSERT on pelican_log and USAGE on its id sequence); run pelican \
+             as the role that owns the history tables (or a member of it), or GRANT SELECT, \
+             INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema_sql} TO {role_sql} and GRANT \
+             USAGE ON ALL SEQUENCES IN SCHEMA {schema_sql} TO {role_sql}",
+            schema_sql = sql(schema),
+            role_sql = sql(role)
+        ),
+    }
+}
+
 impl From<crate::history::HistoryError> for Error {
     fn from(err: crate::history::HistoryError) -> Self {
         use crate::history::HistoryError;
         match err {
             HistoryError::Database { context, source } => Error::Database { context, source },
+            HistoryError::Privilege {
+                role,
+                schema,
+                missing,
+            } => Error::HistoryPrivilege {
+                role,
+                schema,
+                missing,
+            },
             HistoryError::Untrusted {
                 object,
                 kind,
@@ -302,6 +384,11 @@ pub(crate) fn describe_db_error(err: &tokio_postgres::Error) -> String {
         }
         if let Some(hint) = db.hint() {
             text.push_str(&format!("; HINT: {hint}"));
+        }
+        if db.code().code() == crate::privilege::INSUFFICIENT_PRIVILEGE {
+            if let Some(advice) = crate::privilege::advice(db.message(), db.detail()) {
+                text.push_str(&format!("; pelican: {advice}"));
+            }
         }
         return text;
     }

@@ -70,6 +70,7 @@ pub mod migration;
 pub mod migrator;
 pub mod offline;
 pub mod plan;
+mod privilege;
 mod quote;
 pub mod revision;
 #[cfg(feature = "schema")]

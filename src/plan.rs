@@ -34,12 +34,19 @@ pub enum Direction {
     Down,
 }
 
-impl fmt::Display for Direction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Direction {
+    /// `upgrade` or `downgrade`.
+    pub fn verb(self) -> &'static str {
+        match self {
             Direction::Up => "upgrade",
             Direction::Down => "downgrade",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.verb())
     }
 }
 

@@ -10,6 +10,21 @@ pub(crate) fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// An identifier as a person would type it: bare when it is lowercase letters, digits and
+/// underscores (not starting with a digit), quoted otherwise. For messages that show SQL to
+/// run; statements pelican sends always quote.
+pub(crate) fn ident_for_humans(name: &str) -> String {
+    let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_owned()
+    } else {
+        ident(name)
+    }
+}
+
 /// A string literal that reads back as `value` whatever `standard_conforming_strings` is:
 /// quotes are doubled, and a value with a backslash uses the `E'...'` form with backslashes
 /// doubled (as libpq's `PQescapeLiteral` does). A value with an ASCII control character (a

@@ -868,8 +868,13 @@ async fn a_start_at_head_reads_one_row_and_takes_no_lock() {
         return;
     };
     let proxy = proxy::Proxy::start(&socket);
-    // The probe: the history tables, their owners and the digest, in one query.
-    let is_digest_read = |q: &str| q.starts_with("SELECT CASE WHEN c.relkind = 'r'");
+    // The probe: whether the server is a standby, the digest table, its owner and its row,
+    // in one query.
+    let is_digest_read = |q: &str| {
+        q.starts_with(
+            "SELECT pg_catalog.pg_is_in_recovery(), c.oid IS NOT NULL, CASE WHEN c.relkind = 'r'",
+        )
+    };
 
     // A set built at run time.
     let migrator = Migrator::new(merge_set());

@@ -21,6 +21,7 @@ mod probe;
 
 pub(crate) use digest::HistoryDigest;
 pub(crate) use error::HistoryError;
+pub use error::MissingPrivilege;
 pub(crate) use probe::{parse_state, Probe};
 
 use tokio_postgres::{Client, SimpleQueryMessage};
@@ -132,24 +133,59 @@ impl StoredDigest {
 }
 
 impl History {
-    /// Creates the schema (when missing) and both tables. Runs under the migration lock.
-    pub(crate) async fn create(&self, client: &Client) -> Result<(), tokio_postgres::Error> {
+    /// Creates the schema (when missing) and the tables, or brings them to the current
+    /// layout; `context` says which, in a server error. Runs under the migration lock. A role
+    /// that lacks CREATE on the schema (or, for a missing schema, on the database) gets
+    /// [`HistoryError::Privilege`] before anything is sent.
+    pub(crate) async fn create(
+        &self,
+        client: &Client,
+        context: &'static str,
+    ) -> Result<(), HistoryError> {
         // CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database even when
-        // the schema exists, so look first.
-        let exists = client
-            .simple_query(&format!(
-                "SELECT 1 FROM pg_namespace WHERE nspname = {}",
-                literal(&self.schema)
-            ))
-            .await?
-            .iter()
-            .any(|m| matches!(m, SimpleQueryMessage::Row(_)));
+        // the schema exists, so look first; and at what the role may create.
+        let sql = format!(
+            "SELECT n.oid IS NOT NULL, current_user::text, pg_catalog.current_database()::text, \
+             pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE'), \
+             n.oid IS NOT NULL AND pg_catalog.has_schema_privilege(n.oid, 'CREATE') \
+             FROM (SELECT 1) AS one LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = {}",
+            literal(&self.schema)
+        );
+        let messages = client
+            .simple_query(&sql)
+            .await
+            .map_err(HistoryError::database(context))?;
+        let Some(row) = messages.iter().find_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(row),
+            _ => None,
+        }) else {
+            return Ok(());
+        };
+        let flag = |i: usize| row.get(i) == Some("t");
+        let (exists, may_create_schema, may_create_tables) = (flag(0), flag(3), flag(4));
+        let missing = match (exists, may_create_schema, may_create_tables) {
+            (false, false, _) => Some(MissingPrivilege::CreateSchema {
+                database: row.get(2).unwrap_or_default().to_owned(),
+            }),
+            (true, _, false) => Some(MissingPrivilege::Create),
+            _ => None,
+        };
+        if let Some(missing) = missing {
+            return Err(HistoryError::Privilege {
+                role: row.get(1).unwrap_or_default().to_owned(),
+                schema: self.schema.clone(),
+                missing,
+            });
+        }
         let mut sql = String::new();
         if !exists {
             sql.push_str(&format!("CREATE SCHEMA {};\n", ident(&self.schema)));
         }
         sql.push_str(&self.create_tables_sql());
-        client.batch_execute(&sql).await
+        client
+            .batch_execute(&sql)
+            .await
+            .map_err(HistoryError::database(context))
     }
 
     /// Reads every row's state; `None` when the table does not exist yet. Two round trips:

@@ -8,9 +8,9 @@
 
 use tokio_postgres::{Client, SimpleQueryMessage};
 
-use super::HistoryError;
 use super::STATE_TABLE;
 use super::{History, StoredDigest, LAYOUT_VERSION, REVISIONS_TABLE};
+use super::{HistoryError, MissingPrivilege};
 
 /// The history schema as one query found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +19,21 @@ pub(crate) struct Probe {
     pub(crate) revisions_exist: bool,
     /// What `pelican_state` says.
     pub(crate) digest: StoredDigest,
+    /// Whether the server is a hot standby (`pg_is_in_recovery()`): read-only.
+    pub(crate) in_recovery: bool,
+    /// The first history table the role may not write as a run does (schema-qualified).
+    pub(crate) unwritable: Option<String>,
+    /// The role pelican runs as (`current_user`).
+    pub(crate) role: String,
+}
+
+/// What the start at head's one query found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DigestProbe {
+    /// What `pelican_state` says.
+    pub(crate) digest: StoredDigest,
+    /// Whether the server is a hot standby (`pg_is_in_recovery()`).
+    pub(crate) in_recovery: bool,
 }
 
 impl History {
@@ -26,39 +41,56 @@ impl History {
     /// for lack of privileges: what a start at head reads. When the table is not the current
     /// role's own, the full [`probe`](Self::probe) decides (an error when its owner is not
     /// trusted): a second round trip, in that case only.
-    pub(crate) async fn probe_digest(&self, client: &Client) -> Result<StoredDigest, HistoryError> {
-        let messages = client
-            .simple_query(&self.digest_probe_sql)
-            .await
-            .map_err(HistoryError::database("reading the history's digest"))?;
-        let mut rows = messages.iter().filter_map(|m| match m {
+    pub(crate) async fn probe_digest(&self, client: &Client) -> Result<DigestProbe, HistoryError> {
+        let messages = match client.simple_query(&self.digest_probe_sql).await {
+            Ok(messages) => messages,
+            Err(err) => return Err(self.probe_failure(client, err).await),
+        };
+        let row = messages.iter().find_map(|m| match m {
             SimpleQueryMessage::Row(row) => Some(row),
             _ => None,
         });
-        match rows.next().map(|row| row.get(0)) {
-            None => Ok(StoredDigest::Missing),
-            Some(Some(xml)) => Ok(parse_state(xml)),
-            Some(None) => Ok(self.probe(client).await?.digest),
-        }
+        let in_recovery = row.and_then(|row| row.get(0)) == Some("t");
+        let digest = match row.map(|row| (row.get(1), row.get(2))) {
+            Some((Some("t"), Some(xml))) => parse_state(xml),
+            Some((Some("t"), None)) => self.probe(client).await?.digest,
+            _ => StoredDigest::Missing,
+        };
+        Ok(DigestProbe {
+            digest,
+            in_recovery,
+        })
     }
 
     /// Looks at the history tables in one query; an error when one of them is not a table
     /// owned by a role pelican trusts.
     pub(crate) async fn probe(&self, client: &Client) -> Result<Probe, HistoryError> {
-        let messages = client
-            .simple_query(&self.probe_sql)
-            .await
-            .map_err(HistoryError::database("looking for the history tables"))?;
+        let messages = match client.simple_query(&self.probe_sql).await {
+            Ok(messages) => messages,
+            Err(err) => return Err(self.probe_failure(client, err).await),
+        };
         let mut probe = Probe {
             revisions_exist: false,
             digest: StoredDigest::Missing,
+            in_recovery: false,
+            unwritable: None,
+            role: String::new(),
         };
         for message in &messages {
             let SimpleQueryMessage::Row(row) = message else {
                 continue;
             };
+            probe.in_recovery = row.get(7) == Some("t");
+            probe.role = row.get(3).unwrap_or_default().to_owned();
             let name = row.get(0).unwrap_or_default();
-            let kind = row.get(1).unwrap_or_default();
+            // A table that does not exist has a row without a kind.
+            let Some(kind) = row.get(1) else {
+                continue;
+            };
+            // The rows come in no set order: `pelican_revisions` is named first, when both are.
+            if row.get(8) == Some("f") && (probe.unwritable.is_none() || name == REVISIONS_TABLE) {
+                probe.unwritable = Some(self.qualified(name));
+            }
             let owner_trusted = row.get(4) == Some("t");
             if !owner_trusted || kind != "r" {
                 return Err(HistoryError::Untrusted {
@@ -118,6 +150,33 @@ impl History {
             }
         }
         Ok(functions == 2 && triggers_firing == 2)
+    }
+
+    /// The error of a probe that failed: a role without USAGE on the history schema can't
+    /// even look for the tables (`to_regclass` says "permission denied for schema").
+    async fn probe_failure(&self, client: &Client, err: tokio_postgres::Error) -> HistoryError {
+        let denied = err.as_db_error().is_some_and(|db| {
+            db.code().code() == crate::privilege::INSUFFICIENT_PRIVILEGE
+                && db.message().starts_with("permission denied for schema")
+        });
+        let role = match denied {
+            true => client.simple_query("SELECT current_user").await.ok(),
+            false => None,
+        };
+        let role = role.and_then(|messages| {
+            messages.iter().find_map(|m| match m {
+                SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+                _ => None,
+            })
+        });
+        match role {
+            Some(role) => HistoryError::Privilege {
+                role,
+                schema: self.schema.clone(),
+                missing: MissingPrivilege::Usage,
+            },
+            None => HistoryError::database("looking for the history tables")(err),
+        }
     }
 
     /// `schema.name`, quoted, for messages.

@@ -121,6 +121,7 @@ impl Migrator {
     /// ```
     pub async fn resume(&self, db: &impl Database, revision: &str) -> Result<StepReport, Error> {
         let connection = db.connection().await?;
+        self.refuse_on_standby(&connection, "resume").await?;
         let guard = self.lock.acquire(connection, self.lock_wait).await?;
         let result = async {
             let client = guard.client();

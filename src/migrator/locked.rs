@@ -22,6 +22,16 @@ impl Migrator {
     /// (digest recomputed, triggers restored) when they are older or incomplete. A newer
     /// layout, or one whose digest this role may not read, is left alone.
     pub(super) async fn ensure_layout(&self, client: &Client, probe: &Probe) -> Result<(), Error> {
+        // Every caller writes next: refused before anything is written.
+        if let Some(table) = &probe.unwritable {
+            return Err(Error::HistoryPrivilege {
+                role: probe.role.clone(),
+                schema: self.history.schema().to_owned(),
+                missing: crate::history::MissingPrivilege::Write {
+                    table: table.clone(),
+                },
+            });
+        }
         let context = if !probe.revisions_exist {
             "creating the history tables"
         } else if probe.digest == StoredDigest::Missing
@@ -35,10 +45,7 @@ impl Migrator {
         } else {
             return Ok(());
         };
-        self.history
-            .create(client)
-            .await
-            .map_err(|e| Error::database(context, e))
+        Ok(self.history.create(client, context).await?)
     }
 
     /// Under the lock, after migrations ran: checks that the digest is the digest of the
@@ -69,9 +76,8 @@ impl Migrator {
                      disable pelican's triggers?); recomputing it"
                 );
                 self.history
-                    .create(client)
-                    .await
-                    .map_err(|e| Error::database("recomputing the history's digest", e))?;
+                    .create(client, "recomputing the history's digest")
+                    .await?;
             }
             Ok(())
         }

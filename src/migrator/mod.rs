@@ -21,6 +21,7 @@ mod pipeline;
 mod report;
 mod resolve;
 mod run;
+mod standby;
 #[cfg(test)]
 mod tests;
 

@@ -25,6 +25,7 @@ impl Migrator {
             .map(|t| t.parse())
             .collect::<Result<_, _>>()?;
         let connection = db.connection().await?;
+        self.refuse_on_standby(&connection, "stamp").await?;
         let guard = self.lock.acquire(connection, self.lock_wait).await?;
         let result = async {
             let client = guard.client();
@@ -67,6 +68,7 @@ impl Migrator {
     /// files. Returns the repaired revisions.
     pub async fn repair(&self, db: &impl Database) -> Result<Vec<RevisionId>, Error> {
         let connection = db.connection().await?;
+        self.refuse_on_standby(&connection, "repair").await?;
         let guard = self.lock.acquire(connection, self.lock_wait).await?;
         let result = async {
             let client = guard.client();
@@ -122,6 +124,7 @@ impl Migrator {
         applied: bool,
     ) -> Result<(), Error> {
         let connection = db.connection().await?;
+        self.refuse_on_standby(&connection, "resolve").await?;
         let guard = self.lock.acquire(connection, self.lock_wait).await?;
         let result = async {
             let client = guard.client();

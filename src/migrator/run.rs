@@ -34,8 +34,12 @@ impl Migrator {
             // The common case, at every application start: one query reading one row, no
             // lock, and the set's entries and graph not even built.
             let mut layout_missing = false;
+            let operation = direction.verb();
             if let Some(at_head) = self.head_shortcut(&target, direction)? {
-                let digest = self.history.probe_digest(&connection).await?;
+                let probe = self.history.probe_digest(&connection).await?;
+                self.refuse_standby(&connection, probe.in_recovery, operation)
+                    .await?;
+                let digest = probe.digest;
                 if digest.is(&at_head.digest) {
                     tracing::debug!("nothing to do: the history's digest is the set's at head");
                     return Ok(Report {
@@ -46,6 +50,8 @@ impl Migrator {
                 layout_missing = digest == StoredDigest::Missing;
             }
             let probe = self.history.probe(&connection).await?;
+            self.refuse_standby(&connection, probe.in_recovery, operation)
+                .await?;
             let rows = self.history.read_state_after(&connection, &probe).await?;
             match self.check(rows) {
                 Ok(checked) => {

@@ -178,9 +178,20 @@ impl<'a> Drift<'a> {
                     action: "read the database's schema".into(),
                     reason: error.to_string(),
                 })?;
+        let search_path = live_search_path(self.client).await?;
         let server = ScratchServer::start(self.dev_url.as_deref()).await?;
         let mut replayed = server.database().await?;
         replayed.set_snapshot_options(options);
+        // Unqualified names land where they landed live: a role that owns only its schema
+        // (first on its path as "$user") created its tables there, not in public.
+        replayed
+            .client()
+            .batch_execute(&format!("SET search_path TO {search_path}"))
+            .await
+            .map_err(|error| ScratchError::Database {
+                action: "set the live database's search_path on the scratch database".into(),
+                reason: crate::error::describe_db_error(&error),
+            })?;
         for head in &status.current_heads {
             replayed.replay(self.migrator, head.as_str()).await?;
         }
@@ -220,6 +231,42 @@ impl<'a> Drift<'a> {
     }
 }
 
+/// The live session's `search_path`, with `"$user"` spelled out as its role: the replay runs
+/// as another role (the scratch server's), on whose path `"$user"` would mean something else.
+async fn live_search_path(client: &Client) -> Result<String, ScratchError> {
+    let row = client
+        .query_one(
+            "SELECT pg_catalog.current_setting('search_path'), current_user::text",
+            &[],
+        )
+        .await
+        .map_err(|error| ScratchError::Database {
+            action: "read the database's search_path".into(),
+            reason: crate::error::describe_db_error(&error),
+        })?;
+    let (path, user): (String, String) = (row.get(0), row.get(1));
+    Ok(resolve_user(&path, &user))
+}
+
+/// `path` (a `search_path` setting) with its `$user` entry replaced by `user`, quoted;
+/// `''` for an empty path.
+fn resolve_user(path: &str, user: &str) -> String {
+    let entries: Vec<String> = path
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| match entry {
+            "\"$user\"" | "$user" => crate::quote::ident(user),
+            other => other.to_owned(),
+        })
+        .collect();
+    if entries.is_empty() {
+        "''".to_owned()
+    } else {
+        entries.join(", ")
+    }
+}
+
 /// The guard's log entries about an object one of `differences` names (its identity, such as
 /// `public.users`, appears in the line); `None` without a readable guard log.
 async fn who_changed(
@@ -239,4 +286,19 @@ async fn who_changed(
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_user;
+
+    #[test]
+    fn the_user_entry_of_a_search_path_is_spelled_out() {
+        assert_eq!(resolve_user("\"$user\", public", "app"), "\"app\", public");
+        assert_eq!(
+            resolve_user("$user,\"My Schema\"", "a\"b"),
+            "\"a\"\"b\", \"My Schema\""
+        );
+        assert_eq!(resolve_user("", "app"), "''");
+    }
 }

@@ -37,7 +37,11 @@ fn probe_columns(name: &str) -> String {
 }
 
 impl History {
-    /// The probe's SQL: one row per history table that exists.
+    /// The probe's SQL: one row per history table, its columns null when it does not exist;
+    /// then whether the server is a standby (`pg_is_in_recovery()`), so that a write is
+    /// refused there without a query of its own, and whether the role may write the table as
+    /// a run does (each privilege on its own: `has_table_privilege` with a list says whether
+    /// any one is held).
     pub(crate) fn build_probe_sql(&self) -> String {
         let object = |name: &str, qualified: &str| {
             format!(
@@ -47,23 +51,40 @@ impl History {
             )
         };
         format!(
-            "SELECT {} FROM (VALUES {}, {}, {}) AS o(name, oid) \
-             JOIN pg_catalog.pg_class c ON c.oid = o.oid",
+            "SELECT {}, pg_catalog.pg_is_in_recovery(), CASE o.name \
+             WHEN {revisions} THEN pg_catalog.has_table_privilege(c.oid, 'INSERT') \
+             AND pg_catalog.has_table_privilege(c.oid, 'UPDATE') \
+             AND pg_catalog.has_table_privilege(c.oid, 'DELETE') \
+             WHEN {log} THEN pg_catalog.has_table_privilege(c.oid, 'INSERT') \
+             AND pg_catalog.has_sequence_privilege(pg_catalog.to_regclass({sequence}), 'USAGE') \
+             ELSE true END \
+             FROM (VALUES {}, {}, {}) AS o(name, oid) \
+             LEFT JOIN pg_catalog.pg_class c ON c.oid = o.oid",
             probe_columns("o.name"),
             object(REVISIONS_TABLE, &self.revisions),
             object(LOG_TABLE, &self.log),
             object(STATE_TABLE, &self.state),
+            revisions = literal(REVISIONS_TABLE),
+            log = literal(LOG_TABLE),
+            sequence = literal(&format!(
+                "{}.{}",
+                crate::quote::ident(&self.schema),
+                crate::quote::ident(&format!("{LOG_TABLE}_id_seq"))
+            )),
         )
     }
 
     /// The start at head's probe: `pelican_state` alone, and only the common case decided:
     /// a table owned by the current role. It names as few catalogs and functions as it can,
-    /// because a new server process pays for each one it looks up for the first time.
+    /// because a new server process pays for each one it looks up for the first time. One
+    /// row: whether the server is a standby, whether the table exists, and its XML.
     pub(crate) fn build_digest_probe_sql(&self) -> String {
         format!(
-            "SELECT CASE WHEN c.relkind = 'r' AND pg_catalog.pg_get_userbyid(c.relowner) = current_user \
+            "SELECT pg_catalog.pg_is_in_recovery(), c.oid IS NOT NULL, CASE WHEN c.relkind = 'r' \
+             AND pg_catalog.pg_get_userbyid(c.relowner) = current_user \
              THEN pg_catalog.table_to_xml(c.oid, true, true, '')::text END \
-             FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass({})",
+             FROM (SELECT pg_catalog.to_regclass({})) AS o(oid) \
+             LEFT JOIN pg_catalog.pg_class c ON c.oid = o.oid",
             literal(&self.state),
         )
     }

@@ -109,6 +109,34 @@ pub enum TestingError {
         output: String,
     },
 
+    /// `pg_basebackup` ran and failed while making a standby's data directory.
+    #[error(
+        "{} failed ({status}) copying the primary into {}; its output ends with:\n{output}",
+        program.display(),
+        data_dir.display()
+    )]
+    BaseBackup {
+        /// The `pg_basebackup` that ran.
+        program: PathBuf,
+        /// The standby's data directory it was filling.
+        data_dir: PathBuf,
+        /// How it exited.
+        status: ExitStatus,
+        /// The last lines of its output.
+        output: String,
+    },
+
+    /// A standby was asked of a server that streams no WAL.
+    #[error(
+        "cannot start a standby of the server at {target}: it was not started with \
+         TestServer::start_primary() (other throwaway servers run with wal_level = minimal and \
+         no WAL senders)"
+    )]
+    NotPrimary {
+        /// The connection string, password hidden.
+        target: String,
+    },
+
     /// The server process exited before it accepted connections.
     #[error(
         "the throwaway PostgreSQL server exited during startup ({status}); the end of its log {}:\n{log_tail}",

@@ -2,21 +2,24 @@
 //! listens only on a unix socket in that directory, and a watchdog that removes it all when
 //! the test process ends.
 
-use std::env;
 use std::ffi::OsStr;
-use std::fs::{self, DirBuilder, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::testing::server::account::{run_as, Account};
 use crate::testing::server::template::Template;
 use crate::testing::server::watchdog::Watchdog;
 use crate::testing::TestingError;
+
+mod private_dir;
+mod standby;
+
+use private_dir::create_private_dir;
 
 /// The port number names the socket file (`.s.PGSQL.5432`); nothing listens on TCP.
 pub(crate) const PORT: u16 = 5432;
@@ -35,10 +38,6 @@ const POLL_INTERVAL: Duration = Duration::from_millis(10);
 
 /// Lines of a log shown in an error.
 const LOG_TAIL_LINES: usize = 20;
-
-/// A unix socket path holds at most 107 bytes; the socket file's name takes 15 of them and
-/// the directory's own name up to ~25.
-const MAX_BASE_DIR_LEN: usize = 60;
 
 /// `initdb` options besides the data directory: a `postgres` superuser that needs no
 /// password, UTF-8, the C locale (English messages, byte-order sorting, same everywhere),
@@ -73,6 +72,16 @@ const SETTINGS: &[(&str, &str)] = &[
 /// what the command line says.
 const IGNORED_ENV: &[&str] = &["PGDATA", "PGPORT", "PGHOST", "PGUSER", "PGOPTIONS"];
 
+/// What a cluster is to others.
+pub(crate) enum Kind<'a> {
+    /// On its own (`wal_level = minimal`, no WAL senders): the usual throwaway server.
+    Standalone,
+    /// A primary standbys can stream from.
+    Primary,
+    /// A hot standby streaming from this primary (its data copied with `pg_basebackup -R`).
+    StandbyOf(&'a Cluster),
+}
+
 /// A running throwaway cluster. Dropping it stops the server and deletes its directory.
 pub(crate) struct Cluster {
     dir: PathBuf,
@@ -82,6 +91,8 @@ pub(crate) struct Cluster {
     account: Option<Account>,
     /// The major version, from the data directory's `PG_VERSION` (0 if unreadable).
     major_version: u32,
+    /// Whether it runs with the settings of streaming replication (a primary or a standby).
+    streaming: bool,
     /// The postmaster, our child; `None` only while a restart is under way or after a
     /// failed one.
     server: tokio::sync::Mutex<Option<Child>>,
@@ -98,6 +109,12 @@ impl Cluster {
     /// Creates and starts a cluster with the programs in `bin_dir`. Blocks until the server
     /// accepts connections.
     pub(crate) fn start(bin_dir: PathBuf) -> Result<Cluster, TestingError> {
+        Cluster::start_as(bin_dir, Kind::Standalone)
+    }
+
+    /// Creates and starts a cluster of this kind. Blocks until the server accepts
+    /// connections (read-only ones, for a standby).
+    pub(crate) fn start_as(bin_dir: PathBuf, kind: Kind<'_>) -> Result<Cluster, TestingError> {
         let (dir, account) = create_private_dir()?;
         let data_dir = dir.join("data");
         let log_path = dir.join("server.log");
@@ -124,9 +141,16 @@ impl Cluster {
             bin_dir,
             account,
             major_version: 0,
+            streaming: !matches!(kind, Kind::Standalone),
             server: tokio::sync::Mutex::new(None),
             watchdog,
         };
+        if let Kind::StandbyOf(primary) = kind {
+            cluster.base_backup(primary)?;
+            cluster.launch()?;
+            cluster.major_version = primary.major_version;
+            return Ok(cluster);
+        }
         let from_template = cluster.create_data_dir(&template)?;
         match cluster.launch() {
             Err(TestingError::ServerExited { .. }) if from_template => {
@@ -207,6 +231,11 @@ impl Cluster {
         self.major_version
     }
 
+    /// Whether standbys can stream from it.
+    pub(crate) fn is_primary(&self) -> bool {
+        self.streaming && !self.data_dir.join("standby.signal").exists()
+    }
+
     /// Stops the server (`pg_ctl stop -m fast`: sessions are ended, as in a real restart)
     /// and starts it again on the same data and socket.
     pub(crate) async fn restart(&self) -> Result<(), TestingError> {
@@ -243,20 +272,15 @@ impl Cluster {
         let mut command = self.pg_command("initdb");
         command.arg("-D").arg(&self.data_dir).args(INITDB_ARGS);
         let program = self.bin_dir.join("initdb");
-        let output = command
-            .output()
-            .map_err(|error| TestingError::spawn(&program, error))?;
-        if output.status.success() {
-            return Ok(());
+        match run_to_end(&mut command, &program)? {
+            None => Ok(()),
+            Some((status, output)) => Err(TestingError::Initdb {
+                program,
+                data_dir: self.data_dir.clone(),
+                status,
+                output,
+            }),
         }
-        let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
-        text.push_str(&String::from_utf8_lossy(&output.stderr));
-        Err(TestingError::Initdb {
-            program,
-            data_dir: self.data_dir.clone(),
-            status: output.status,
-            output: last_lines(&text, LOG_TAIL_LINES),
-        })
     }
 
     fn spawn_server(&self) -> Result<Child, TestingError> {
@@ -288,7 +312,12 @@ impl Cluster {
             .arg(PORT.to_string())
             .arg("-c")
             .arg(format!("unix_socket_directories={}", self.dir.display()));
-        for (name, value) in SETTINGS {
+        let streaming = if self.streaming {
+            standby::STREAMING
+        } else {
+            &[]
+        };
+        for (name, value) in SETTINGS.iter().chain(streaming) {
             command.arg("-c").arg(format!("{name}={value}"));
         }
         // Its own process group: a Ctrl-C on the terminal is for the tests; the watchdog
@@ -300,7 +329,8 @@ impl Cluster {
     }
 
     /// Ready once `postmaster.pid` names our child and says `ready` (its 8th line), which
-    /// the postmaster writes when it accepts connections.
+    /// the postmaster writes when it accepts connections, or `standby` (a hot standby
+    /// accepting read-only ones).
     fn readiness(&self, server: &mut Child) -> Readiness {
         if let Ok(Some(status)) = server.try_wait() {
             return Readiness::Exited(status);
@@ -310,7 +340,7 @@ impl Cluster {
         };
         let lines: Vec<&str> = pid_file.lines().map(str::trim).collect();
         let ours = lines.first() == Some(&server.id().to_string().as_str());
-        if ours && lines.get(7) == Some(&"ready") {
+        if ours && matches!(lines.get(7), Some(&"ready" | &"standby")) {
             Readiness::Ready
         } else {
             Readiness::Starting
@@ -438,147 +468,26 @@ fn read_all(mut stream: impl io::Read) -> String {
     text
 }
 
+/// Runs `command` (which runs `program`) to its end: `None` when it succeeded, else how it
+/// exited and the last lines of what it printed.
+fn run_to_end(
+    command: &mut Command,
+    program: &Path,
+) -> Result<Option<(ExitStatus, String)>, TestingError> {
+    let output = command
+        .output()
+        .map_err(|error| TestingError::spawn(program, error))?;
+    if output.status.success() {
+        return Ok(None);
+    }
+    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&output.stderr));
+    Ok(Some((output.status, last_lines(&text, LOG_TAIL_LINES))))
+}
+
 fn last_lines(text: &str, count: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(count)..].join("\n")
-}
-
-/// Where cluster directories go: `TMPDIR` when it is set, else `/dev/shm` when it is a
-/// roomy tmpfs (memory is the fastest disk for data that is thrown away: `initdb` takes half
-/// the time there), else `/tmp`.
-fn preferred_base() -> PathBuf {
-    let shm = Path::new("/dev/shm");
-    let roomy_shm = env::var_os("TMPDIR").is_none()
-        && fs::read_to_string("/proc/mounts").is_ok_and(|mounts| is_roomy_tmpfs(&mounts, shm));
-    if roomy_shm {
-        shm.to_path_buf()
-    } else {
-        env::temp_dir()
-    }
-}
-
-/// Whether `/proc/mounts` (as `mounts`) shows a tmpfs of at least 1 GiB at `point`: the 64 MiB
-/// `/dev/shm` of a default Docker container would fill up.
-fn is_roomy_tmpfs(mounts: &str, point: &Path) -> bool {
-    const ROOMY: u64 = 1 << 30;
-    let Some(point) = point.to_str() else {
-        return false;
-    };
-    // With several mounts on one point, the last one is visible.
-    let Some(options) = mounts.lines().rev().find_map(|line| {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        (fields.len() >= 4 && fields[1] == point).then(|| (fields[2], fields[3]))
-    }) else {
-        return false;
-    };
-    let (fs_type, options) = options;
-    let size = options
-        .split(',')
-        .find_map(|option| option.strip_prefix("size="));
-    let bytes = size.and_then(|size| {
-        let (digits, unit) = size.split_at(
-            size.find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(size.len()),
-        );
-        let scale = match unit {
-            "" => 1,
-            "k" | "K" => 1 << 10,
-            "m" | "M" => 1 << 20,
-            "g" | "G" => 1 << 30,
-            _ => return None,
-        };
-        digits.parse::<u64>().ok().map(|n| n.saturating_mul(scale))
-    });
-    fs_type == "tmpfs" && bytes.is_some_and(|bytes| bytes >= ROOMY)
-}
-
-/// Creates a fresh directory, readable only by the account the server will run as, in a
-/// place whose path is short enough for a unix socket. Returns the account to run the server
-/// as: `None` when that is us, the unprivileged account when we are root.
-fn create_private_dir() -> Result<(PathBuf, Option<Account>), TestingError> {
-    let preferred = preferred_base();
-    let base = if usable_base(&preferred) {
-        preferred
-    } else {
-        PathBuf::from("/tmp")
-    };
-    let dir = create_unique_dir(&base)?;
-    let owner = fs::metadata(&dir)
-        .map_err(|error| {
-            TestingError::filesystem("inspect the test server directory", &dir, error)
-        })?
-        .uid();
-    if owner != 0 {
-        return Ok((dir, None));
-    }
-    let account = match Account::unprivileged() {
-        Ok(account) => account,
-        Err(error) => {
-            let _ = fs::remove_dir(&dir);
-            return Err(error);
-        }
-    };
-    // The server's account must be able to reach the directory: if the temporary
-    // directory is private to root, use /tmp instead.
-    let dir = if world_traversable(&base) {
-        dir
-    } else {
-        let _ = fs::remove_dir(&dir);
-        create_unique_dir(Path::new("/tmp"))?
-    };
-    if let Err(error) = std::os::unix::fs::chown(&dir, Some(account.uid), Some(account.gid)) {
-        let _ = fs::remove_dir(&dir);
-        return Err(TestingError::filesystem(
-            "give the server's account (chown) the test server directory",
-            &dir,
-            error,
-        ));
-    }
-    Ok((dir, Some(account)))
-}
-
-/// Short enough for a socket path, and plain enough to be an entry of
-/// `unix_socket_directories` (a comma-separated list).
-fn usable_base(base: &Path) -> bool {
-    let text = base.as_os_str().as_encoded_bytes();
-    text.len() <= MAX_BASE_DIR_LEN
-        && text
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(b))
-}
-
-fn world_traversable(path: &Path) -> bool {
-    path.ancestors().all(|dir| {
-        dir.as_os_str().is_empty()
-            || fs::metadata(dir)
-                .map(|m| m.permissions().mode() & 0o001 != 0)
-                .unwrap_or(false)
-    })
-}
-
-fn create_unique_dir(base: &Path) -> Result<PathBuf, TestingError> {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let mut builder = DirBuilder::new();
-    builder.mode(0o700);
-    loop {
-        let dir = base.join(format!(
-            "pelican-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        match builder.create(&dir) {
-            Ok(()) => return Ok(dir),
-            // Left behind by an earlier process with the same pid; take the next name.
-            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(error) => {
-                return Err(TestingError::filesystem(
-                    "create the test server directory",
-                    dir,
-                    error,
-                ))
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ pub use database::{TestDatabase, DATABASE_PREFIX};
 use crate::conninfo;
 use crate::testing::error;
 use crate::testing::TestingError;
-use cluster::Cluster;
+use cluster::{Cluster, Kind};
 
 /// The environment variable naming an existing server to use instead of a throwaway one.
 pub const DATABASE_URL_VAR: &str = "DATABASE_URL";
@@ -106,7 +106,50 @@ impl TestServer {
     /// # }
     /// ```
     pub fn start_throwaway() -> Result<TestServer, TestingError> {
-        let cluster = Cluster::start(binaries::server_bin_dir()?)?;
+        Ok(TestServer::of_cluster(Cluster::start(
+            binaries::server_bin_dir()?,
+        )?))
+    }
+
+    /// A new throwaway server that standbys can stream from (`wal_level = replica` and WAL
+    /// senders; the usual throwaway server has neither): start one with
+    /// [`start_standby`](Self::start_standby).
+    pub fn start_primary() -> Result<TestServer, TestingError> {
+        let cluster = Cluster::start_as(binaries::server_bin_dir()?, Kind::Primary)?;
+        Ok(TestServer::of_cluster(cluster))
+    }
+
+    /// A new hot standby of this server (made with [`start_primary`](Self::start_primary)):
+    /// a copy of its data taken with `pg_basebackup -R`, started, and streaming its WAL.
+    /// It accepts read-only connections (`pg_is_in_recovery()` is true there), to the
+    /// databases the primary had and those it creates later, once replayed. Blocks until
+    /// the standby accepts connections.
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+    /// use pelican::testing::TestServer;
+    ///
+    /// let primary = TestServer::start_primary()?;
+    /// let standby = primary.start_standby()?;
+    /// let row = standby.connect().await?.query_one("SELECT pg_is_in_recovery()", &[]).await?;
+    /// assert!(row.get::<_, bool>(0));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn start_standby(&self) -> Result<TestServer, TestingError> {
+        let primary = self
+            .cluster
+            .as_ref()
+            .filter(|cluster| cluster.is_primary())
+            .ok_or_else(|| TestingError::NotPrimary {
+                target: self.shown.clone(),
+            })?;
+        let cluster = Cluster::start_as(primary.bin_dir().to_path_buf(), Kind::StandbyOf(primary))?;
+        Ok(TestServer::of_cluster(cluster))
+    }
+
+    /// The server of a cluster the harness started, as its superuser, on its socket.
+    fn of_cluster(cluster: Cluster) -> TestServer {
         let mut config = Config::new();
         config
             .host_path(cluster.socket_dir())
@@ -119,14 +162,14 @@ impl TestServer {
             host = conninfo::percent_encode(&cluster.socket_dir().to_string_lossy()),
             port = cluster::PORT,
         );
-        Ok(TestServer {
+        TestServer {
             config,
             shown: connection_string.clone(),
             connection_string,
             bin_dir: Some(cluster.bin_dir().to_path_buf()),
             cluster: Some(cluster),
             shared: false,
-        })
+        }
     }
 
     /// An existing server, given by a connection string (URL or `key=value` form). Nothing

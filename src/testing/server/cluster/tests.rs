@@ -1,5 +1,10 @@
 //! Unit tests of the throwaway cluster's settings and paths.
 
+use std::env;
+use std::fs::DirBuilder;
+use std::os::unix::fs::DirBuilderExt;
+
+use super::private_dir::*;
 use super::*;
 
 #[test]
