@@ -25,7 +25,7 @@ impl Migrator {
             .map(|t| t.parse())
             .collect::<Result<_, _>>()?;
         let connection = db.connection().await?;
-        let guard = self.lock.acquire(connection, self.lock_wait).await?;
+        let guard = self.lock.acquire(db, connection, self.lock_wait).await?;
         let result = async {
             let client = guard.client();
             if purge {
@@ -67,7 +67,7 @@ impl Migrator {
     /// files. Returns the repaired revisions.
     pub async fn repair(&self, db: &impl Database) -> Result<Vec<RevisionId>, Error> {
         let connection = db.connection().await?;
-        let guard = self.lock.acquire(connection, self.lock_wait).await?;
+        let guard = self.lock.acquire(db, connection, self.lock_wait).await?;
         let result = async {
             let client = guard.client();
             let rows = self.read_rows_locked(client).await?;
@@ -122,7 +122,7 @@ impl Migrator {
         applied: bool,
     ) -> Result<(), Error> {
         let connection = db.connection().await?;
-        let guard = self.lock.acquire(connection, self.lock_wait).await?;
+        let guard = self.lock.acquire(db, connection, self.lock_wait).await?;
         let result = async {
             let client = guard.client();
             let rows = self.read_rows_locked(client).await?;

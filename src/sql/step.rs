@@ -71,9 +71,37 @@ pub(crate) struct StepSql<'a> {
     pub(crate) lock_timeout: Option<Duration>,
     /// The run's `statement_timeout`, for revisions that don't set their own.
     pub(crate) statement_timeout: Option<Duration>,
+    /// Whether each transaction marks itself as pelican's for the DDL guard
+    /// ([`MARK_LOCAL`]): online runs do, so that nothing relies on the session (which a
+    /// connection pooler does not keep); offline scripts don't.
+    pub(crate) mark: bool,
 }
 
+/// Marks a transaction as pelican's for the DDL guard (`crate::guard`), until it ends.
+pub(crate) const MARK_LOCAL: &str = "SET LOCAL pelican.migrating = 'on';\n";
+
+/// Marks a session as pelican's for the DDL guard, for `transaction: false` revisions run
+/// without the advisory lock (which marks its session); [`UNMARK_SESSION`] undoes it.
+pub(crate) const MARK_SESSION: &str = "SET pelican.migrating = 'on'";
+
+/// Undoes [`MARK_SESSION`].
+pub(crate) const UNMARK_SESSION: &str = "RESET pelican.migrating";
+
 impl StepSql<'_> {
+    /// What starts a transaction of the whole plan.
+    pub(crate) fn plan_begin(&self) -> String {
+        format!("BEGIN;\n{}", self.mark_local())
+    }
+
+    /// [`MARK_LOCAL`] when transactions mark themselves, else nothing.
+    fn mark_local(&self) -> &'static str {
+        if self.mark {
+            MARK_LOCAL
+        } else {
+            ""
+        }
+    }
+
     /// The `SET` statements of the timeouts that apply to `revision`; empty when none do.
     pub(crate) fn timeouts(&self, revision: &Revision, scope: SettingScope) -> String {
         let scope = match scope {
@@ -180,7 +208,7 @@ impl StepSql<'_> {
         direction: Direction,
     ) -> TransactionalSql {
         let timeouts = self.timeouts(entry.revision(), SettingScope::Local);
-        let prefix = format!("BEGIN;\n{STEP_MARK}{timeouts}");
+        let prefix = format!("BEGIN;\n{STEP_MARK}{}{timeouts}", self.mark_local());
         let record = self.record(entry, direction, Elapsed::SinceStepMark);
         TransactionalSql {
             sql: format!("{prefix}{}\n;\n{record}COMMIT;", body.sql()),
@@ -200,7 +228,10 @@ impl StepSql<'_> {
     ) -> (String, String) {
         let timeouts = self.timeouts(revision, SettingScope::Local);
         if !in_plan_transaction {
-            return (format!("BEGIN;\n{timeouts}"), "COMMIT;".to_owned());
+            return (
+                format!("BEGIN;\n{}{timeouts}", self.mark_local()),
+                "COMMIT;".to_owned(),
+            );
         }
         let own: Vec<&str> = self
             .timeout_settings(revision)
