@@ -477,12 +477,46 @@ pub(crate) enum LintGate {
     Warn,
 }
 
-/// `--lock-wait`.
+/// `--lock-wait`, `--lock`, `--lease-ttl`, `--direct-url`.
 #[derive(Debug, Args)]
 pub(crate) struct LockArgs {
     /// How long to wait for another migrator to finish, e.g. 30s
     #[arg(long, value_name = "DURATION", value_parser = parse_wait, default_value = "5min")]
     pub(crate) lock_wait: Duration,
+    /// How migrators serialize: a session advisory lock, a lease row (works through
+    /// PgBouncer in transaction mode), or auto: the lease behind a pooler [default: `lock` in
+    /// pelican.toml, else auto]
+    #[arg(long = "lock", value_name = "STRATEGY", value_enum)]
+    pub(crate) strategy: Option<LockChoice>,
+    /// How long a lease lasts unrenewed: a killed migrator's lease is taken over after it
+    /// [default: `lease_ttl` in pelican.toml, else 60s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_lease_ttl)]
+    pub(crate) lease_ttl: Option<Duration>,
+    /// A connection string of PostgreSQL itself, not through the pooler, for transaction:
+    /// false revisions when the database URL goes through a pooler
+    #[arg(long, value_name = "URL")]
+    pub(crate) direct_url: Option<String>,
+}
+
+/// `--lock`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LockChoice {
+    /// A session advisory lock (refused behind a connection pooler).
+    Advisory,
+    /// A lease row in pelican_lease, renewed while the run lasts.
+    Lease,
+    /// The advisory lock, or the lease behind a connection pooler.
+    Auto,
+}
+
+impl From<LockChoice> for crate::lock::LockStrategy {
+    fn from(choice: LockChoice) -> Self {
+        match choice {
+            LockChoice::Advisory => crate::lock::LockStrategy::Advisory,
+            LockChoice::Lease => crate::lock::LockStrategy::Lease,
+            LockChoice::Auto => crate::lock::LockStrategy::Auto,
+        }
+    }
 }
 
 /// `stamp`.
@@ -608,6 +642,19 @@ pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
 /// Parses `--lock-wait`, written as a timeout is: the wait is PostgreSQL's `lock_timeout`.
 pub(crate) fn parse_wait(text: &str) -> Result<Duration, String> {
     parse_duration(text, "the wait is a lock_timeout")
+}
+
+/// Parses `--lease-ttl` (and `lease_ttl` in pelican.toml): a duration of at least 1s.
+pub(crate) fn parse_lease_ttl(text: &str) -> Result<Duration, String> {
+    let ttl = parse_duration(text, "a lease renewed every third of it")?;
+    if ttl < crate::lock::MIN_LEASE_TTL {
+        return Err(format!(
+            "'{}' is too short for a lease: give at least 1s (the heartbeat renews it every \
+             third of it)",
+            text.trim()
+        ));
+    }
+    Ok(ttl)
 }
 
 fn parse_duration(text: &str, note: &str) -> Result<Duration, String> {

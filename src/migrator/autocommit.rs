@@ -20,9 +20,8 @@ use crate::lock::{announced_pid, Database, LockGuard};
 use crate::migration::statements::split_statements;
 use crate::migration::{Body, SetEntry};
 use crate::plan::Direction;
-use crate::sql::step::{
-    section, SettingScope, IN_PROGRESS_MARKER, MARK_SESSION, UNMARK_SESSION,
-};
+use crate::sql::guard::{MARK_SESSION, UNMARK_SESSION};
+use crate::sql::step::{section, SettingScope, IN_PROGRESS_MARKER};
 
 /// How some statements of a `transaction: false` revision failed.
 struct StatementFailure {

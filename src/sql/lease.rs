@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use super::guard::MARK_LOCAL;
 use crate::quote::{ident, literal};
 
 /// The table holding one lease row per history table of its schema.
@@ -49,7 +50,7 @@ impl LeaseSql {
             format!("CREATE SCHEMA IF NOT EXISTS {};\n", ident(&self.schema))
         };
         format!(
-            "BEGIN;\n\
+            "BEGIN;\n{MARK_LOCAL}\
              SELECT pg_catalog.pg_advisory_xact_lock({CREATE_LOCK_CLASS}, pg_catalog.hashtext({}));\n\
              {schema}\
              CREATE TABLE IF NOT EXISTS {} (\n    \
@@ -96,7 +97,7 @@ impl LeaseSql {
              )\n\
              SELECT EXISTS (SELECT FROM taken) AS taken, pg_catalog.pg_backend_pid() AS backend_pid, \
              h.owner, \
-             extract(epoch FROM pg_catalog.clock_timestamp() - h.acquired_at)::bigint AS since, \
+             floor(extract(epoch FROM pg_catalog.clock_timestamp() - h.acquired_at))::bigint AS since, \
              ceil(extract(epoch FROM h.expires_at - pg_catalog.clock_timestamp()))::bigint AS expires_in\n\
              FROM (SELECT 1) AS one LEFT JOIN {table} AS h ON h.name = {name}",
             table = self.table,
@@ -124,7 +125,7 @@ impl LeaseSql {
     /// The live holder of the lease, if any: owner, seconds held, seconds until it expires.
     pub(crate) fn holder(&self) -> String {
         format!(
-            "SELECT owner, extract(epoch FROM pg_catalog.clock_timestamp() - acquired_at)::bigint, \
+            "SELECT owner, floor(extract(epoch FROM pg_catalog.clock_timestamp() - acquired_at))::bigint, \
              ceil(extract(epoch FROM expires_at - pg_catalog.clock_timestamp()))::bigint \
              FROM {} WHERE name = {} AND expires_at > pg_catalog.clock_timestamp()",
             self.table, self.name

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use super::guard::MARK_LOCAL;
 use super::history::{Elapsed, History, NewRow, Operation, RevisionState, STEP_MARK};
 use crate::migration::{SetEntry, SqlBody};
 use crate::plan::Direction;
@@ -76,16 +77,6 @@ pub(crate) struct StepSql<'a> {
     /// connection pooler does not keep); offline scripts don't.
     pub(crate) mark: bool,
 }
-
-/// Marks a transaction as pelican's for the DDL guard (`crate::guard`), until it ends.
-pub(crate) const MARK_LOCAL: &str = "SET LOCAL pelican.migrating = 'on';\n";
-
-/// Marks a session as pelican's for the DDL guard, for `transaction: false` revisions run
-/// without the advisory lock (which marks its session); [`UNMARK_SESSION`] undoes it.
-pub(crate) const MARK_SESSION: &str = "SET pelican.migrating = 'on'";
-
-/// Undoes [`MARK_SESSION`].
-pub(crate) const UNMARK_SESSION: &str = "RESET pelican.migrating";
 
 impl StepSql<'_> {
     /// What starts a transaction of the whole plan.

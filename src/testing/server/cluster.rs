@@ -438,7 +438,7 @@ fn read_all(mut stream: impl io::Read) -> String {
     text
 }
 
-fn last_lines(text: &str, count: usize) -> String {
+pub(super) fn last_lines(text: &str, count: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(count)..].join("\n")
 }
@@ -495,7 +495,7 @@ fn is_roomy_tmpfs(mounts: &str, point: &Path) -> bool {
 /// Creates a fresh directory, readable only by the account the server will run as, in a
 /// place whose path is short enough for a unix socket. Returns the account to run the server
 /// as: `None` when that is us, the unprivileged account when we are root.
-fn create_private_dir() -> Result<(PathBuf, Option<Account>), TestingError> {
+pub(super) fn create_private_dir() -> Result<(PathBuf, Option<Account>), TestingError> {
     let preferred = preferred_base();
     let base = if usable_base(&preferred) {
         preferred
