@@ -143,6 +143,69 @@ async fn the_lease_works_on_a_direct_connection_too_and_reads_work_through_pgbou
     assert_eq!(history(&direct, "public").await, ["a1:applied"]);
 }
 
+/// A pool through PgBouncer, as an application has.
+fn pool_through_pooler(database: &TestDatabase) -> deadpool_postgres::Pool {
+    let config: tokio_postgres::Config = pooler()
+        .connection_string(database.name())
+        .parse()
+        .unwrap();
+    let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
+    deadpool_postgres::Pool::builder(manager)
+        .max_size(1)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_heartbeat_keeps_the_lease_through_a_revision_longer_than_its_ttl() {
+    let (database, direct, _pooled) = through_pooler().await;
+    let slow = set(&[
+        sql("s1", "", "CREATE TABLE t_s1 (id int);", "DROP TABLE t_s1;"),
+        sql("s2", "s1", "SELECT pg_sleep(2.5);", ""),
+        sql("s3", "s2", "CREATE TABLE t_s3 (id int);", "DROP TABLE t_s3;"),
+    ]);
+    let migrator = Migrator::new(slow)
+        .lock_strategy(LockStrategy::Lease)
+        .lease_ttl(Duration::from_secs(1))
+        .lock_wait(Duration::from_secs(30));
+    // Two application instances, each with a pool of one connection through PgBouncer: the
+    // heartbeat opens its own connection beside the pool.
+    let (first, second) = (pool_through_pooler(&database), pool_through_pooler(&database));
+    let running = migrator.migrate_to_head(&first);
+    let waiting = async {
+        wait_for_sleep(&direct).await;
+        migrator.migrate_to_head(&second).await
+    };
+    let (ran, waited) = tokio::join!(running, waiting);
+    assert_eq!(ids(&ran.unwrap()), ["s1", "s2", "s3"]);
+    assert!(waited.unwrap().is_empty(), "the second instance found everything applied");
+    assert_eq!(
+        log(&direct, "public").await,
+        ["s1:upgrade:ok", "s2:upgrade:ok", "s3:upgrade:ok"]
+    );
+}
+
+/// Waits until a session of this database sleeps in `pg_sleep`.
+async fn wait_for_sleep(client: &Client) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let sleeping: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND wait_event = 'PgSleep'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if sleeping > 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no migrator reached the slow revision");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_lease_held_elsewhere_is_waited_for_and_the_timeout_names_its_holder() {
     let (_database, direct, pooled) = through_pooler().await;
@@ -322,27 +385,6 @@ async fn eight_processes_racing_through_pgbouncer_apply_each_revision_exactly_on
     assert_eq!(lease_rows(&client).await, 0, "the lease was released");
 }
 
-/// Waits until a session is inside the slow revision (sleeping for its gate).
-async fn wait_for_slow_revision(client: &Client) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let sleeping: i64 = client
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-                 AND wait_event = 'PgSleep'",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        if sleeping > 0 {
-            return;
-        }
-        assert!(Instant::now() < deadline, "no migrator reached the slow revision");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_migrator_killed_holding_the_lease_is_taken_over_after_its_ttl() {
     let project = Project::with_db("pooler-kill").await;
@@ -370,7 +412,7 @@ async fn a_migrator_killed_holding_the_lease_is_taken_over_after_its_ttl() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_for_slow_revision(&client).await;
+    wait_for_sleep(&client).await;
     let holder: String = client
         .query_one("SELECT owner FROM public.pelican_lease", &[])
         .await
@@ -388,6 +430,11 @@ async fn a_migrator_killed_holding_the_lease_is_taken_over_after_its_ttl() {
     let second = project.pelican_env(&args, &[]);
     let waited = killed.elapsed();
     assert_eq!(second.code, 0, "{second:?}");
+    // The lease was renewed a second or less before the kill: it lasts 2 to 3 seconds more.
+    assert!(
+        waited >= Duration::from_millis(1500),
+        "the next run took the lease after {waited:?}, before it expired"
+    );
     assert!(
         waited < Duration::from_secs(3) + Duration::from_secs(3),
         "the next run waited {waited:?}, more than the TTL"
