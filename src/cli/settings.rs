@@ -437,6 +437,12 @@ pub(crate) fn settings_file_text(dir: &str) -> String {
          # is started from the local PostgreSQL binaries.\n\
          # dev_url = \"env:PELICAN_DEV_URL\"\n\
          \n\
+         # How migrators serialize: \"auto\" (the advisory lock, or a lease behind a connection\n\
+         # pooler such as PgBouncer), \"advisory\" or \"lease\"; and how long a lease lasts\n\
+         # unrenewed (a killed migrator's lease is taken over after it).\n\
+         # lock = \"auto\"\n\
+         # lease_ttl = \"60s\"\n\
+         \n\
          # The database is never set here, so that no password lands in version control:\n\
          # pass --database-url, or set {DATABASE_URL_VAR}.\n"
     )

@@ -249,7 +249,11 @@ impl Lock {
                 }
             },
         };
-        let side = db.heartbeat_connection().await?;
+        // Without a heartbeat connection the lease is renewed between revisions instead.
+        let side = db.heartbeat_connection().await.unwrap_or_else(|err| {
+            tracing::warn!(error = %err, "no heartbeat connection: the lease is renewed between revisions");
+            None
+        });
         let guard = lease::acquire(&self.lease, connection, side, wait, self.lease_ttl, announced)
             .await?;
         Ok(LockGuard::Lease(guard))

@@ -113,3 +113,35 @@ impl TlsStream for Plain {
         ChannelBinding::none()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sends what tokio-postgres sends for a cancel request (after an `SSLRequest` when
+    /// `tls`) into the reader.
+    async fn read_after(tls: bool, pid: i32) -> Option<i32> {
+        let (mut client, server) = tokio::io::duplex(64);
+        let reader = tokio::spawn(read_cancel_request(server));
+        if tls {
+            let mut request = 8u32.to_be_bytes().to_vec();
+            request.extend(SSL_REQUEST.to_be_bytes());
+            client.write_all(&request).await.unwrap();
+            let mut answer = [0u8; 1];
+            client.read_exact(&mut answer).await.unwrap();
+            assert_eq!(&answer, b"S");
+        }
+        let mut cancel = 16u32.to_be_bytes().to_vec();
+        cancel.extend(CANCEL_REQUEST.to_be_bytes());
+        cancel.extend(pid.to_be_bytes());
+        cancel.extend(7i32.to_be_bytes());
+        client.write_all(&cancel).await.unwrap();
+        reader.await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_process_id_is_read_from_a_cancel_request_in_clear_or_after_tls() {
+        assert_eq!(read_after(false, 4242).await, Some(4242));
+        assert_eq!(read_after(true, -17).await, Some(-17));
+    }
+}
