@@ -42,8 +42,18 @@ async fn through_pooler() -> (TestDatabase, Client, Client) {
 fn chain() -> MigrationSet {
     set(&[
         sql("a1", "", "CREATE TABLE t_a1 (id int);", "DROP TABLE t_a1;"),
-        sql("a2", "a1", "CREATE TABLE t_a2 (id int);", "DROP TABLE t_a2;"),
-        sql("a3", "a2", "CREATE TABLE t_a3 (id int);", "DROP TABLE t_a3;"),
+        sql(
+            "a2",
+            "a1",
+            "CREATE TABLE t_a2 (id int);",
+            "DROP TABLE t_a2;",
+        ),
+        sql(
+            "a3",
+            "a2",
+            "CREATE TABLE t_a3 (id int);",
+            "DROP TABLE t_a3;",
+        ),
     ])
 }
 
@@ -64,7 +74,10 @@ async fn lease_rows(client: &Client) -> i64 {
 #[tokio::test]
 async fn auto_takes_the_lease_through_pgbouncer_and_the_advisory_lock_directly() {
     let (_database, direct, pooled) = through_pooler().await;
-    let report = Migrator::new(chain()).migrate_to_head(&pooled).await.unwrap();
+    let report = Migrator::new(chain())
+        .migrate_to_head(&pooled)
+        .await
+        .unwrap();
     assert_eq!(ids(&report), ["a1", "a2", "a3"]);
     assert!(lease_table_exists(&direct).await, "the lease was used");
     assert_eq!(lease_rows(&direct).await, 0, "and released");
@@ -73,7 +86,10 @@ async fn auto_takes_the_lease_through_pgbouncer_and_the_advisory_lock_directly()
         ["a1:applied", "a2:applied", "a3:applied"]
     );
     // At head, nothing is locked at all: the table stays as it is.
-    let again = Migrator::new(chain()).migrate_to_head(&pooled).await.unwrap();
+    let again = Migrator::new(chain())
+        .migrate_to_head(&pooled)
+        .await
+        .unwrap();
     assert!(again.is_empty());
 
     // Directly, auto is the advisory lock: no lease table is created.
@@ -94,7 +110,10 @@ async fn the_advisory_lock_through_pgbouncer_is_refused_before_anything_runs() {
         .migrate_to_head(&pooled)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::AdvisoryLockBehindPooler { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::AdvisoryLockBehindPooler { .. }),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "the advisory migration lock on public.pelican_revisions can't be trusted on this \
@@ -113,7 +132,10 @@ async fn the_advisory_lock_through_pgbouncer_is_refused_before_anything_runs() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(locks, 0, "no advisory lock was left on a pooled server session");
+    assert_eq!(
+        locks, 0,
+        "no advisory lock was left on a pooled server session"
+    );
 
     // Directly, the advisory strategy works as always.
     let (_other, direct_only) = fresh_db().await;
@@ -145,10 +167,8 @@ async fn the_lease_works_on_a_direct_connection_too_and_reads_work_through_pgbou
 
 /// A pool through PgBouncer, as an application has.
 fn pool_through_pooler(database: &TestDatabase) -> deadpool_postgres::Pool {
-    let config: tokio_postgres::Config = pooler()
-        .connection_string(database.name())
-        .parse()
-        .unwrap();
+    let config: tokio_postgres::Config =
+        pooler().connection_string(database.name()).parse().unwrap();
     let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
     deadpool_postgres::Pool::builder(manager)
         .max_size(1)
@@ -162,7 +182,12 @@ async fn the_heartbeat_keeps_the_lease_through_a_revision_longer_than_its_ttl() 
     let slow = set(&[
         sql("s1", "", "CREATE TABLE t_s1 (id int);", "DROP TABLE t_s1;"),
         sql("s2", "s1", "SELECT pg_sleep(2.5);", ""),
-        sql("s3", "s2", "CREATE TABLE t_s3 (id int);", "DROP TABLE t_s3;"),
+        sql(
+            "s3",
+            "s2",
+            "CREATE TABLE t_s3 (id int);",
+            "DROP TABLE t_s3;",
+        ),
     ]);
     let migrator = Migrator::new(slow)
         .lock_strategy(LockStrategy::Lease)
@@ -170,7 +195,10 @@ async fn the_heartbeat_keeps_the_lease_through_a_revision_longer_than_its_ttl() 
         .lock_wait(Duration::from_secs(30));
     // Two application instances, each with a pool of one connection through PgBouncer: the
     // heartbeat opens its own connection beside the pool.
-    let (first, second) = (pool_through_pooler(&database), pool_through_pooler(&database));
+    let (first, second) = (
+        pool_through_pooler(&database),
+        pool_through_pooler(&database),
+    );
     let running = migrator.migrate_to_head(&first);
     let waiting = async {
         wait_for_sleep(&direct).await;
@@ -178,7 +206,10 @@ async fn the_heartbeat_keeps_the_lease_through_a_revision_longer_than_its_ttl() 
     };
     let (ran, waited) = tokio::join!(running, waiting);
     assert_eq!(ids(&ran.unwrap()), ["s1", "s2", "s3"]);
-    assert!(waited.unwrap().is_empty(), "the second instance found everything applied");
+    assert!(
+        waited.unwrap().is_empty(),
+        "the second instance found everything applied"
+    );
     assert_eq!(
         log(&direct, "public").await,
         ["s1:upgrade:ok", "s2:upgrade:ok", "s3:upgrade:ok"]
@@ -201,7 +232,10 @@ async fn wait_for_sleep(client: &Client) {
         if sleeping > 0 {
             return;
         }
-        assert!(Instant::now() < deadline, "no migrator reached the slow revision");
+        assert!(
+            Instant::now() < deadline,
+            "no migrator reached the slow revision"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -246,7 +280,12 @@ async fn a_lease_held_elsewhere_is_waited_for_and_the_timeout_names_its_holder()
 
 fn with_concurrent_index() -> MigrationSet {
     set(&[
-        sql("c1", "", "CREATE TABLE items (id int);", "DROP TABLE items;"),
+        sql(
+            "c1",
+            "",
+            "CREATE TABLE items (id int);",
+            "DROP TABLE items;",
+        ),
         sql_with(
             "c2",
             "c1",
@@ -285,7 +324,10 @@ async fn a_transaction_false_revision_runs_on_the_direct_url() {
         .await
         .unwrap();
     assert_eq!(ids(&report), ["c1", "c2"]);
-    assert_eq!(history(&direct, "public").await, ["c1:applied", "c2:applied"]);
+    assert_eq!(
+        history(&direct, "public").await,
+        ["c1:applied", "c2:applied"]
+    );
     assert!(table_exists(&direct, "items_id").await);
 
     // A direct URL that goes through the pooler too is refused, naming it.
@@ -310,15 +352,24 @@ async fn a_transaction_false_revision_runs_on_the_direct_url() {
 async fn the_ddl_guard_leaves_out_migrations_run_under_the_lease() {
     let (_database, direct, pooled) = through_pooler().await;
     pelican::guard::install(&direct, "public").await.unwrap();
-    Migrator::new(chain()).migrate_to_head(&pooled).await.unwrap();
+    Migrator::new(chain())
+        .migrate_to_head(&pooled)
+        .await
+        .unwrap();
     let logged: i64 = direct
         .query_one("SELECT count(*) FROM public.pelican_ddl_log", &[])
         .await
         .unwrap()
         .get(0);
-    assert_eq!(logged, 0, "pelican's own migrations (and tables) are not recorded");
+    assert_eq!(
+        logged, 0,
+        "pelican's own migrations (and tables) are not recorded"
+    );
     // The mark did not outlive the transactions.
-    direct.batch_execute("CREATE TABLE by_hand (id int)").await.unwrap();
+    direct
+        .batch_execute("CREATE TABLE by_hand (id int)")
+        .await
+        .unwrap();
     let logged: i64 = direct
         .query_one("SELECT count(*) FROM public.pelican_ddl_log", &[])
         .await
@@ -375,12 +426,16 @@ async fn eight_processes_racing_through_pgbouncer_apply_each_revision_exactly_on
     let ids: Vec<String> = (1..=6).map(|n| format!("r{n}")).collect();
     assert_eq!(
         log(&client, "public").await,
-        ids.iter().map(|id| format!("{id}:upgrade:ok")).collect::<Vec<_>>(),
+        ids.iter()
+            .map(|id| format!("{id}:upgrade:ok"))
+            .collect::<Vec<_>>(),
         "each revision ran exactly once"
     );
     assert_eq!(
         history(&client, "public").await,
-        ids.iter().map(|id| format!("{id}:applied")).collect::<Vec<_>>()
+        ids.iter()
+            .map(|id| format!("{id}:applied"))
+            .collect::<Vec<_>>()
     );
     assert_eq!(lease_rows(&client).await, 0, "the lease was released");
 }
@@ -425,7 +480,10 @@ async fn a_migrator_killed_holding_the_lease_is_taken_over_after_its_ttl() {
     first.kill().unwrap(); // SIGKILL: no release, no heartbeat any more
     first.wait().unwrap();
     let killed = Instant::now();
-    client.batch_execute("UPDATE gate SET open = true").await.unwrap();
+    client
+        .batch_execute("UPDATE gate SET open = true")
+        .await
+        .unwrap();
 
     let second = project.pelican_env(&args, &[]);
     let waited = killed.elapsed();
@@ -456,7 +514,10 @@ async fn a_migrator_killed_holding_the_lease_is_taken_over_after_its_ttl() {
 async fn the_cli_refuses_the_advisory_lock_through_pgbouncer_and_reads_lock_settings() {
     let project = project_of_six("pooler-cli").await;
     let url = pooler().connection_string(project.db.as_ref().unwrap().name());
-    let run = project.pelican_env(&["--database-url", &url, "upgrade", "--lock", "advisory"], &[]);
+    let run = project.pelican_env(
+        &["--database-url", &url, "upgrade", "--lock", "advisory"],
+        &[],
+    );
     assert_eq!(
         run.fails(1),
         "error: the advisory migration lock on public.pelican_revisions can't be trusted on \
@@ -472,17 +533,24 @@ async fn the_cli_refuses_the_advisory_lock_through_pgbouncer_and_reads_lock_sett
         .pelican_env(&["--database-url", &url, "upgrade", "r1"], &[])
         .fails(1);
     project
-        .pelican_env(&["--database-url", &url, "upgrade", "r1", "--lock", "auto"], &[])
+        .pelican_env(
+            &["--database-url", &url, "upgrade", "r1", "--lock", "auto"],
+            &[],
+        )
         .ok();
     project.write("pelican.toml", "lock = \"sometimes\"\n");
     assert_eq!(
-        project.pelican_env(&["--database-url", &url, "upgrade"], &[]).fails(1),
+        project
+            .pelican_env(&["--database-url", &url, "upgrade"], &[])
+            .fails(1),
         "error: pelican.toml: 'lock' must be \"advisory\", \"lease\" or \"auto\": how \
          migrators serialize\n"
     );
     project.write("pelican.toml", "lease_ttl = \"100ms\"\n");
     assert_eq!(
-        project.pelican_env(&["--database-url", &url, "upgrade"], &[]).fails(1),
+        project
+            .pelican_env(&["--database-url", &url, "upgrade"], &[])
+            .fails(1),
         "error: pelican.toml: 'lease_ttl': '100ms' is too short for a lease: give at least 1s \
          (the heartbeat renews it every third of it)\n"
     );

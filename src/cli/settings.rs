@@ -258,17 +258,17 @@ fn parse_settings(path: &Path, text: &str) -> Result<FileSettings, CliError> {
                     ))
                 }
             },
-            "lease_ttl" => match value.as_str().map(super::args::parse_lease_ttl) {
-                Some(Ok(ttl)) => settings.lease_ttl = Some(ttl),
-                Some(Err(message)) => return Err(invalid(format!("'lease_ttl': {message}"))),
-                None => {
-                    return Err(invalid(
+            "lease_ttl" => {
+                match value.as_str().map(super::args::parse_lease_ttl) {
+                    Some(Ok(ttl)) => settings.lease_ttl = Some(ttl),
+                    Some(Err(message)) => return Err(invalid(format!("'lease_ttl': {message}"))),
+                    None => return Err(invalid(
                         "'lease_ttl' must be a duration such as \"60s\": how long a lease lasts \
                          unrenewed"
                             .to_owned(),
-                    ))
+                    )),
                 }
-            },
+            }
             "dev_url" => match value {
                 toml::Value::String(url) if url.starts_with("env:") && url.len() > 4 => {
                     settings.dev_url = Some(url)

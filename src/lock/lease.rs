@@ -38,10 +38,13 @@ pub(crate) struct LeaseGuard<'a> {
     /// Set by the heartbeat when the lease was found taken by someone else.
     lost: Arc<AtomicBool>,
     /// The heartbeat task and the channel that stops it (it releases the lease then).
-    heartbeat: Option<(oneshot::Sender<()>, JoinHandle<Result<(), Error>>)>,
+    heartbeat: Option<Heartbeat>,
     /// When the lease was last renewed on the main connection (without a heartbeat).
     renewed: Mutex<Instant>,
 }
+
+/// The heartbeat task, and the channel that stops it (it releases the lease then).
+type Heartbeat = (oneshot::Sender<()>, JoinHandle<Result<(), Error>>);
 
 /// Takes the lease within `wait`, or fails naming its holder. `announced` is the backend
 /// process id announced at connect time (see `super::pooler`), to tell whether the
@@ -104,7 +107,10 @@ pub(super) async fn acquire<'a>(
         tokio::time::sleep(pause).await;
         poll = (poll * 2).min(MAX_POLL);
     };
-    let backend = row.get(1).and_then(Option::as_deref).and_then(|s| s.parse::<i32>().ok());
+    let backend = row
+        .get(1)
+        .and_then(Option::as_deref)
+        .and_then(|s| s.parse::<i32>().ok());
     // Unknown counts as pooled: then nothing relies on the session.
     let behind_pooler = announced.is_none() || announced != backend;
     tracing::debug!(lease = %sql.label(), behind_pooler, waited_ms = started.elapsed().as_millis() as u64, "migration lease taken");
@@ -172,7 +178,9 @@ async fn heartbeat(
             }
             Ok(_) => tracing::trace!(lease = %sql.label(), "lease renewed"),
             // A broken heartbeat connection: the run goes on until the lease is found lost.
-            Err(err) => tracing::warn!(lease = %sql.label(), error = %err, "could not renew the migration lease"),
+            Err(err) => {
+                tracing::warn!(lease = %sql.label(), error = %err, "could not renew the migration lease")
+            }
         }
     }
     client
@@ -196,7 +204,11 @@ impl LeaseGuard<'_> {
 
     /// See [`super::LockGuard::keep_alive`].
     pub(crate) async fn keep_alive(&self) -> Result<(), Error> {
-        let due = || self.renewed.lock().map_or(true, |at| at.elapsed() >= self.ttl / 3);
+        let due = || {
+            self.renewed
+                .lock()
+                .map_or(true, |at| at.elapsed() >= self.ttl / 3)
+        };
         if self.heartbeat.is_none() && due() {
             let renewed = self
                 .client()
@@ -280,7 +292,13 @@ fn describe_holder(row: &[Option<String>]) -> String {
 
 /// Describes a holder from its owner, seconds held and seconds left.
 fn describe(values: &[Option<String>]) -> String {
-    let value = |i: usize| values.get(i).cloned().flatten().unwrap_or_else(|| "?".into());
+    let value = |i: usize| {
+        values
+            .get(i)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| "?".into())
+    };
     format!(
         "{} (held for {}s, expiring in {}s unless renewed)",
         value(0),

@@ -254,8 +254,15 @@ impl Lock {
             tracing::warn!(error = %err, "no heartbeat connection: the lease is renewed between revisions");
             None
         });
-        let guard = lease::acquire(&self.lease, connection, side, wait, self.lease_ttl, announced)
-            .await?;
+        let guard = lease::acquire(
+            &self.lease,
+            connection,
+            side,
+            wait,
+            self.lease_ttl,
+            announced,
+        )
+        .await?;
         Ok(LockGuard::Lease(guard))
     }
 

@@ -75,10 +75,14 @@ impl Migrator {
         state_before: RevisionState,
     ) -> Result<(), Error> {
         if !mark_session {
-            return self.run_autocommit_marked(client, entry, direction, state_before).await;
+            return self
+                .run_autocommit_marked(client, entry, direction, state_before)
+                .await;
         }
         execute(client, MARK_SESSION, "marking the session as pelican's").await?;
-        let outcome = self.run_autocommit_marked(client, entry, direction, state_before).await;
+        let outcome = self
+            .run_autocommit_marked(client, entry, direction, state_before)
+            .await;
         let _ = client.batch_execute(UNMARK_SESSION).await;
         outcome
     }
@@ -351,10 +355,12 @@ async fn open_direct(url: &str) -> Result<Client, Error> {
     let config: tokio_postgres::Config = url
         .parse()
         .map_err(|err| failed(format!("is not a valid connection string: {err}")))?;
-    let (client, connection) = config
-        .connect(tokio_postgres::NoTls)
-        .await
-        .map_err(|err| failed(format!("could not be opened: {}", crate::error::describe_db_error(&err))))?;
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await.map_err(|err| {
+        failed(format!(
+            "could not be opened: {}",
+            crate::error::describe_db_error(&err)
+        ))
+    })?;
     tokio::spawn(async move {
         // Errors on the connection surface as errors of the queries that use it.
         let _ = connection.await;

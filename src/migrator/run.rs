@@ -255,7 +255,12 @@ impl Migrator {
         }
         let whole_plan = self.transaction_mode == TransactionMode::WholePlan;
         if whole_plan {
-            execute(client, &steps.plan_begin(), "starting the plan's transaction").await?;
+            execute(
+                client,
+                &steps.plan_begin(),
+                "starting the plan's transaction",
+            )
+            .await?;
         }
         let direct = autocommit.flatten();
         let mut run = PlanRun {
@@ -333,9 +338,15 @@ impl Migrator {
             } else {
                 RevisionState::Applied
             };
-            self.run_autocommit(run.autocommit, run.mark_session, entry, step.direction, state_before)
-                .instrument(span.clone())
-                .await
+            self.run_autocommit(
+                run.autocommit,
+                run.mark_session,
+                entry,
+                step.direction,
+                state_before,
+            )
+            .instrument(span.clone())
+            .await
         };
         if let Err(err) = outcome {
             if whole_plan {

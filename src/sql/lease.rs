@@ -157,7 +157,10 @@ mod tests {
         let sql = LeaseSql::new("app meta", "pelican_revisions");
         assert_eq!(sql.label(), "app meta.pelican_lease");
         let take = sql.take("host 'a'", "t0k", Duration::from_secs(60));
-        assert!(take.contains("INSERT INTO \"app meta\".\"pelican_lease\" AS l"), "{take}");
+        assert!(
+            take.contains("INSERT INTO \"app meta\".\"pelican_lease\" AS l"),
+            "{take}"
+        );
         assert!(take.contains("'host ''a'''"), "{take}");
         assert!(take.contains("+ interval '60000 milliseconds'"), "{take}");
         assert!(take.contains("WHERE l.expires_at < pg_catalog.clock_timestamp()"));
@@ -165,8 +168,12 @@ mod tests {
             sql.release("t0k"),
             "DELETE FROM \"app meta\".\"pelican_lease\" WHERE name = 'pelican_revisions' AND token = 't0k'"
         );
-        assert!(sql.renew("t0k", Duration::from_millis(1500)).contains("1500 milliseconds"));
-        assert!(sql.create(false).contains("CREATE SCHEMA IF NOT EXISTS \"app meta\""));
+        assert!(sql
+            .renew("t0k", Duration::from_millis(1500))
+            .contains("1500 milliseconds"));
+        assert!(sql
+            .create(false)
+            .contains("CREATE SCHEMA IF NOT EXISTS \"app meta\""));
         assert!(!sql.create(true).contains("CREATE SCHEMA"));
     }
 }

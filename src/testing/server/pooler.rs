@@ -95,9 +95,8 @@ impl TestPooler {
         if let Some(account) = &account {
             for file in ["users.txt", "pgbouncer.ini"] {
                 let path = dir.join(file);
-                std::os::unix::fs::chown(&path, Some(account.uid), Some(account.gid)).map_err(
-                    |error| TestingError::filesystem("chown", path.clone(), error),
-                )?;
+                std::os::unix::fs::chown(&path, Some(account.uid), Some(account.gid))
+                    .map_err(|error| TestingError::filesystem("chown", path.clone(), error))?;
             }
         }
         let shell = Path::new("/bin/sh");
