@@ -349,6 +349,59 @@ async fn a_transaction_false_revision_runs_on_the_direct_url() {
 }
 
 #[tokio::test]
+async fn resume_through_pgbouncer_runs_on_the_direct_url_or_is_refused() {
+    let (database, direct, pooled) = through_pooler().await;
+    let failing = set(&[
+        sql(
+            "c1",
+            "",
+            "CREATE TABLE items (id int);",
+            "DROP TABLE items;",
+        ),
+        sql_with(
+            "c2",
+            "c1",
+            "transaction: false",
+            "CREATE INDEX CONCURRENTLY items_id ON items (id);\n\
+             CREATE INDEX CONCURRENTLY items_name ON items (name);",
+            "",
+        ),
+    ]);
+    let migrator = Migrator::new(failing);
+    // Run directly, statement 2 fails: the row says so.
+    migrator.migrate_to_head(&direct).await.unwrap_err();
+    assert_eq!(
+        history(&direct, "public").await,
+        ["c1:applied", "c2:failed"]
+    );
+    direct
+        .batch_execute("ALTER TABLE items ADD COLUMN name text")
+        .await
+        .unwrap();
+    let err = migrator.resume(&pooled, "c2").await.unwrap_err();
+    assert!(
+        matches!(err, Error::NotTransactionalBehindPooler { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        history(&direct, "public").await,
+        ["c1:applied", "c2:failed"]
+    );
+    let step = migrator
+        .clone()
+        .direct_url(database.connection_string())
+        .resume(&pooled, "c2")
+        .await
+        .unwrap();
+    assert_eq!(step.revision.as_str(), "c2");
+    assert_eq!(
+        history(&direct, "public").await,
+        ["c1:applied", "c2:applied"]
+    );
+    assert!(table_exists(&direct, "items_name").await);
+}
+
+#[tokio::test]
 async fn the_ddl_guard_leaves_out_migrations_run_under_the_lease() {
     let (_database, direct, pooled) = through_pooler().await;
     pelican::guard::install(&direct, "public").await.unwrap();
@@ -538,6 +591,36 @@ async fn the_cli_refuses_the_advisory_lock_through_pgbouncer_and_reads_lock_sett
             &[],
         )
         .ok();
+    // A CONCURRENTLY revision: refused through the pooler, run with --direct-url.
+    project.migration_with(
+        "r7",
+        "r6",
+        "transaction: false",
+        "CREATE INDEX CONCURRENTLY t_r6_id ON t_r6 (id);",
+    );
+    let refused = project.pelican_env(&["--database-url", &url, "upgrade", "--lock", "auto"], &[]);
+    assert_eq!(
+        refused.fails(1),
+        "error: revision r7 (migrations/r7_test.sql) is declared transaction: false and can't \
+         run through a connection pooler: its statements run one by one outside a transaction, \
+         with session settings, which a pooler in transaction mode does not keep; give a direct \
+         connection to PostgreSQL for such revisions (--direct-url, Migrator::direct_url), or \
+         run the upgrade against PostgreSQL directly. Nothing ran\n"
+    );
+    let direct = project.url().to_owned();
+    let args = [
+        "--database-url",
+        &url,
+        "upgrade",
+        "--lock",
+        "auto",
+        "--direct-url",
+        &direct,
+    ];
+    assert!(project.pelican_env(&args, &[]).ok().is_empty());
+    let client = project.client().await;
+    assert!(table_exists(&client, "t_r6_id").await);
+
     project.write("pelican.toml", "lock = \"sometimes\"\n");
     assert_eq!(
         project
