@@ -621,6 +621,14 @@ async fn the_cli_refuses_the_advisory_lock_through_pgbouncer_and_reads_lock_sett
     let client = project.client().await;
     assert!(table_exists(&client, "t_r6_id").await);
 
+    let usage = project.pelican_env(&["upgrade", "--lock", "sometimes"], &[]);
+    assert!(
+        usage.fails(2).starts_with(
+            "error: invalid value 'sometimes' for '--lock <STRATEGY>'\n  [possible values: \
+             advisory, lease, auto]"
+        ),
+        "{usage:?}"
+    );
     project.write("pelican.toml", "lock = \"sometimes\"\n");
     assert_eq!(
         project

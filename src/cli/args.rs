@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
+use crate::lock::LockStrategy;
 use crate::revision::{self, DurationTextError, MAX_TIMEOUT_TEXT};
 
 /// Alembic's revision DAG for PostgreSQL: create, inspect and run migrations.
@@ -486,8 +487,8 @@ pub(crate) struct LockArgs {
     /// How migrators serialize: a session advisory lock, a lease row (works through
     /// PgBouncer in transaction mode), or auto: the lease behind a pooler [default: `lock` in
     /// pelican.toml, else auto]
-    #[arg(long = "lock", value_name = "STRATEGY", value_enum)]
-    pub(crate) strategy: Option<LockChoice>,
+    #[arg(long = "lock", value_name = "STRATEGY", value_parser = lock_strategies())]
+    pub(crate) strategy: Option<LockStrategy>,
     /// How long a lease lasts unrenewed: a killed migrator's lease is taken over after it
     /// [default: `lease_ttl` in pelican.toml, else 60s]
     #[arg(long, value_name = "DURATION", value_parser = parse_lease_ttl)]
@@ -496,27 +497,6 @@ pub(crate) struct LockArgs {
     /// false revisions when the database URL goes through a pooler
     #[arg(long, value_name = "URL")]
     pub(crate) direct_url: Option<String>,
-}
-
-/// `--lock`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum LockChoice {
-    /// A session advisory lock (refused behind a connection pooler).
-    Advisory,
-    /// A lease row in pelican_lease, renewed while the run lasts.
-    Lease,
-    /// The advisory lock, or the lease behind a connection pooler.
-    Auto,
-}
-
-impl From<LockChoice> for crate::lock::LockStrategy {
-    fn from(choice: LockChoice) -> Self {
-        match choice {
-            LockChoice::Advisory => crate::lock::LockStrategy::Advisory,
-            LockChoice::Lease => crate::lock::LockStrategy::Lease,
-            LockChoice::Auto => crate::lock::LockStrategy::Auto,
-        }
-    }
 }
 
 /// `stamp`.
@@ -642,6 +622,13 @@ pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
 /// Parses `--lock-wait`, written as a timeout is: the wait is PostgreSQL's `lock_timeout`.
 pub(crate) fn parse_wait(text: &str) -> Result<Duration, String> {
     parse_duration(text, "the wait is a lock_timeout")
+}
+
+/// `--lock`: one of [`LockStrategy::NAMES`].
+fn lock_strategies() -> impl clap::builder::TypedValueParser<Value = LockStrategy> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(LockStrategy::NAMES)
+        .map(|name| name.parse().unwrap_or_default())
 }
 
 /// Parses `--lease-ttl` (and `lease_ttl` in pelican.toml): a duration of at least 1s.

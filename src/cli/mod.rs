@@ -390,7 +390,7 @@ impl Context {
     /// `--lease-ttl`, `--direct-url`), then pelican.toml (`lock`, `lease_ttl`).
     pub(crate) fn locking_migrator(&self, set: MigrationSet, args: &args::LockArgs) -> Migrator {
         let mut migrator = self.migrator(set).lock_wait(args.lock_wait);
-        if let Some(strategy) = args.strategy.map(Into::into).or(self.settings.lock) {
+        if let Some(strategy) = args.strategy.or(self.settings.lock) {
             migrator = migrator.lock_strategy(strategy);
         }
         if let Some(ttl) = args.lease_ttl.or(self.settings.lease_ttl) {
