@@ -278,7 +278,10 @@ async fn a_lease_held_elsewhere_is_waited_for_and_the_timeout_names_its_holder()
     assert_eq!(lease_rows(&direct).await, 0);
 }
 
-fn with_concurrent_index() -> MigrationSet {
+const INDEX_ID: &str = "CREATE INDEX CONCURRENTLY items_id ON items (id);";
+
+/// `items`, then a `transaction: false` revision c2 running `up`.
+fn with_concurrent_index(up: &str) -> MigrationSet {
     set(&[
         sql(
             "c1",
@@ -290,7 +293,7 @@ fn with_concurrent_index() -> MigrationSet {
             "c2",
             "c1",
             "transaction: false",
-            "CREATE INDEX CONCURRENTLY items_id ON items (id);",
+            up,
             "DROP INDEX CONCURRENTLY items_id;",
         ),
     ])
@@ -299,7 +302,7 @@ fn with_concurrent_index() -> MigrationSet {
 #[tokio::test]
 async fn a_transaction_false_revision_through_pgbouncer_is_refused_without_a_direct_url() {
     let (_database, direct, pooled) = through_pooler().await;
-    let err = Migrator::new(with_concurrent_index())
+    let err = Migrator::new(with_concurrent_index(INDEX_ID))
         .migrate_to_head(&pooled)
         .await
         .unwrap_err();
@@ -318,7 +321,7 @@ async fn a_transaction_false_revision_through_pgbouncer_is_refused_without_a_dir
 #[tokio::test]
 async fn a_transaction_false_revision_runs_on_the_direct_url() {
     let (database, direct, pooled) = through_pooler().await;
-    let report = Migrator::new(with_concurrent_index())
+    let report = Migrator::new(with_concurrent_index(INDEX_ID))
         .direct_url(database.connection_string())
         .migrate_to_head(&pooled)
         .await
@@ -333,7 +336,7 @@ async fn a_transaction_false_revision_runs_on_the_direct_url() {
     // A direct URL that goes through the pooler too is refused, naming it.
     let (other, other_direct, other_pooled) = through_pooler().await;
     let through = pooler().connection_string(other.name());
-    let err = Migrator::new(with_concurrent_index())
+    let err = Migrator::new(with_concurrent_index(INDEX_ID))
         .direct_url(&through)
         .migrate_to_head(&other_pooled)
         .await
@@ -351,22 +354,10 @@ async fn a_transaction_false_revision_runs_on_the_direct_url() {
 #[tokio::test]
 async fn resume_through_pgbouncer_runs_on_the_direct_url_or_is_refused() {
     let (database, direct, pooled) = through_pooler().await;
-    let failing = set(&[
-        sql(
-            "c1",
-            "",
-            "CREATE TABLE items (id int);",
-            "DROP TABLE items;",
-        ),
-        sql_with(
-            "c2",
-            "c1",
-            "transaction: false",
-            "CREATE INDEX CONCURRENTLY items_id ON items (id);\n\
-             CREATE INDEX CONCURRENTLY items_name ON items (name);",
-            "",
-        ),
-    ]);
+    let failing = with_concurrent_index(
+        "CREATE INDEX CONCURRENTLY items_id ON items (id);\n\
+         CREATE INDEX CONCURRENTLY items_name ON items (name);",
+    );
     let migrator = Migrator::new(failing);
     // Run directly, statement 2 fails: the row says so.
     migrator.migrate_to_head(&direct).await.unwrap_err();
