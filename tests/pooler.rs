@@ -64,10 +64,15 @@ async fn lease_table_exists(client: &Client) -> bool {
 
 /// The lease rows left in `public.pelican_lease`.
 async fn lease_rows(client: &Client) -> i64 {
+    count(client, "SELECT count(*) FROM public.pelican_lease").await
+}
+
+/// The number a `SELECT count(*) …` returns.
+async fn count(client: &Client, sql: &str) -> i64 {
     client
-        .query_one("SELECT count(*) FROM public.pelican_lease", &[])
+        .query_one(sql, &[])
         .await
-        .expect("reading the lease table")
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
         .get(0)
 }
 
@@ -124,14 +129,11 @@ async fn the_advisory_lock_through_pgbouncer_is_refused_before_anything_runs() {
          PostgreSQL directly"
     );
     assert!(history(&direct, "public").await.is_empty(), "nothing ran");
-    let locks: i64 = direct
-        .query_one(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let locks = count(
+        &direct,
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+    )
+    .await;
     assert_eq!(
         locks, 0,
         "no advisory lock was left on a pooled server session"
@@ -400,13 +402,10 @@ async fn the_ddl_guard_leaves_out_migrations_run_under_the_lease() {
         .migrate_to_head(&pooled)
         .await
         .unwrap();
-    let logged: i64 = direct
-        .query_one("SELECT count(*) FROM public.pelican_ddl_log", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let log_rows = "SELECT count(*) FROM public.pelican_ddl_log";
     assert_eq!(
-        logged, 0,
+        count(&direct, log_rows).await,
+        0,
         "pelican's own migrations (and tables) are not recorded"
     );
     // The mark did not outlive the transactions.
@@ -414,12 +413,7 @@ async fn the_ddl_guard_leaves_out_migrations_run_under_the_lease() {
         .batch_execute("CREATE TABLE by_hand (id int)")
         .await
         .unwrap();
-    let logged: i64 = direct
-        .query_one("SELECT count(*) FROM public.pelican_ddl_log", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(logged, 1);
+    assert_eq!(count(&direct, log_rows).await, 1);
 }
 
 // --- Processes ----------------------------------------------------------------------------
