@@ -66,6 +66,75 @@ pub enum Error {
         /// The session holding it, when visible.
         holder: Option<String>,
     },
+    /// Another migrator held the lease (see [`LockStrategy::Lease`](crate::lock::LockStrategy))
+    /// for longer than the configured wait.
+    #[error(
+        "timed out after {:.1}s waiting for the migration lease in {lock}, held by {holder}; \
+         another migrator is still running (raise the wait with --lock-wait or \
+         Migrator::lock_wait; a killed migrator's lease expires by itself after its TTL)",
+        .waited.as_secs_f64()
+    )]
+    LeaseTimeout {
+        /// The lease table (`schema.pelican_lease`).
+        lock: String,
+        /// How long pelican waited.
+        waited: Duration,
+        /// Its owner, how long it has held it and when it expires.
+        holder: String,
+    },
+    /// The lease was not renewed within its TTL and another migrator took it over: the run
+    /// stopped before its next revision.
+    #[error(
+        "the migration lease in {lock} was lost: it was not renewed within its TTL of {}s and \
+         another migrator took it over; this run stopped before its next revision (lend the \
+         migrator a pool or a heartbeat connection, or raise the TTL with --lease-ttl or \
+         Migrator::lease_ttl)",
+        .ttl.as_secs_f64()
+    )]
+    LeaseLost {
+        /// The lease table (`schema.pelican_lease`).
+        lock: String,
+        /// The lease's time-to-live.
+        ttl: Duration,
+    },
+    /// The advisory lock was asked for on a connection that goes through a pooler, where a
+    /// session lock can't be trusted.
+    #[error(
+        "the advisory migration lock on {lock} can't be trusted on this connection: it goes \
+         through a connection pooler (such as PgBouncer in transaction mode), which may run \
+         each transaction on another server session, so the lock would not protect the run \
+         and could stay behind on a session other clients get; use the lease lock \
+         (--lock lease or --lock auto, LockStrategy::Lease or Auto), or connect to PostgreSQL \
+         directly"
+    )]
+    AdvisoryLockBehindPooler {
+        /// The history table the lock protects (`schema.table`).
+        lock: String,
+    },
+    /// A `transaction: false` revision would run through a connection pooler, which can't
+    /// run it, and no direct connection was given.
+    #[error(
+        "revision {revision} ({file}) is declared transaction: false and can't run through a \
+         connection pooler: its statements run one by one outside a transaction, with session \
+         settings, which a pooler in transaction mode does not keep; give a direct connection \
+         to PostgreSQL for such revisions (--direct-url, Migrator::direct_url), or run the \
+         upgrade against PostgreSQL directly. Nothing ran"
+    )]
+    NotTransactionalBehindPooler {
+        /// The revision.
+        revision: RevisionId,
+        /// Its file.
+        file: String,
+    },
+    /// The direct connection (`--direct-url`) could not be opened, or goes through a pooler
+    /// too.
+    #[error("the direct connection ({url}) for transaction: false revisions {reason}")]
+    DirectConnection {
+        /// The connection string, without its password.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// A migration's SQL or Rust code failed. Its transaction was rolled back (for
     /// `transaction: false` revisions, see [`Error::FailedRevision`]).
     #[error(

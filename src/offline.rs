@@ -384,6 +384,7 @@ fn step_sql<'a>(
         history,
         lock_timeout: checked_timeout("lock_timeout", options.lock_timeout)?,
         statement_timeout: checked_timeout("statement_timeout", options.statement_timeout)?,
+        mark: false,
     })
 }
 

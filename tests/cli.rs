@@ -1054,7 +1054,7 @@ fn settings_come_from_pelican_toml_and_are_checked() {
     assert_eq!(
         p.pelican(&["heads"]).fails(1),
         "error: pelican.toml: unknown key 'directory'; the keys are 'dir', 'schema', \
-         'desired_schema', 'dump_after_upgrade', 'dev_url' and [lint]\n"
+         'desired_schema', 'dump_after_upgrade', 'dev_url', 'lock', 'lease_ttl' and [lint]\n"
     );
     p.write("pelican.toml", "dir = \"db/migrations\"\n");
     assert_eq!(p.pelican(&["heads"]).ok(), "a1 (head)\n");

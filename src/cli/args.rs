@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
+use crate::lock::LockStrategy;
 use crate::revision::{self, DurationTextError, MAX_TIMEOUT_TEXT};
 
 /// Alembic's revision DAG for PostgreSQL: create, inspect and run migrations.
@@ -495,12 +496,25 @@ pub(crate) enum LintGate {
     Warn,
 }
 
-/// `--lock-wait`.
+/// `--lock-wait`, `--lock`, `--lease-ttl`, `--direct-url`.
 #[derive(Debug, Args)]
 pub(crate) struct LockArgs {
     /// How long to wait for another migrator to finish, e.g. 30s
     #[arg(long, value_name = "DURATION", value_parser = parse_wait, default_value = "5min")]
     pub(crate) lock_wait: Duration,
+    /// How migrators serialize: a session advisory lock, a lease row (works through
+    /// PgBouncer in transaction mode), or auto: the lease behind a pooler [default: `lock` in
+    /// pelican.toml, else auto]
+    #[arg(long = "lock", value_name = "STRATEGY", value_parser = lock_strategies())]
+    pub(crate) strategy: Option<LockStrategy>,
+    /// How long a lease lasts unrenewed: a killed migrator's lease is taken over after it
+    /// [default: `lease_ttl` in pelican.toml, else 60s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_lease_ttl)]
+    pub(crate) lease_ttl: Option<Duration>,
+    /// A connection string of PostgreSQL itself, not through the pooler, for transaction:
+    /// false revisions when the database URL goes through a pooler
+    #[arg(long, value_name = "URL")]
+    pub(crate) direct_url: Option<String>,
 }
 
 /// `stamp`.
@@ -626,6 +640,26 @@ pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
 /// Parses `--lock-wait`, written as a timeout is: the wait is PostgreSQL's `lock_timeout`.
 pub(crate) fn parse_wait(text: &str) -> Result<Duration, String> {
     parse_duration(text, "the wait is a lock_timeout")
+}
+
+/// `--lock`: one of [`LockStrategy::NAMES`].
+fn lock_strategies() -> impl clap::builder::TypedValueParser<Value = LockStrategy> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(LockStrategy::NAMES)
+        .map(|name| name.parse().unwrap_or_default())
+}
+
+/// Parses `--lease-ttl` (and `lease_ttl` in pelican.toml): a duration of at least 1s.
+pub(crate) fn parse_lease_ttl(text: &str) -> Result<Duration, String> {
+    let ttl = parse_duration(text, "a lease renewed every third of it")?;
+    if ttl < crate::lock::MIN_LEASE_TTL {
+        return Err(format!(
+            "'{}' is too short for a lease: give at least 1s (the heartbeat renews it every \
+             third of it)",
+            text.trim()
+        ));
+    }
+    Ok(ttl)
 }
 
 fn parse_duration(text: &str, note: &str) -> Result<Duration, String> {

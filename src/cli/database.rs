@@ -2,6 +2,7 @@
 //! `status`, `resolve`, `repair`.
 
 use serde_json::{json, Value};
+use tokio_postgres::Client;
 
 use super::args::{LockArgs, ResolveArgs, RunArgs, StampArgs};
 use super::describe::{count, join, short_line};
@@ -10,12 +11,57 @@ use super::inspect;
 use super::output::Paint;
 use super::progress::{format_duration, ProgressDisplay};
 use super::Context;
+use crate::lock::{Connection, Database, SideConnection};
 use crate::migration::MigrationSet;
 use crate::migrator::{Migrator, Status, TransactionMode};
 use crate::offline::{self, OfflineOptions};
 use crate::plan::{Direction, Planner};
 use crate::revision::RevisionId;
 use crate::target::Target;
+
+/// The database the CLI's migrator runs on: the connection the command made, and the
+/// settings it was made with, from which the lease lock's heartbeat opens one of its own.
+struct CliDatabase<'a> {
+    client: &'a Client,
+    config: Option<tokio_postgres::Config>,
+}
+
+impl<'a> CliDatabase<'a> {
+    fn new(ctx: &Context, client: &'a Client) -> Self {
+        let config = ctx
+            .settings
+            .database_url
+            .as_ref()
+            .and_then(|(url, _)| url.parse::<tokio_postgres::Config>().ok())
+            .map(|mut config| {
+                config.application_name("pelican heartbeat");
+                config
+            });
+        CliDatabase { client, config }
+    }
+}
+
+#[async_trait::async_trait]
+impl Database for CliDatabase<'_> {
+    async fn connection(&self) -> Result<Connection<'_>, crate::Error> {
+        Ok(Connection::Borrowed(self.client))
+    }
+
+    async fn heartbeat_connection(&self) -> Result<Option<SideConnection>, crate::Error> {
+        let Some(config) = &self.config else {
+            return Ok(None);
+        };
+        let (client, connection) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .map_err(|e| crate::Error::database("opening the lease's heartbeat connection", e))?;
+        tokio::spawn(async move {
+            // Errors on the connection surface as errors of the queries that use it.
+            let _ = connection.await;
+        });
+        Ok(Some(SideConnection::from(client)))
+    }
+}
 
 /// `upgrade` and `downgrade`.
 pub(crate) async fn run(
@@ -70,9 +116,10 @@ pub(crate) async fn run(
         .collect();
     let display = ProgressDisplay::new(&ctx.out, messages);
     let migrator = migrator.on_progress(display.callback());
+    let db = CliDatabase::new(ctx, &client);
     let result = match direction {
-        Direction::Up => migrator.upgrade(&client, target).await,
-        Direction::Down => migrator.downgrade(&client, target).await,
+        Direction::Up => migrator.upgrade(&db, target).await,
+        Direction::Down => migrator.downgrade(&db, target).await,
     };
     display.finish();
     let report = result?;
@@ -107,11 +154,12 @@ pub(crate) async fn stamp(ctx: &mut Context, args: &StampArgs) -> Result<(), Cli
     }
     let client = ctx.connect().await?;
     let migrator = ctx
-        .migrator(set.clone())
-        .lock_wait(args.lock.lock_wait)
+        .locking_migrator(set.clone(), &args.lock)
         .allow_unknown_applied(args.allow_unknown_applied);
     let targets: Vec<&str> = args.targets.iter().map(String::as_str).collect();
-    let report = migrator.stamp(&client, &targets, args.purge).await?;
+    let report = migrator
+        .stamp(&CliDatabase::new(ctx, &client), &targets, args.purge)
+        .await?;
     if report.added.is_empty() && report.removed.is_empty() {
         ctx.out.say(format!(
             "Nothing to stamp: the database already records {}.",
@@ -245,21 +293,22 @@ fn status_json(status: &Status, heads: &[RevisionId]) -> Value {
 pub(crate) async fn resolve(ctx: &mut Context, args: &ResolveArgs) -> Result<(), CliError> {
     let set = ctx.migrations()?;
     let client = ctx.connect().await?;
-    let migrator = ctx.migrator(set.clone()).lock_wait(args.lock.lock_wait);
+    let migrator = ctx.locking_migrator(set.clone(), &args.lock);
     let revision = args.revision.as_str();
+    let db = CliDatabase::new(ctx, &client);
     if args.resume {
-        let step = migrator.resume(&client, revision).await?;
+        let step = migrator.resume(&db, revision).await?;
         ctx.out.say(format!(
             "Resumed {revision}: its {} finished in {}; runs can go on.",
             step.direction,
             super::progress::format_duration(step.duration)
         ));
     } else if args.applied {
-        migrator.mark_applied(&client, revision).await?;
+        migrator.mark_applied(&db, revision).await?;
         ctx.out
             .say(format!("Recorded {revision} as applied; runs can go on."));
     } else {
-        migrator.forget(&client, revision).await?;
+        migrator.forget(&db, revision).await?;
         if set.get(revision).is_some() {
             ctx.out.say(format!(
                 "Forgot {revision}: its record is deleted, and the next upgrade runs it again."
@@ -277,9 +326,8 @@ pub(crate) async fn repair(ctx: &mut Context, args: &LockArgs) -> Result<(), Cli
     let set = ctx.migrations()?;
     let client = ctx.connect().await?;
     let repaired = ctx
-        .migrator(set)
-        .lock_wait(args.lock_wait)
-        .repair(&client)
+        .locking_migrator(set, args)
+        .repair(&CliDatabase::new(ctx, &client))
         .await?;
     for id in &repaired {
         ctx.out.print(id.as_str());
@@ -300,8 +348,7 @@ pub(crate) async fn repair(ctx: &mut Context, args: &LockArgs) -> Result<(), Cli
 /// offline script with the same settings.
 fn run_migrator(ctx: &Context, set: MigrationSet, args: &RunArgs) -> Migrator {
     let mut migrator = ctx
-        .migrator(set)
-        .lock_wait(args.lock.lock_wait)
+        .locking_migrator(set, &args.lock)
         .allow_unknown_applied(args.allow_unknown_applied);
     if let Some(timeout) = args.lock_timeout {
         migrator = migrator.lock_timeout(timeout);

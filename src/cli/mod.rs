@@ -389,6 +389,22 @@ impl Context {
         Migrator::new(set).schema(self.settings.schema.clone())
     }
 
+    /// A migrator over `set` that takes the lock as `args` say (`--lock-wait`, `--lock`,
+    /// `--lease-ttl`, `--direct-url`), then pelican.toml (`lock`, `lease_ttl`).
+    pub(crate) fn locking_migrator(&self, set: MigrationSet, args: &args::LockArgs) -> Migrator {
+        let mut migrator = self.migrator(set).lock_wait(args.lock_wait);
+        if let Some(strategy) = args.strategy.or(self.settings.lock) {
+            migrator = migrator.lock_strategy(strategy);
+        }
+        if let Some(ttl) = args.lease_ttl.or(self.settings.lease_ttl) {
+            migrator = migrator.lease_ttl(ttl);
+        }
+        if let Some(url) = &args.direct_url {
+            migrator = migrator.direct_url(url.clone());
+        }
+        migrator
+    }
+
     /// Prints an error, with a hint where one helps.
     fn report(&self, err: &CliError) {
         self.out.error(err.to_string());

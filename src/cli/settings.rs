@@ -40,6 +40,10 @@ pub(crate) struct Settings {
     pub(crate) config_target: PathBuf,
     /// `[lint]`: rules turned off, severities changed.
     pub(crate) lint: crate::lint::LintOptions,
+    /// The lock strategy (`lock`), when the file sets one.
+    pub(crate) lock: Option<crate::lock::LockStrategy>,
+    /// The lease's TTL (`lease_ttl`), when the file sets one.
+    pub(crate) lease_ttl: Option<std::time::Duration>,
 }
 
 /// What `pelican.toml` may set.
@@ -52,6 +56,8 @@ struct FileSettings {
     /// As written: a URL without a password, or `env:NAME`.
     dev_url: Option<String>,
     lint: crate::lint::LintOptions,
+    lock: Option<crate::lock::LockStrategy>,
+    lease_ttl: Option<std::time::Duration>,
 }
 
 impl Settings {
@@ -145,6 +151,8 @@ impl Settings {
             schema,
             schema_origin,
             lint: file.lint.clone(),
+            lock: file.lock,
+            lease_ttl: file.lease_ttl,
             config_file,
             config_target,
         })
@@ -240,6 +248,27 @@ fn parse_settings(path: &Path, text: &str) -> Result<FileSettings, CliError> {
                     ))
                 }
             },
+            "lock" => match value.as_str().map(str::parse::<crate::lock::LockStrategy>) {
+                Some(Ok(strategy)) => settings.lock = Some(strategy),
+                _ => {
+                    return Err(invalid(
+                        "'lock' must be \"advisory\", \"lease\" or \"auto\": how migrators \
+                         serialize"
+                            .to_owned(),
+                    ))
+                }
+            },
+            "lease_ttl" => {
+                match value.as_str().map(super::args::parse_lease_ttl) {
+                    Some(Ok(ttl)) => settings.lease_ttl = Some(ttl),
+                    Some(Err(message)) => return Err(invalid(format!("'lease_ttl': {message}"))),
+                    None => return Err(invalid(
+                        "'lease_ttl' must be a duration such as \"60s\": how long a lease lasts \
+                         unrenewed"
+                            .to_owned(),
+                    )),
+                }
+            }
             "dev_url" => match value {
                 toml::Value::String(url) if url.starts_with("env:") && url.len() > 4 => {
                     settings.dev_url = Some(url)
@@ -283,7 +312,7 @@ fn parse_settings(path: &Path, text: &str) -> Result<FileSettings, CliError> {
             other => {
                 return Err(invalid(format!(
                     "unknown key '{other}'; the keys are 'dir', 'schema', 'desired_schema', \
-                     'dump_after_upgrade', 'dev_url' and [lint]"
+                     'dump_after_upgrade', 'dev_url', 'lock', 'lease_ttl' and [lint]"
                 )))
             }
         }
@@ -408,6 +437,12 @@ pub(crate) fn settings_file_text(dir: &str) -> String {
          # is started from the local PostgreSQL binaries.\n\
          # dev_url = \"env:PELICAN_DEV_URL\"\n\
          \n\
+         # How migrators serialize: \"auto\" (the advisory lock, or a lease behind a connection\n\
+         # pooler such as PgBouncer), \"advisory\" or \"lease\"; and how long a lease lasts\n\
+         # unrenewed (a killed migrator's lease is taken over after it).\n\
+         # lock = \"auto\"\n\
+         # lease_ttl = \"60s\"\n\
+         \n\
          # The database is never set here, so that no password lands in version control:\n\
          # pass --database-url, or set {DATABASE_URL_VAR}.\n"
     )
@@ -435,7 +470,7 @@ mod tests {
         assert_eq!(
             parse("dir = \"m\"\nschema = \"app\"\ndirectory = \"x\"\n").unwrap_err(),
             "pelican.toml: unknown key 'directory'; the keys are 'dir', 'schema', \
-             'desired_schema', 'dump_after_upgrade', 'dev_url' and [lint]"
+             'desired_schema', 'dump_after_upgrade', 'dev_url', 'lock', 'lease_ttl' and [lint]"
         );
         assert_eq!(
             parse("database_url = \"postgresql://a:b@c/d\"\n").unwrap_err(),

@@ -28,6 +28,7 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 
 use crate::plan::Direction;
 use crate::quote::{ident, literal};
+use crate::sql::guard::MARK_IMPLICIT;
 #[cfg(feature = "schema")]
 pub(crate) use crate::sql::history::HISTORY_OBJECTS;
 pub(crate) use crate::sql::history::{Elapsed, History, Operation};
@@ -177,7 +178,8 @@ impl History {
                 missing,
             });
         }
-        let mut sql = String::new();
+        // Marked as pelican's for the DDL guard: the lease lock does not mark the session.
+        let mut sql = MARK_IMPLICIT.to_owned();
         if !exists {
             sql.push_str(&format!("CREATE SCHEMA {};\n", ident(&self.schema)));
         }

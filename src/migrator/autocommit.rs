@@ -16,10 +16,11 @@ use super::{
 };
 use crate::error::Error;
 use crate::history::{Elapsed, RevisionState};
-use crate::lock::Database;
+use crate::lock::{announced_pid, Database, LockGuard};
 use crate::migration::statements::split_statements;
 use crate::migration::{Body, SetEntry};
 use crate::plan::Direction;
+use crate::sql::guard::{MARK_SESSION, UNMARK_SESSION};
 use crate::sql::step::{section, SettingScope, IN_PROGRESS_MARKER};
 
 /// How some statements of a `transaction: false` revision failed.
@@ -62,7 +63,31 @@ impl StatementFailure {
 
 impl Migrator {
     /// Runs a `transaction: false` revision from its first statement.
+    ///
+    /// With `mark_session`, the session is marked as pelican's for the DDL guard while it
+    /// runs (the advisory lock marks its own session; a lease doesn't).
     pub(super) async fn run_autocommit(
+        &self,
+        client: &Client,
+        mark_session: bool,
+        entry: &SetEntry,
+        direction: Direction,
+        state_before: RevisionState,
+    ) -> Result<(), Error> {
+        if !mark_session {
+            return self
+                .run_autocommit_marked(client, entry, direction, state_before)
+                .await;
+        }
+        execute(client, MARK_SESSION, "marking the session as pelican's").await?;
+        let outcome = self
+            .run_autocommit_marked(client, entry, direction, state_before)
+            .await;
+        let _ = client.batch_execute(UNMARK_SESSION).await;
+        outcome
+    }
+
+    async fn run_autocommit_marked(
         &self,
         client: &Client,
         entry: &SetEntry,
@@ -122,7 +147,7 @@ impl Migrator {
     pub async fn resume(&self, db: &impl Database, revision: &str) -> Result<StepReport, Error> {
         let connection = db.connection().await?;
         self.refuse_on_standby(&connection, "resume").await?;
-        let guard = self.lock.acquire(connection, self.lock_wait).await?;
+        let guard = self.lock.acquire(db, connection, self.lock_wait).await?;
         let result = async {
             let client = guard.client();
             let rows = self.read_rows_locked(client).await?;
@@ -163,11 +188,20 @@ impl Migrator {
                 )));
             }
             self.step_sql().check(entry.revision())?;
+            let direct = self.autocommit_connection(&guard, entry).await?;
+            let on = direct.as_ref().unwrap_or(client);
+            let mark_session = !guard.marks_session();
+            if mark_session {
+                execute(on, MARK_SESSION, "marking the session as pelican's").await?;
+            }
             let started = Instant::now();
             let direction = failed_at.direction;
             let outcome = self
-                .run_statements(client, entry, direction, failed_at.statement)
+                .run_statements(on, entry, direction, failed_at.statement)
                 .await;
+            if mark_session {
+                let _ = on.batch_execute(UNMARK_SESSION).await;
+            }
             let elapsed = Elapsed::Measured(started.elapsed());
             let sql = match &outcome {
                 Ok(()) => self.step_sql().resumed_finish(entry, direction, elapsed),
@@ -190,6 +224,27 @@ impl Migrator {
         }
         .await;
         finish(guard, result).await
+    }
+
+    /// The connection a `transaction: false` revision runs on when the lock's connection
+    /// can't run it: `None` for the lock's own connection; a direct connection
+    /// ([`Migrator::direct_url`]) when the lock's goes through a pooler; an error naming
+    /// `entry` when it does and no direct connection was given.
+    pub(super) async fn autocommit_connection(
+        &self,
+        guard: &LockGuard<'_>,
+        entry: &SetEntry,
+    ) -> Result<Option<Client>, Error> {
+        if !guard.behind_pooler() {
+            return Ok(None);
+        }
+        let Some(url) = &self.direct_url else {
+            return Err(Error::NotTransactionalBehindPooler {
+                revision: entry.revision().id().clone(),
+                file: entry.file_name().to_owned(),
+            });
+        };
+        open_direct(url).await.map(Some)
     }
 
     /// Runs a revision's statements from statement `from` (from 1) with the revision's
@@ -289,6 +344,41 @@ impl Migrator {
         }
         Ok(())
     }
+}
+
+/// Opens the direct connection `url` names (without TLS), and checks that it reaches
+/// PostgreSQL itself, not a pooler (see `crate::lock`).
+async fn open_direct(url: &str) -> Result<Client, Error> {
+    let failed = |reason: String| Error::DirectConnection {
+        url: crate::conninfo::redact(url),
+        reason,
+    };
+    let config: tokio_postgres::Config = url
+        .parse()
+        .map_err(|err| failed(format!("is not a valid connection string: {err}")))?;
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await.map_err(|err| {
+        failed(format!(
+            "could not be opened: {}",
+            crate::error::describe_db_error(&err)
+        ))
+    })?;
+    tokio::spawn(async move {
+        // Errors on the connection surface as errors of the queries that use it.
+        let _ = connection.await;
+    });
+    let backend = client
+        .query_one("SELECT pg_catalog.pg_backend_pid()", &[])
+        .await
+        .map_err(|err| failed(format!("failed: {}", crate::error::describe_db_error(&err))))?
+        .get::<_, i32>(0);
+    if announced_pid(&client).await != Some(backend) {
+        return Err(failed(
+            "goes through a connection pooler too; give the address of the PostgreSQL server \
+             itself"
+                .to_owned(),
+        ));
+    }
+    Ok(client)
 }
 
 /// Whether a statement is one of the `CONCURRENTLY` forms, whose failure can leave work

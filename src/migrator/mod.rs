@@ -40,7 +40,7 @@ use tokio_postgres::Client;
 
 use crate::error::Error;
 use crate::history::{History, REVISIONS_TABLE};
-use crate::lock::{Database, LockKey};
+use crate::lock::{Database, Lock, LockStrategy};
 use crate::migration::{MigrationSet, SetEntry};
 use crate::plan::Direction;
 
@@ -58,8 +58,10 @@ use crate::plan::Direction;
 pub struct Migrator {
     set: Arc<MigrationSet>,
     history: History,
-    lock: LockKey,
+    lock: Lock,
     lock_wait: Duration,
+    /// The connection string of `transaction: false` revisions behind a pooler.
+    direct_url: Option<String>,
     lock_timeout: Option<Duration>,
     statement_timeout: Option<Duration>,
     transaction_mode: TransactionMode,
@@ -90,8 +92,9 @@ impl Migrator {
         Migrator {
             set: Arc::new(migrations.into()),
             history: History::new(schema),
-            lock: LockKey::new(schema, REVISIONS_TABLE),
+            lock: Lock::new(schema, REVISIONS_TABLE),
             lock_wait: Duration::from_secs(300),
+            direct_url: None,
             lock_timeout: None,
             statement_timeout: None,
             transaction_mode: TransactionMode::PerMigration,
@@ -141,7 +144,7 @@ impl Migrator {
     pub fn schema(mut self, schema: impl Into<String>) -> Self {
         let schema = schema.into();
         self.history = History::new(&schema);
-        self.lock = LockKey::new(&schema, REVISIONS_TABLE);
+        self.lock = self.lock.for_table(&schema, REVISIONS_TABLE);
         self
     }
 
@@ -149,6 +152,43 @@ impl Migrator {
     /// [`Error::LockTimeout`].
     pub fn lock_wait(mut self, wait: Duration) -> Self {
         self.lock_wait = wait;
+        self
+    }
+
+    /// How migrators serialize (see [`crate::lock`]): [`LockStrategy::Auto`] by default, the
+    /// advisory lock on a direct connection and the lease behind a connection pooler such as
+    /// PgBouncer in transaction mode. [`LockStrategy::Advisory`] behind a pooler fails with
+    /// [`Error::AdvisoryLockBehindPooler`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pelican::{lock::LockStrategy, MigrationSet, Migrator};
+    /// let migrator = Migrator::new(MigrationSet::new(Vec::new())?)
+    ///     .lock_strategy(LockStrategy::Lease)
+    ///     .lease_ttl(Duration::from_secs(30));
+    /// # Ok::<(), pelican::Error>(())
+    /// ```
+    pub fn lock_strategy(mut self, strategy: LockStrategy) -> Self {
+        self.lock.strategy = strategy;
+        self
+    }
+
+    /// How long a lease lasts without renewal (60 s by default, at least
+    /// [`MIN_LEASE_TTL`](crate::lock::MIN_LEASE_TTL)): a killed migrator's lease is taken
+    /// over this long after its last renewal. The heartbeat renews it every third of it.
+    pub fn lease_ttl(mut self, ttl: Duration) -> Self {
+        self.lock.lease_ttl = ttl.max(crate::lock::MIN_LEASE_TTL);
+        self
+    }
+
+    /// A direct connection to PostgreSQL (a connection string, not through the pooler) for
+    /// `transaction: false` revisions, when the migrator's connection goes through a pooler:
+    /// their statements run one by one outside a transaction, which a pooler in
+    /// transaction mode can't do. Without it such revisions are refused
+    /// ([`Error::NotTransactionalBehindPooler`]) before anything runs. It is opened (without
+    /// TLS) only when such a revision is about to run, and closed afterwards.
+    pub fn direct_url(mut self, url: impl Into<String>) -> Self {
+        self.direct_url = Some(url.into());
         self
     }
 

@@ -40,6 +40,11 @@ pub(super) struct PlanRun<'a> {
     pub(super) report: Report,
     /// How many steps' `Started` events were given (they are given in order, once).
     pub(super) announced: usize,
+    /// The connection `transaction: false` revisions run on: the run's, or a direct one
+    /// when the run's goes through a pooler.
+    pub(super) autocommit: &'a tokio_postgres::Client,
+    /// Whether they must mark their session as pelican's (the lock did not).
+    pub(super) mark_session: bool,
 }
 
 /// How a pipeline ended.

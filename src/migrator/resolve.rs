@@ -26,7 +26,7 @@ impl Migrator {
             .collect::<Result<_, _>>()?;
         let connection = db.connection().await?;
         self.refuse_on_standby(&connection, "stamp").await?;
-        let guard = self.lock.acquire(connection, self.lock_wait).await?;
+        let guard = self.lock.acquire(db, connection, self.lock_wait).await?;
         let result = async {
             let client = guard.client();
             if purge {
@@ -69,7 +69,7 @@ impl Migrator {
     pub async fn repair(&self, db: &impl Database) -> Result<Vec<RevisionId>, Error> {
         let connection = db.connection().await?;
         self.refuse_on_standby(&connection, "repair").await?;
-        let guard = self.lock.acquire(connection, self.lock_wait).await?;
+        let guard = self.lock.acquire(db, connection, self.lock_wait).await?;
         let result = async {
             let client = guard.client();
             let rows = self.read_rows_locked(client).await?;
@@ -125,7 +125,7 @@ impl Migrator {
     ) -> Result<(), Error> {
         let connection = db.connection().await?;
         self.refuse_on_standby(&connection, "resolve").await?;
-        let guard = self.lock.acquire(connection, self.lock_wait).await?;
+        let guard = self.lock.acquire(db, connection, self.lock_wait).await?;
         let result = async {
             let client = guard.client();
             let rows = self.read_rows_locked(client).await?;

@@ -10,7 +10,7 @@ use tracing::Instrument;
 use super::*;
 use crate::error::Error;
 use crate::history::{Elapsed, Operation, RevisionState, StateRow, StoredDigest};
-use crate::lock::Database;
+use crate::lock::{Database, LockGuard};
 use crate::migration::{AtHead, Body, SetEntry};
 use crate::plan::{Direction, Plan, Planner};
 use crate::revision::RevisionId;
@@ -80,13 +80,13 @@ impl Migrator {
                 Err(Error::FailedRevision { .. }) => {}
                 Err(err) => return Err(err),
             }
-            let guard = self.lock.acquire(connection, self.lock_wait).await?;
+            let guard = self.lock.acquire(db, connection, self.lock_wait).await?;
             let result = async {
                 let client = guard.client();
                 let checked = self.prepare_locked(client).await?;
                 // Another migrator may have run (part of) the plan while we waited.
                 let plan = self.plan_for(&checked, &target, direction)?;
-                let outcome = self.execute_plan(client, &plan, &checked).await;
+                let outcome = self.execute_plan(&guard, &plan, &checked).await;
                 self.verify_digest(client, outcome.is_ok()).await?;
                 outcome
             }
@@ -232,15 +232,21 @@ impl Migrator {
 
     pub(super) async fn execute_plan(
         &self,
-        client: &Client,
+        guard: &LockGuard<'_>,
         plan: &Plan,
         checked: &Checked,
     ) -> Result<Report, Error> {
+        let client = guard.client();
         // Refuse what can't run before anything runs.
         let steps = self.step_sql();
+        let mut autocommit = None;
         for step in plan.steps() {
             let entry = self.entry(&step.revision);
             steps.check(entry.revision())?;
+            if !entry.revision().is_transactional() && autocommit.is_none() {
+                // Behind a pooler: a direct connection, or a refusal.
+                autocommit = Some(self.autocommit_connection(guard, entry).await?);
+            }
             if matches!(entry.body(), Body::RustNotCompiled) {
                 return Err(not_compiled(entry));
             }
@@ -255,12 +261,20 @@ impl Migrator {
         }
         let whole_plan = self.transaction_mode == TransactionMode::WholePlan;
         if whole_plan {
-            execute(client, "BEGIN", "starting the plan's transaction").await?;
+            execute(
+                client,
+                &steps.plan_begin(),
+                "starting the plan's transaction",
+            )
+            .await?;
         }
+        let direct = autocommit.flatten();
         let mut run = PlanRun {
             steps: plan.steps(),
             report: Report::default(),
             announced: 0,
+            autocommit: direct.as_ref().unwrap_or(client),
+            mark_session: !guard.marks_session(),
         };
         let total = run.steps.len();
         let mut index = 0;
@@ -268,6 +282,7 @@ impl Migrator {
         // before it run first, then it fails, as it would have without the pipeline.
         let mut unparsed: Option<(usize, Error)> = None;
         while index < total {
+            guard.keep_alive().await?;
             if unparsed.as_ref().is_some_and(|(at, _)| *at == index) {
                 let (_, err) = unparsed.take().expect("checked");
                 let step = &run.steps[index];
@@ -329,9 +344,15 @@ impl Migrator {
             } else {
                 RevisionState::Applied
             };
-            self.run_autocommit(client, entry, step.direction, state_before)
-                .instrument(span.clone())
-                .await
+            self.run_autocommit(
+                run.autocommit,
+                run.mark_session,
+                entry,
+                step.direction,
+                state_before,
+            )
+            .instrument(span.clone())
+            .await
         };
         if let Err(err) = outcome {
             if whole_plan {
@@ -392,6 +413,7 @@ impl Migrator {
             history: &self.history,
             lock_timeout: self.lock_timeout,
             statement_timeout: self.statement_timeout,
+            mark: true,
         }
     }
 

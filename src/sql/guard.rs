@@ -13,6 +13,23 @@ pub(crate) const MARK_SETTING: &str = "pelican.migrating";
 /// The value of [`MARK_SETTING`] while pelican runs.
 pub(crate) const MARK_VALUE: &str = "on";
 
+/// Marks an explicit transaction as pelican's, until it ends: how each transaction of a run
+/// marks itself, so that nothing relies on the session (which a connection pooler does not
+/// keep).
+pub(crate) const MARK_LOCAL: &str = "SET LOCAL pelican.migrating = 'on';\n";
+
+/// Marks the implicit transaction of a multi-statement query as pelican's (where `SET LOCAL`
+/// would only warn).
+pub(crate) const MARK_IMPLICIT: &str =
+    "SELECT pg_catalog.set_config('pelican.migrating', 'on', true);\n";
+
+/// Marks a session as pelican's, for `transaction: false` revisions run without the advisory
+/// lock (which marks its session); [`UNMARK_SESSION`] undoes it.
+pub(crate) const MARK_SESSION: &str = "SET pelican.migrating = 'on'";
+
+/// Undoes [`MARK_SESSION`].
+pub(crate) const UNMARK_SESSION: &str = "RESET pelican.migrating";
+
 /// The append-only log the guard writes, in the history schema.
 pub const DDL_LOG_TABLE: &str = "pelican_ddl_log";
 

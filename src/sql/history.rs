@@ -34,7 +34,7 @@ pub(crate) const TRACK_FUNCTION: &str = "pelican_track_state";
 /// snapshot leaves out unless asked (they record the migrations, not the application). The
 /// DDL guard's log and functions are among them (`crate::guard`).
 #[cfg(feature = "schema")]
-pub(crate) const HISTORY_OBJECTS: [&str; 8] = [
+pub(crate) const HISTORY_OBJECTS: [&str; 9] = [
     REVISIONS_TABLE,
     LOG_TABLE,
     STATE_TABLE,
@@ -43,6 +43,7 @@ pub(crate) const HISTORY_OBJECTS: [&str; 8] = [
     super::guard::DDL_LOG_TABLE,
     super::guard::RECORD_FUNCTION,
     super::guard::REFUSE_FUNCTION,
+    super::lease::LEASE_TABLE,
 ];
 
 /// The triggers that keep `pelican_state` up to date.

@@ -4,6 +4,7 @@
 //!
 //! * `guard`: the DDL guard's log, event-trigger function and the mark of pelican's runs;
 //! * `history`: the history tables' names, and the statements that write their rows;
+//! * `lease`: the lease lock's table and the statements taking, renewing and releasing it;
 //! * `layout`: the DDL of the history layout (tables, digest functions and triggers);
 //! * `pipeline`: several transactional revisions in one message, and where each lies in it;
 //! * `probe`: the queries that look at the history schema before anything is trusted;
@@ -12,6 +13,7 @@
 pub(crate) mod guard;
 pub(crate) mod history;
 pub(crate) mod layout;
+pub(crate) mod lease;
 pub(crate) mod pipeline;
 pub(crate) mod probe;
 pub(crate) mod step;

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use super::guard::MARK_LOCAL;
 use super::history::{Elapsed, History, NewRow, Operation, RevisionState, STEP_MARK};
 use crate::migration::{SetEntry, SqlBody};
 use crate::plan::Direction;
@@ -71,9 +72,27 @@ pub(crate) struct StepSql<'a> {
     pub(crate) lock_timeout: Option<Duration>,
     /// The run's `statement_timeout`, for revisions that don't set their own.
     pub(crate) statement_timeout: Option<Duration>,
+    /// Whether each transaction marks itself as pelican's for the DDL guard
+    /// ([`MARK_LOCAL`]): online runs do, so that nothing relies on the session (which a
+    /// connection pooler does not keep); offline scripts don't.
+    pub(crate) mark: bool,
 }
 
 impl StepSql<'_> {
+    /// What starts a transaction of the whole plan.
+    pub(crate) fn plan_begin(&self) -> String {
+        format!("BEGIN;\n{}", self.mark_local())
+    }
+
+    /// [`MARK_LOCAL`] when transactions mark themselves, else nothing.
+    fn mark_local(&self) -> &'static str {
+        if self.mark {
+            MARK_LOCAL
+        } else {
+            ""
+        }
+    }
+
     /// The `SET` statements of the timeouts that apply to `revision`; empty when none do.
     pub(crate) fn timeouts(&self, revision: &Revision, scope: SettingScope) -> String {
         let scope = match scope {
@@ -180,7 +199,7 @@ impl StepSql<'_> {
         direction: Direction,
     ) -> TransactionalSql {
         let timeouts = self.timeouts(entry.revision(), SettingScope::Local);
-        let prefix = format!("BEGIN;\n{STEP_MARK}{timeouts}");
+        let prefix = format!("BEGIN;\n{STEP_MARK}{}{timeouts}", self.mark_local());
         let record = self.record(entry, direction, Elapsed::SinceStepMark);
         TransactionalSql {
             sql: format!("{prefix}{}\n;\n{record}COMMIT;", body.sql()),
@@ -200,7 +219,10 @@ impl StepSql<'_> {
     ) -> (String, String) {
         let timeouts = self.timeouts(revision, SettingScope::Local);
         if !in_plan_transaction {
-            return (format!("BEGIN;\n{timeouts}"), "COMMIT;".to_owned());
+            return (
+                format!("BEGIN;\n{}{timeouts}", self.mark_local()),
+                "COMMIT;".to_owned(),
+            );
         }
         let own: Vec<&str> = self
             .timeout_settings(revision)

@@ -246,6 +246,29 @@ pub enum TestingError {
         target: String,
     },
 
+    /// PgBouncer, asked for by [`TestPooler`](super::TestPooler), is not installed.
+    #[error(
+        "pgbouncer not found (looked in {}): install it (Debian/Ubuntu: apt-get install \
+         pgbouncer), or name the program in PELICAN_PGBOUNCER",
+        list_paths(searched)
+    )]
+    PoolerNotFound {
+        /// The directories that were searched, in order.
+        searched: Vec<PathBuf>,
+    },
+
+    /// PgBouncer did not start accepting connections.
+    #[error(
+        "the throwaway PgBouncer did not accept connections within 10s; the end of its log {}:\n{log_tail}",
+        log.display()
+    )]
+    PoolerStart {
+        /// PgBouncer's log.
+        log: PathBuf,
+        /// The last lines of the log.
+        log_tail: String,
+    },
+
     /// The shared server must not be restarted: other tests are using it.
     #[error(
         "refusing to restart the shared test server: every other test using it would lose its \

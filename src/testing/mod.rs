@@ -81,7 +81,10 @@ mod tenants;
 pub use checks::*;
 pub use error::TestingError;
 pub use names::{TEMPLATE_PREFIX, TEMP_PREFIX};
-pub use server::{TestDatabase, TestServer, BIN_DIR_VAR, DATABASE_PREFIX, DATABASE_URL_VAR};
+pub use server::{
+    TestDatabase, TestPooler, TestServer, BIN_DIR_VAR, DATABASE_PREFIX, DATABASE_URL_VAR,
+    PGBOUNCER_VAR,
+};
 pub use temp::{
     sweep_leftovers, Swept, TempDatabase, TempSchema, TempSetup, Throwaway, DEFAULT_TARGET,
     LEFTOVER_AGE,

@@ -19,7 +19,7 @@ use crate::testing::TestingError;
 mod private_dir;
 mod standby;
 
-use private_dir::create_private_dir;
+pub(super) use private_dir::create_private_dir;
 
 /// The port number names the socket file (`.s.PGSQL.5432`); nothing listens on TCP.
 pub(crate) const PORT: u16 = 5432;
@@ -485,7 +485,7 @@ fn run_to_end(
     Ok(Some((output.status, last_lines(&text, LOG_TAIL_LINES))))
 }
 
-fn last_lines(text: &str, count: usize) -> String {
+pub(super) fn last_lines(text: &str, count: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(count)..].join("\n")
 }

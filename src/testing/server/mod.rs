@@ -1,11 +1,13 @@
 //! The PostgreSQL server tests run on: [`TestServer`], a throwaway cluster started from the
 //! local binaries (as the `postgres` user when root, watched so it dies with the test process)
-//! or the server `DATABASE_URL` names, and a fresh [`TestDatabase`] on it.
+//! or the server `DATABASE_URL` names, and a fresh [`TestDatabase`] on it; a throwaway
+//! PgBouncer in front of one ([`TestPooler`]).
 
 mod account;
 mod binaries;
 mod cluster;
 pub(crate) mod database;
+mod pooler;
 pub(crate) mod teardown;
 mod template;
 mod watchdog;
@@ -17,6 +19,7 @@ use std::sync::OnceLock;
 use tokio_postgres::{Client, Config};
 
 pub use database::{TestDatabase, DATABASE_PREFIX};
+pub use pooler::{TestPooler, PGBOUNCER_VAR};
 
 use crate::conninfo;
 use crate::testing::error;

@@ -67,7 +67,7 @@ pub(super) fn is_roomy_tmpfs(mounts: &str, point: &Path) -> bool {
 /// Creates a fresh directory, readable only by the account the server will run as, in a
 /// place whose path is short enough for a unix socket. Returns the account to run the server
 /// as: `None` when that is us, the unprivileged account when we are root.
-pub(super) fn create_private_dir() -> Result<(PathBuf, Option<Account>), TestingError> {
+pub(crate) fn create_private_dir() -> Result<(PathBuf, Option<Account>), TestingError> {
     let preferred = preferred_base();
     let base = if usable_base(&preferred) {
         preferred

@@ -1,4 +1,5 @@
-//! The session advisory lock that serializes migrators, and the connection it is held on.
+//! The session advisory lock that serializes migrators (the strategy for direct
+//! connections), and the connection it is held on.
 //!
 //! The key is derived from the database, the history table's schema and its name, so tenants
 //! in different schemas never queue behind each other. The lock is taken with a try-lock and,
@@ -10,62 +11,18 @@
 //! While it holds the lock, the session is marked as pelican's (the `pelican.migrating`
 //! setting), so that the DDL guard (`crate::guard`) leaves its migrations out of its log.
 
-use std::ops::Deref;
 use std::time::{Duration, Instant};
 
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
+use super::Connection;
 use crate::error::Error;
 use crate::quote::literal;
 use crate::sql::guard::{MARK_SETTING, MARK_VALUE};
 
 /// The first half of every pelican lock key: "peli" in ASCII.
 const LOCK_CLASS: i32 = 0x7065_6c69;
-
-/// A connection the migrator runs on: from a pool, or one you lend it.
-pub enum Connection<'a> {
-    /// Taken from a `deadpool_postgres` pool.
-    Pooled(Box<deadpool_postgres::Object>),
-    /// A client you own.
-    Borrowed(&'a Client),
-}
-
-impl Deref for Connection<'_> {
-    type Target = Client;
-
-    fn deref(&self) -> &Client {
-        match self {
-            Connection::Pooled(object) => object,
-            Connection::Borrowed(client) => client,
-        }
-    }
-}
-
-/// Where the migrator gets its connection: a `deadpool_postgres::Pool` or a
-/// `tokio_postgres::Client`.
-#[async_trait::async_trait]
-pub trait Database: Send + Sync {
-    /// A connection to run on.
-    async fn connection(&self) -> Result<Connection<'_>, Error>;
-}
-
-#[async_trait::async_trait]
-impl Database for deadpool_postgres::Pool {
-    async fn connection(&self) -> Result<Connection<'_>, Error> {
-        self.get()
-            .await
-            .map(|object| Connection::Pooled(Box::new(object)))
-            .map_err(Error::from)
-    }
-}
-
-#[async_trait::async_trait]
-impl Database for Client {
-    async fn connection(&self) -> Result<Connection<'_>, Error> {
-        Ok(Connection::Borrowed(self))
-    }
-}
 
 /// The lock for one history table.
 #[derive(Debug, Clone)]
@@ -93,15 +50,21 @@ impl LockKey {
     /// The guard exists before the first await: a run cancelled while it waits, or right
     /// after the server granted the lock, drops it, which closes a pooled connection instead
     /// of returning it to its pool with the lock (or a pending lock request) on it.
+    ///
+    /// With `expected_pid`, the backend process id the server announced at connect time
+    /// (see `super::pooler`), the lock is tried only when the query runs on that backend:
+    /// otherwise a pooler is in front, nothing is locked, and the connection comes back as
+    /// [`Advisory::BehindPooler`].
     pub(crate) async fn acquire<'a>(
         &self,
         connection: Connection<'a>,
         wait: Duration,
-    ) -> Result<LockGuard<'a>, Error> {
+        expected_pid: Option<i32>,
+    ) -> Result<Advisory<'a>, Error> {
         // The wait is a `lock_timeout`: checked before the connection is touched.
         let wait_millis = crate::revision::check_setting_millis("lock_wait", wait)?;
         let started = Instant::now();
-        let mut guard = LockGuard {
+        let mut guard = AdvisoryGuard {
             connection: Some(connection),
             unlock_sql: String::new(),
         };
@@ -110,8 +73,13 @@ impl LockKey {
         // see `mark_sql`), and read the session settings the wait and the run change, so
         // they can be put back (the connection may go on serving the application): for a
         // client lent to us, every setting its session changed, but the mark.
+        // Behind a pooler (the backend is not the one announced), the lock is not even tried:
+        // the answer is NULL.
+        let pooled = expected_pid.map_or(String::new(), |pid| {
+            format!("WHEN pg_catalog.pg_backend_pid() <> {pid} THEN NULL ")
+        });
         let probe = format!(
-            "SELECT CASE WHEN pg_catalog.pg_try_advisory_lock({LOCK_CLASS}, {}) \
+            "SELECT CASE {pooled}WHEN pg_catalog.pg_try_advisory_lock({LOCK_CLASS}, {}) \
              THEN {} IS NOT NULL ELSE false END, {}, \
              (SELECT pg_catalog.string_agg(pg_catalog.format('SELECT pg_catalog.set_config(%L, %L, false);', \
              name, setting), '') FROM pg_catalog.pg_settings WHERE source = 'session' \
@@ -131,7 +99,13 @@ impl LockKey {
                 .await
                 .map_err(|e| Error::database("taking the migration lock", e))?,
         );
-        let acquired = values.first().and_then(Option::as_deref) == Some("t");
+        let answer = values.first().and_then(Option::as_deref);
+        if answer.is_none() && expected_pid.is_some() {
+            // Nothing was locked or changed: the connection goes back as it came.
+            let connection = guard.connection.take().expect("held until here");
+            return Ok(Advisory::BehindPooler(connection));
+        }
+        let acquired = answer == Some("t");
         // A setting this server lacks (before PostgreSQL 14, 17) reads as NULL: left alone.
         let saved: Vec<(&str, String)> = SAVED_SETTINGS
             .iter()
@@ -193,7 +167,7 @@ impl LockKey {
         tracing::debug!(lock = %self.label, waited_ms = started.elapsed().as_millis() as u64, "migration lock taken");
         // Afterwards the session is put back as it came: a lent client gets its own settings
         // back (a migration may have changed any of them); a pooled connection is closed
-        // after the unlock instead (see `LockGuard::release`).
+        // after the unlock instead (see `AdvisoryGuard::release`).
         let restore = match guard.connection {
             Some(Connection::Borrowed(_)) => {
                 format!("RESET ALL;\nRESET ROLE;\n{session_settings}{restore_saved}")
@@ -204,7 +178,12 @@ impl LockKey {
             "{restore}RESET {MARK_SETTING};\nSELECT pg_catalog.pg_advisory_unlock({LOCK_CLASS}, {})",
             self.key_sql
         );
-        Ok(guard)
+        Ok(Advisory::Held(guard))
+    }
+
+    /// What the lock protects, for messages: `schema.table`.
+    pub(crate) fn label(&self) -> &str {
+        &self.label
     }
 
     /// Describes the session holding the lock, if it can be seen.
@@ -234,15 +213,24 @@ impl LockKey {
     }
 }
 
-/// The held lock. Release it with [`LockGuard::release`]; if it is dropped instead (a panic,
+/// What trying the advisory lock came to.
+pub(crate) enum Advisory<'a> {
+    /// The lock is held.
+    Held(AdvisoryGuard<'a>),
+    /// The query ran on another backend than the one announced: a pooler is in front, and
+    /// nothing was locked.
+    BehindPooler(Connection<'a>),
+}
+
+/// The held lock. Release it with [`AdvisoryGuard::release`]; if it is dropped instead (a panic,
 /// a cancelled run), a pooled connection is closed rather than returned to its pool, which
 /// makes the server release the lock.
-pub(crate) struct LockGuard<'a> {
+pub(crate) struct AdvisoryGuard<'a> {
     connection: Option<Connection<'a>>,
     unlock_sql: String,
 }
 
-impl LockGuard<'_> {
+impl AdvisoryGuard<'_> {
     /// The connection the lock is held on.
     pub(crate) fn client(&self) -> &Client {
         self.connection
@@ -275,7 +263,7 @@ impl LockGuard<'_> {
     }
 }
 
-impl Drop for LockGuard<'_> {
+impl Drop for AdvisoryGuard<'_> {
     fn drop(&mut self) {
         if let Some(connection) = self.connection.take() {
             tracing::warn!(
@@ -287,7 +275,7 @@ impl Drop for LockGuard<'_> {
 }
 
 /// Closes a pooled connection instead of returning it (with its session state) to the pool.
-fn discard(connection: Connection<'_>) {
+pub(super) fn discard(connection: Connection<'_>) {
     if let Connection::Pooled(object) = connection {
         drop(deadpool_postgres::Object::take(*object));
     }
@@ -321,7 +309,7 @@ const SAVED_SETTINGS: [&str; 4] = [
 ];
 
 /// The first row's values (`None` for SQL NULL); empty when there is no row.
-fn first_row(messages: &[SimpleQueryMessage]) -> Vec<Option<String>> {
+pub(super) fn first_row(messages: &[SimpleQueryMessage]) -> Vec<Option<String>> {
     messages
         .iter()
         .find_map(|m| match m {
