@@ -20,6 +20,7 @@
 //! # }
 //! ```
 
+mod connect;
 mod discover;
 mod report;
 mod run;
