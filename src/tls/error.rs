@@ -223,7 +223,11 @@ fn explain_rustls(error: &rustls::Error, host: String, attempt: &Attempt<'_>) ->
             presented: if presented.is_empty() {
                 "no host name".to_owned()
             } else {
-                presented.join(", ")
+                presented
+                    .iter()
+                    .map(|name| plain_name(name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             },
         },
         rustls::Error::InvalidCertificate(CertificateError::NotValidForName) => {
@@ -240,5 +244,26 @@ fn explain_rustls(error: &rustls::Error, host: String, attempt: &Attempt<'_>) ->
             host,
             detail: other.to_string(),
         },
+    }
+}
+
+/// A name as webpki shows it (`DnsName("db.example")`, `IpAddress(10.0.0.1)`), plain.
+fn plain_name(shown: &str) -> &str {
+    let inner = shown
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or(shown);
+    inner.trim_matches('"')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_name;
+
+    #[test]
+    fn names_are_shown_plain() {
+        assert_eq!(plain_name("DnsName(\"db.example\")"), "db.example");
+        assert_eq!(plain_name("IpAddress(10.0.0.1)"), "10.0.0.1");
+        assert_eq!(plain_name("db.example"), "db.example");
     }
 }

@@ -82,6 +82,8 @@ pub(crate) struct Cluster {
     account: Option<Account>,
     /// The major version, from the data directory's `PG_VERSION` (0 if unreadable).
     major_version: u32,
+    /// The port of `127.0.0.1` (and of the socket) when it listens on TCP too.
+    tcp_port: Option<u16>,
     /// The postmaster, our child; `None` only while a restart is under way or after a
     /// failed one.
     server: tokio::sync::Mutex<Option<Child>>,
@@ -95,9 +97,9 @@ enum Readiness {
 }
 
 impl Cluster {
-    /// Creates and starts a cluster with the programs in `bin_dir`. Blocks until the server
-    /// accepts connections.
-    pub(crate) fn start(bin_dir: PathBuf) -> Result<Cluster, TestingError> {
+    /// Creates and starts a cluster with the programs in `bin_dir`, listening on `127.0.0.1`
+    /// too at `tcp_port` if given. Blocks until the server accepts connections.
+    pub(crate) fn start(bin_dir: PathBuf, tcp_port: Option<u16>) -> Result<Cluster, TestingError> {
         let (dir, account) = create_private_dir()?;
         let data_dir = dir.join("data");
         let log_path = dir.join("server.log");
@@ -124,6 +126,7 @@ impl Cluster {
             bin_dir,
             account,
             major_version: 0,
+            tcp_port,
             server: tokio::sync::Mutex::new(None),
             watchdog,
         };
@@ -207,6 +210,15 @@ impl Cluster {
         self.major_version
     }
 
+    /// The port of the socket, and of `127.0.0.1` when the server listens on TCP.
+    pub(crate) fn port(&self) -> u16 {
+        self.tcp_port.unwrap_or(PORT)
+    }
+
+    pub(crate) fn tcp_port(&self) -> Option<u16> {
+        self.tcp_port
+    }
+
     /// Stops the server (`pg_ctl stop -m fast`: sessions are ended, as in a real restart)
     /// and starts it again on the same data and socket.
     pub(crate) async fn restart(&self) -> Result<(), TestingError> {
@@ -285,11 +297,14 @@ impl Cluster {
             .arg("-D")
             .arg(&self.data_dir)
             .arg("-p")
-            .arg(PORT.to_string())
+            .arg(self.port().to_string())
             .arg("-c")
             .arg(format!("unix_socket_directories={}", self.dir.display()));
         for (name, value) in SETTINGS {
             command.arg("-c").arg(format!("{name}={value}"));
+        }
+        if self.tcp_port.is_some() {
+            command.arg("-c").arg("listen_addresses=127.0.0.1");
         }
         // Its own process group: a Ctrl-C on the terminal is for the tests; the watchdog
         // stops the server after them.
