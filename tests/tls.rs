@@ -6,6 +6,8 @@
 #[cfg(feature = "cli")]
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/db.rs"]
+mod db;
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -412,4 +414,72 @@ async fn the_cli_upgrades_over_verify_full() {
              but not the name\n"
         )
     );
+}
+
+#[cfg(feature = "fleet")]
+#[tokio::test]
+async fn a_fleet_migrates_tenants_over_verify_full() {
+    use pelican::fleet::{Fleet, Target};
+
+    let server = tls_server();
+    let url = server.url(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={}", server.ca.display()),
+    );
+    let tenants: Vec<String> = (1..=3)
+        .map(|n| format!("tls_fleet_{}_{n}", std::process::id()))
+        .collect();
+    let client = connect(&url).await.unwrap();
+    for tenant in &tenants {
+        client
+            .batch_execute(&format!("CREATE SCHEMA {tenant}"))
+            .await
+            .unwrap();
+    }
+    let set = || {
+        db::set(&[db::sql(
+            "t1",
+            "",
+            "CREATE TABLE items (id int);",
+            "DROP TABLE items;",
+        )])
+    };
+    let targets = tenants.iter().map(|t| Target::schema(&url, t)).collect();
+    let report = Fleet::new(set(), targets)
+        .jobs(2)
+        .upgrade("head")
+        .await
+        .unwrap();
+    assert!(
+        report.all_succeeded(),
+        "{:?}",
+        report.failures().collect::<Vec<_>>()
+    );
+    assert_eq!(report.counts().migrated, 3, "{}", report.summary());
+    // The status reads every tenant's digest in one query, over TLS as well.
+    let statuses = Fleet::new(
+        set(),
+        tenants.iter().map(|t| Target::schema(&url, t)).collect(),
+    )
+    .status()
+    .await
+    .unwrap();
+    assert!(
+        statuses.iter().all(|s| s.is_current() && s.by_digest),
+        "{statuses:?}"
+    );
+
+    // A wrong CA fails each target with the reason, never unencrypted.
+    let wrong = server.url(
+        "localhost",
+        &format!(
+            "sslmode=verify-full&sslrootcert={}",
+            server.other_ca.display()
+        ),
+    );
+    let targets = vec![Target::schema(&wrong, &tenants[0])];
+    let report = Fleet::new(set(), targets).upgrade("head").await.unwrap();
+    assert_eq!(report.counts().failed, 1, "{}", report.summary());
+    let failure = format!("{:?}", report.failures().next().unwrap().outcome);
+    assert!(failure.contains("UnknownIssuer"), "{failure}");
 }
