@@ -139,6 +139,7 @@ impl Parsed {
 
 /// The driver's settings of `conninfo`, its TLS parameters checked and left out, without
 /// loading any certificate: for reading the host or the database a string names.
+#[cfg_attr(not(feature = "fleet"), allow(dead_code))]
 pub(crate) fn parse_config(conninfo: &str) -> Result<Config, ConnectError> {
     Parsed::new(conninfo).map(|parsed| parsed.config)
 }
@@ -313,3 +314,8 @@ impl std::fmt::Debug for Connector {
             .finish()
     }
 }
+
+/// docs/operations.md, whose examples (the TLS section's) are compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/operations.md")]
+struct OperationsGuide;
