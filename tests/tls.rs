@@ -84,7 +84,9 @@ fn start_tls_server() -> TlsServer {
     // TCP only over TLS; the harness keeps its socket.
     fs::write(
         data_dir.join("pg_hba.conf"),
-        "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+        "local all all trust\n\
+         hostssl all alice 127.0.0.1/32 scram-sha-256\n\
+         hostssl all all 127.0.0.1/32 trust\n",
     )
     .unwrap();
     let files = data_dir.parent().unwrap();
@@ -100,6 +102,10 @@ fn start_tls_server() -> TlsServer {
             let client = server.connect().await.unwrap();
             client
                 .simple_query("ALTER SYSTEM SET ssl = on")
+                .await
+                .unwrap();
+            client
+                .simple_query("CREATE ROLE alice LOGIN PASSWORD 's3cret'")
                 .await
                 .unwrap();
             client
@@ -238,6 +244,34 @@ async fn the_key_value_form_works_too() {
     let connector = Connector::new(&conninfo).unwrap();
     assert_eq!(connector.ssl_mode(), SslMode::VerifyFull);
     assert!(encrypted(&connector.connect().await.unwrap()).await);
+}
+
+#[tokio::test]
+async fn a_password_over_tls_is_bound_to_the_channel() {
+    let server = tls_server();
+    // SCRAM-SHA-256-PLUS: the password exchange is tied to this TLS session.
+    let url = format!(
+        "postgresql://alice:s3cret@localhost:{}/postgres?sslmode=verify-full&sslrootcert={}\
+         &channel_binding=require",
+        server.port,
+        server.ca.display()
+    );
+    let client = connect(&url).await.unwrap();
+    assert!(encrypted(&client).await);
+    let user: String = client
+        .query_one("SELECT current_user::text", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(user, "alice");
+    let wrong = url.replace("s3cret", "wrong");
+    let error = connect(&wrong).await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("password authentication failed for user \"alice\""),
+        "{error}"
+    );
 }
 
 #[tokio::test]
