@@ -26,6 +26,79 @@ pub(crate) fn with_dbname(conninfo: &str, dbname: &str) -> String {
     }
 }
 
+/// `conninfo` without the parameters named in `keys`, and those parameters (name, decoded
+/// value) in the order they appear: for the parameters tokio-postgres doesn't know
+/// (`sslrootcert`) or knows only in part (`sslmode`). A `key=value` string that can't be
+/// split is returned whole, for the driver to report.
+pub(crate) fn take_params(conninfo: &str, keys: &[&str]) -> (String, Vec<(String, String)>) {
+    match split_url_scheme(conninfo) {
+        Some((scheme, rest)) => {
+            let (rest, taken) = take_url_params(rest, keys);
+            (format!("{scheme}{rest}"), taken)
+        }
+        None => take_key_value_params(conninfo, keys),
+    }
+}
+
+fn take_url_params(rest: &str, keys: &[&str]) -> (String, Vec<(String, String)>) {
+    let Some(q) = rest.find('?') else {
+        return (rest.to_owned(), Vec::new());
+    };
+    let mut taken = Vec::new();
+    let mut kept = Vec::new();
+    for param in rest[q + 1..].split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = param.split_once('=').unwrap_or((param, ""));
+        let key = percent_decode(key);
+        if keys.contains(&key.as_str()) {
+            taken.push((key, percent_decode(value)));
+        } else {
+            kept.push(param);
+        }
+    }
+    let mut out = rest[..q].to_owned();
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    (out, taken)
+}
+
+fn take_key_value_params(text: &str, keys: &[&str]) -> (String, Vec<(String, String)>) {
+    let Some(pairs) = parse_key_values(text) else {
+        return (text.to_owned(), Vec::new());
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut taken = Vec::new();
+    let mut copied = 0;
+    for pair in pairs {
+        let key = &text[pair.key.clone()];
+        if keys.contains(&key) {
+            out.push_str(text[copied..pair.key.start].trim_end());
+            taken.push((key.to_owned(), unquote_value(&text[pair.value.clone()])));
+            copied = pair.value.end;
+        }
+    }
+    out.push_str(&text[copied..]);
+    (out.trim().to_owned(), taken)
+}
+
+/// A `key=value` value as libpq reads it: without its quotes, backslash escapes undone.
+fn unquote_value(raw: &str) -> String {
+    let inner = raw
+        .strip_prefix('\'')
+        .and_then(|r| r.strip_suffix('\''))
+        .unwrap_or(raw);
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Percent-encodes everything but unreserved characters and `/`, for URL components.
 pub(crate) fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -342,6 +415,53 @@ mod tests {
             let config: tokio_postgres::Config = rewritten.parse().unwrap();
             assert_eq!(config.get_dbname(), Some("pelican_test_7"), "{rewritten}");
         }
+    }
+
+    #[test]
+    fn takes_tls_parameters_out_of_urls() {
+        let keys = ["sslmode", "sslrootcert"];
+        assert_eq!(
+            take_params(
+                "postgresql://u:pw@db.example/app?sslmode=verify-full&connect_timeout=3&sslrootcert=%2Ftmp%2Fa%20b.pem",
+                &keys
+            ),
+            (
+                "postgresql://u:pw@db.example/app?connect_timeout=3".to_owned(),
+                vec![
+                    ("sslmode".to_owned(), "verify-full".to_owned()),
+                    ("sslrootcert".to_owned(), "/tmp/a b.pem".to_owned()),
+                ]
+            )
+        );
+        assert_eq!(
+            take_params("postgres://db.example/app?sslmode=require", &keys),
+            (
+                "postgres://db.example/app".to_owned(),
+                vec![("sslmode".to_owned(), "require".to_owned())]
+            )
+        );
+        assert_eq!(
+            take_params("postgres://db.example/app", &keys),
+            ("postgres://db.example/app".to_owned(), vec![])
+        );
+    }
+
+    #[test]
+    fn takes_tls_parameters_out_of_key_values() {
+        let (rest, taken) = take_params(
+            "host=db.example sslmode = verify-ca sslrootcert='/etc/my ca\\'s.pem' user=alice",
+            &["sslmode", "sslrootcert"],
+        );
+        assert_eq!(rest, "host=db.example user=alice");
+        assert_eq!(
+            taken,
+            vec![
+                ("sslmode".to_owned(), "verify-ca".to_owned()),
+                ("sslrootcert".to_owned(), "/etc/my ca's.pem".to_owned()),
+            ]
+        );
+        let config: tokio_postgres::Config = rest.parse().unwrap();
+        assert_eq!(config.get_user(), Some("alice"));
     }
 
     #[test]

@@ -51,8 +51,13 @@ pub mod autogen;
 pub mod build;
 #[cfg(feature = "cli")]
 pub mod cli;
-#[cfg(any(feature = "cli", feature = "testing", feature = "fleet"))]
-#[cfg_attr(not(feature = "testing"), allow(dead_code))]
+#[cfg(any(
+    feature = "cli",
+    feature = "testing",
+    feature = "fleet",
+    feature = "tls"
+))]
+#[cfg_attr(not(all(feature = "testing", feature = "tls")), allow(dead_code))]
 mod conninfo;
 #[cfg(feature = "diagram")]
 pub mod diagram;
@@ -82,6 +87,8 @@ mod sql;
 pub mod target;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use async_trait::async_trait;
 /// The `deadpool-postgres` pelican is built on: a [`Pool`](deadpool_postgres::Pool) made with

@@ -492,11 +492,11 @@ fn an_unreachable_server_is_reported_without_the_password() {
         "{stderr}"
     );
 
-    // TLS is not supported yet: said before trying.
+    // TLS settings that can't work are refused before connecting, naming the fix.
     let run = p.pelican_env(
         &[
             "--database-url",
-            "postgresql://alice:s3cret-pw@127.0.0.1:1/app?sslmode=require",
+            "postgresql://alice:s3cret-pw@127.0.0.1:1/app?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
             "current",
         ],
         &[],
@@ -504,9 +504,24 @@ fn an_unreachable_server_is_reported_without_the_password() {
     assert_eq!(
         run.fails(1),
         "error: could not connect to the database \
-         postgresql://alice:***@127.0.0.1:1/app?sslmode=require: the connection string requires \
-         TLS (sslmode=require), and this version of the pelican CLI connects without TLS; use \
-         sslmode=prefer or sslmode=disable, or a TLS tunnel (see docs/cli.md)\n"
+         postgresql://alice:***@127.0.0.1:1/app?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem: \
+         the sslrootcert file /nonexistent/ca.pem can't be read (No such file or directory (os \
+         error 2)): give the path of the PEM file of the CA that signed the server's certificate \
+         (managed services publish theirs)\n"
+    );
+    let run = p.pelican_env(
+        &[
+            "--database-url",
+            "host=127.0.0.1 sslmode=verify_full",
+            "current",
+        ],
+        &[],
+    );
+    assert_eq!(
+        run.fails(1),
+        "error: could not connect to the database host=127.0.0.1 sslmode=verify_full: \
+         sslmode=verify_full is not an sslmode: use disable, allow, prefer, require, verify-ca \
+         or verify-full\n"
     );
 }
 

@@ -18,26 +18,27 @@ use crate::offline::{self, OfflineOptions};
 use crate::plan::{Direction, Planner};
 use crate::revision::RevisionId;
 use crate::target::Target;
+use crate::tls::Connector;
 
 /// The database the CLI's migrator runs on: the connection the command made, and the
 /// settings it was made with, from which the lease lock's heartbeat opens one of its own.
 struct CliDatabase<'a> {
     client: &'a Client,
-    config: Option<tokio_postgres::Config>,
+    connector: Option<Connector>,
 }
 
 impl<'a> CliDatabase<'a> {
     fn new(ctx: &Context, client: &'a Client) -> Self {
-        let config = ctx
+        let connector = ctx
             .settings
             .database_url
             .as_ref()
-            .and_then(|(url, _)| url.parse::<tokio_postgres::Config>().ok())
-            .map(|mut config| {
-                config.application_name("pelican heartbeat");
-                config
+            .and_then(|(url, _)| Connector::new(url).ok())
+            .map(|mut connector| {
+                connector.config_mut().application_name("pelican heartbeat");
+                connector
             });
-        CliDatabase { client, config }
+        CliDatabase { client, connector }
     }
 }
 
@@ -47,19 +48,19 @@ impl Database for CliDatabase<'_> {
         Ok(Connection::Borrowed(self.client))
     }
 
+    /// Opened as the command's own connection was: with its TLS settings.
     async fn heartbeat_connection(&self) -> Result<Option<SideConnection>, crate::Error> {
-        let Some(config) = &self.config else {
+        let Some(connector) = &self.connector else {
             return Ok(None);
         };
-        let (client, connection) = config
-            .connect(tokio_postgres::NoTls)
-            .await
-            .map_err(|e| crate::Error::database("opening the lease's heartbeat connection", e))?;
-        tokio::spawn(async move {
-            // Errors on the connection surface as errors of the queries that use it.
-            let _ = connection.await;
-        });
-        Ok(Some(SideConnection::from(client)))
+        match connector.connect().await {
+            Ok(client) => Ok(Some(SideConnection::from(client))),
+            // Without it the lease is renewed between revisions (see `crate::lock`).
+            Err(error) => {
+                tracing::warn!(%error, "no heartbeat connection for the lease");
+                Ok(None)
+            }
+        }
     }
 }
 

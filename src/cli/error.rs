@@ -41,13 +41,14 @@ pub(crate) enum CliError {
         /// Why (from the driver).
         reason: String,
     },
-    /// The server could not be reached or refused the connection.
-    #[error("could not connect to the database {shown}: {reason}")]
+    /// The server could not be reached, refused the connection, or failed its TLS checks.
+    #[error("could not connect to the database {shown}: {error}")]
     Connect {
         /// The connection string with its password hidden.
         shown: String,
         /// Why.
-        reason: String,
+        #[source]
+        error: crate::tls::ConnectError,
     },
     /// `--config FILE` names no file.
     #[error("settings file '{}' does not exist (given with --config)", .path.display())]

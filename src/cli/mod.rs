@@ -85,11 +85,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use tokio_postgres::config::SslMode;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use crate::migration::MigrationSet;
 use crate::source::SourceError;
+use crate::tls::{ConnectError, Connector};
 use crate::Migrator;
 use args::{Cli, Command};
 use error::CliError;
@@ -330,7 +330,7 @@ impl Context {
         self.settings.database_url.is_some()
     }
 
-    /// Connects to the database (without TLS).
+    /// Connects to the database, with the TLS its connection string asks for.
     pub(crate) async fn connect(&self) -> Result<Client, CliError> {
         let (url, origin) = self
             .settings
@@ -340,24 +340,20 @@ impl Context {
         self.connect_to(url, origin).await
     }
 
-    /// Connects to the database `url` names (without TLS).
+    /// Connects to the database `url` names, honouring its `sslmode` and `sslrootcert`.
     pub(crate) async fn connect_to(&self, url: &str, origin: &Origin) -> Result<Client, CliError> {
         let shown = crate::conninfo::redact(url);
-        let mut config: tokio_postgres::Config =
-            url.parse()
-                .map_err(|err: tokio_postgres::Error| CliError::InvalidDatabaseUrl {
-                    origin: origin.clone(),
-                    reason: crate::error::describe_db_error(&err),
-                })?;
-        if config.get_ssl_mode() == SslMode::Require {
-            return Err(CliError::Connect {
-                shown,
-                reason: "the connection string requires TLS (sslmode=require), and this \
-                         version of the pelican CLI connects without TLS; use \
-                         sslmode=prefer or sslmode=disable, or a TLS tunnel (see docs/cli.md)"
-                    .to_owned(),
-            });
-        }
+        let mut connector = Connector::new(url).map_err(|error| match error {
+            ConnectError::InvalidConnectionString { reason } => CliError::InvalidDatabaseUrl {
+                origin: origin.clone(),
+                reason,
+            },
+            other => CliError::Connect {
+                shown: shown.clone(),
+                error: other,
+            },
+        })?;
+        let config = connector.config_mut();
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
@@ -365,23 +361,16 @@ impl Context {
             config.application_name("pelican");
         }
         self.out.detail(format!("database: {shown} ({origin})"));
+        self.out
+            .detail(format!("tls: sslmode={}", connector.ssl_mode().as_str()));
         self.out.detail(format!(
             "history tables: schema {} ({})",
             self.settings.schema, self.settings.schema_origin
         ));
-        let (client, connection) =
-            config
-                .connect(NoTls)
-                .await
-                .map_err(|err| CliError::Connect {
-                    shown: shown.clone(),
-                    reason: crate::error::describe_db_error(&err),
-                })?;
-        tokio::spawn(async move {
-            // Errors on the connection surface as errors of the queries that use it.
-            let _ = connection.await;
-        });
-        Ok(client)
+        connector
+            .connect()
+            .await
+            .map_err(|error| CliError::Connect { shown, error })
     }
 
     /// A migrator over `set`, on the configured schema.

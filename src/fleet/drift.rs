@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use super::{Fleet, FleetError, Target};
 use crate::quote::ident;
@@ -206,15 +206,12 @@ fn snapshot_options(target: &Target) -> SnapshotOptions {
 }
 
 async fn connect(url: &str) -> Result<Client, ScratchError> {
-    let (client, connection) =
-        tokio_postgres::connect(url, NoTls)
-            .await
-            .map_err(|error| ScratchError::Database {
-                action: "connect to the target".into(),
-                reason: error.to_string(),
-            })?;
-    tokio::spawn(connection);
-    Ok(client)
+    super::connect::connect_or_why(url)
+        .await
+        .map_err(|reason| ScratchError::Database {
+            action: "connect to the target".into(),
+            reason,
+        })
 }
 
 fn unreadable(target: &Target, action: &str, reason: String) -> TargetDrift {

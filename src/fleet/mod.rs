@@ -20,6 +20,7 @@
 //! # }
 //! ```
 
+mod connect;
 mod discover;
 #[cfg(feature = "testing")]
 mod drift;

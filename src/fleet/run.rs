@@ -6,9 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::Pool;
 use tokio::sync::Semaphore;
-use tokio_postgres::NoTls;
 use tracing::Instrument;
 
 use super::report::{FleetReport, Outcome, TargetReport};
@@ -56,19 +55,7 @@ impl Connections {
         for target in &fleet.targets {
             let url = target.url.clone();
             if !pools.contains_key(&url) {
-                let config: tokio_postgres::Config =
-                    url.parse()
-                        .map_err(|error: tokio_postgres::Error| FleetError::InvalidUrl {
-                            url: target.shown_url(),
-                            reason: error.to_string(),
-                        })?;
-                let manager = Manager::from_config(
-                    config,
-                    NoTls,
-                    ManagerConfig {
-                        recycling_method: RecyclingMethod::Fast,
-                    },
-                );
+                let manager = super::connect::manager(&url)?;
                 let size = fleet.jobs_per_server.unwrap_or(fleet.jobs);
                 let pool = Pool::builder(manager)
                     .max_size(size)

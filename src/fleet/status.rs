@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use tokio_postgres::{NoTls, SimpleQueryMessage};
+use tokio_postgres::SimpleQueryMessage;
 
 use super::run::statuses;
 use super::{Fleet, FleetError, Target};
@@ -116,10 +116,9 @@ impl Fleet {
         }
         let mut found = Vec::new();
         for (url, schemas) in by_database {
-            let Ok((client, connection)) = tokio_postgres::connect(url, NoTls).await else {
+            let Some(client) = super::connect::connect(url).await else {
                 continue;
             };
-            let driver = tokio::spawn(connection);
             if let Ok(messages) = client.simple_query(&digests_probe_sql(&schemas)).await {
                 for message in &messages {
                     let SimpleQueryMessage::Row(row) = message else {
@@ -134,7 +133,6 @@ impl Fleet {
                 }
             }
             drop(client);
-            let _ = driver.await;
         }
         found
     }

@@ -34,13 +34,7 @@ impl Target {
 
     /// The server the target is on, `host:port` (several targets share its connections).
     pub(super) fn server(&self) -> Result<String, FleetError> {
-        let config: tokio_postgres::Config =
-            self.url
-                .parse()
-                .map_err(|error: tokio_postgres::Error| FleetError::InvalidUrl {
-                    url: crate::conninfo::redact(&self.url),
-                    reason: error.to_string(),
-                })?;
+        let config = super::connect::config(&self.url)?;
         let host = match config.get_hosts().first() {
             Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
             #[cfg(unix)]
@@ -71,7 +65,7 @@ impl fmt::Display for Target {
 
 /// The name of the database a connection string names, when it parses.
 fn database_name(url: &str) -> Option<String> {
-    url.parse::<tokio_postgres::Config>()
+    super::connect::config(url)
         .ok()
         .and_then(|config| config.get_dbname().map(str::to_owned))
 }

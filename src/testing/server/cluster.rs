@@ -93,6 +93,8 @@ pub(crate) struct Cluster {
     major_version: u32,
     /// Whether it runs with the settings of streaming replication (a primary or a standby).
     streaming: bool,
+    /// The port of `127.0.0.1` (and of the socket) when it listens on TCP too.
+    tcp_port: Option<u16>,
     /// The postmaster, our child; `None` only while a restart is under way or after a
     /// failed one.
     server: tokio::sync::Mutex<Option<Child>>,
@@ -106,15 +108,19 @@ enum Readiness {
 }
 
 impl Cluster {
-    /// Creates and starts a cluster with the programs in `bin_dir`. Blocks until the server
-    /// accepts connections.
-    pub(crate) fn start(bin_dir: PathBuf) -> Result<Cluster, TestingError> {
-        Cluster::start_as(bin_dir, Kind::Standalone)
+    /// Creates and starts a cluster with the programs in `bin_dir`, listening on `127.0.0.1`
+    /// too at `tcp_port` if given. Blocks until the server accepts connections.
+    pub(crate) fn start(bin_dir: PathBuf, tcp_port: Option<u16>) -> Result<Cluster, TestingError> {
+        Cluster::start_as(bin_dir, Kind::Standalone, tcp_port)
     }
 
     /// Creates and starts a cluster of this kind. Blocks until the server accepts
     /// connections (read-only ones, for a standby).
-    pub(crate) fn start_as(bin_dir: PathBuf, kind: Kind<'_>) -> Result<Cluster, TestingError> {
+    pub(crate) fn start_as(
+        bin_dir: PathBuf,
+        kind: Kind<'_>,
+        tcp_port: Option<u16>,
+    ) -> Result<Cluster, TestingError> {
         let (dir, account) = create_private_dir()?;
         let data_dir = dir.join("data");
         let log_path = dir.join("server.log");
@@ -142,6 +148,7 @@ impl Cluster {
             account,
             major_version: 0,
             streaming: !matches!(kind, Kind::Standalone),
+            tcp_port,
             server: tokio::sync::Mutex::new(None),
             watchdog,
         };
@@ -236,6 +243,15 @@ impl Cluster {
         self.streaming && !self.data_dir.join("standby.signal").exists()
     }
 
+    /// The port of the socket, and of `127.0.0.1` when the server listens on TCP.
+    pub(crate) fn port(&self) -> u16 {
+        self.tcp_port.unwrap_or(PORT)
+    }
+
+    pub(crate) fn tcp_port(&self) -> Option<u16> {
+        self.tcp_port
+    }
+
     /// Stops the server (`pg_ctl stop -m fast`: sessions are ended, as in a real restart)
     /// and starts it again on the same data and socket.
     pub(crate) async fn restart(&self) -> Result<(), TestingError> {
@@ -309,7 +325,7 @@ impl Cluster {
             .arg("-D")
             .arg(&self.data_dir)
             .arg("-p")
-            .arg(PORT.to_string())
+            .arg(self.port().to_string())
             .arg("-c")
             .arg(format!("unix_socket_directories={}", self.dir.display()));
         let streaming = if self.streaming {
@@ -319,6 +335,9 @@ impl Cluster {
         };
         for (name, value) in SETTINGS.iter().chain(streaming) {
             command.arg("-c").arg(format!("{name}={value}"));
+        }
+        if self.tcp_port.is_some() {
+            command.arg("-c").arg("listen_addresses=127.0.0.1");
         }
         // Its own process group: a Ctrl-C on the terminal is for the tests; the watchdog
         // stops the server after them.

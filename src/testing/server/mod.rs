@@ -109,16 +109,14 @@ impl TestServer {
     /// # }
     /// ```
     pub fn start_throwaway() -> Result<TestServer, TestingError> {
-        Ok(TestServer::of_cluster(Cluster::start(
-            binaries::server_bin_dir()?,
-        )?))
+        TestServer::throwaway(None)
     }
 
     /// A new throwaway server that standbys can stream from (`wal_level = replica` and WAL
     /// senders; the usual throwaway server has neither): start one with
     /// [`start_standby`](Self::start_standby).
     pub fn start_primary() -> Result<TestServer, TestingError> {
-        let cluster = Cluster::start_as(binaries::server_bin_dir()?, Kind::Primary)?;
+        let cluster = Cluster::start_as(binaries::server_bin_dir()?, Kind::Primary, None)?;
         Ok(TestServer::of_cluster(cluster))
     }
 
@@ -147,7 +145,42 @@ impl TestServer {
             .ok_or_else(|| TestingError::NotPrimary {
                 target: self.shown.clone(),
             })?;
-        let cluster = Cluster::start_as(primary.bin_dir().to_path_buf(), Kind::StandbyOf(primary))?;
+        let cluster = Cluster::start_as(
+            primary.bin_dir().to_path_buf(),
+            Kind::StandbyOf(primary),
+            None,
+        )?;
+        Ok(TestServer::of_cluster(cluster))
+    }
+
+    /// A new throwaway server that also listens on `127.0.0.1`, at a free
+    /// [`tcp_port`](Self::tcp_port): for tests of what only TCP has (TLS, `host` lines of
+    /// `pg_hba.conf`). Its [`config`](Self::config) still uses the Unix-domain socket.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use pelican::testing::TestServer;
+    ///
+    /// let server = TestServer::start_throwaway_tcp()?;
+    /// let port = server.tcp_port().ok_or("no TCP port")?;
+    /// let url = format!("postgresql://postgres@127.0.0.1:{port}/postgres?sslmode=disable");
+    /// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+    /// tokio::spawn(connection);
+    /// client.simple_query("SELECT 1").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn start_throwaway_tcp() -> Result<TestServer, TestingError> {
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|listener| listener.local_addr())
+            .map_err(|error| TestingError::filesystem("find a free TCP port", "127.0.0.1", error))?
+            .port();
+        TestServer::throwaway(Some(port))
+    }
+
+    fn throwaway(tcp_port: Option<u16>) -> Result<TestServer, TestingError> {
+        let cluster = Cluster::start(binaries::server_bin_dir()?, tcp_port)?;
         Ok(TestServer::of_cluster(cluster))
     }
 
@@ -156,14 +189,14 @@ impl TestServer {
         let mut config = Config::new();
         config
             .host_path(cluster.socket_dir())
-            .port(cluster::PORT)
+            .port(cluster.port())
             .user(cluster::SUPERUSER)
             .dbname("postgres");
         let connection_string = format!(
             "postgresql://{user}@/postgres?host={host}&port={port}",
             user = cluster::SUPERUSER,
             host = conninfo::percent_encode(&cluster.socket_dir().to_string_lossy()),
-            port = cluster::PORT,
+            port = cluster.port(),
         );
         TestServer {
             config,
@@ -285,6 +318,12 @@ impl TestServer {
     /// ```
     pub fn program(&self, name: &str) -> Result<PathBuf, TestingError> {
         binaries::find_program(self.bin_dir(), name)
+    }
+
+    /// The port a throwaway server listens on at `127.0.0.1`, if it does
+    /// ([`start_throwaway_tcp`](Self::start_throwaway_tcp)).
+    pub fn tcp_port(&self) -> Option<u16> {
+        self.cluster.as_ref().and_then(Cluster::tcp_port)
     }
 
     /// The data directory of a throwaway server.
