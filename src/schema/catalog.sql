@@ -100,11 +100,14 @@ objects AS (
     JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = r.oid
     JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
     UNION ALL
+    -- PostgreSQL 18 records each NOT NULL as a constraint too (contype 'n'), named after
+    -- whichever table first had it: a snapshot has it as the column's `not_null` instead.
     SELECT 'pg_catalog.pg_constraint'::regclass, c.oid, 0, 'constraint', r.nspname, r.relname,
            c.conname::text
     FROM rels r
     JOIN pg_catalog.pg_constraint c ON c.conrelid = r.oid
     WHERE r.relkind IN ('r', 'p')
+      AND c.contype <> 'n'
     UNION ALL
     -- A domain's check stands for its domain.
     SELECT 'pg_catalog.pg_constraint'::regclass, c.oid, 0, 'type', s.nspname, t.typname, ''
