@@ -187,7 +187,7 @@ WHERE r.relkind IN ('r', 'p')
 UNION ALL
 -- t: schema, table, name, type, default, generation expression, identity ('', 'a', 'd'),
 --    collation (when not the type's), comment
--- b: not null, identity cycles
+-- b: not null, identity cycles, virtual (generated, PostgreSQL 18)
 -- n: attnum, identity start, increment, min, max, cache
 SELECT 'column',
        ARRAY[r.nspname, r.relname, a.attname,
@@ -201,7 +201,7 @@ SELECT 'column',
                  END
              END,
              (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = a.attrelid AND dsc.classoid = 'pg_catalog.pg_class'::regclass AND dsc.objsubid = a.attnum)]::text[],
-       ARRAY[a.attnotnull, seq.seqcycle],
+       ARRAY[a.attnotnull, seq.seqcycle, a.attgenerated = 'v'],
        ARRAY[a.attnum, seq.seqstart, seq.seqincrement, seq.seqmin, seq.seqmax, seq.seqcache]::int8[]
 FROM rels r
 JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
