@@ -152,9 +152,11 @@ async fn pg_dump_output_loads_as_a_desired_schema_and_gives_no_changes() {
     )
     .await
     .unwrap();
-    let Some(pg_dump) =
-        db::pg_dump_for(&live, "pg_dump_output_loads_as_a_desired_schema_and_gives_no_changes")
-            .await
+    let Some(pg_dump) = db::pg_dump_for(
+        &live,
+        "pg_dump_output_loads_as_a_desired_schema_and_gives_no_changes",
+    )
+    .await
     else {
         return;
     };

@@ -28,7 +28,11 @@ async fn major() -> u32 {
 async fn syntax_error(sql: &str) -> String {
     let (_database, client) = db::fresh_db().await;
     let error = client.batch_execute(sql).await.unwrap_err();
-    error.as_db_error().expect("a server error").message().to_owned()
+    error
+        .as_db_error()
+        .expect("a server error")
+        .message()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -51,7 +55,10 @@ CREATE TABLE app.derived (extra int NOT NULL) INHERITS (app.base);"
     );
     let plan = plans::both_ways(EMPTY, &table).await;
     let up = plan.up_sql();
-    assert!(up.contains("twice integer GENERATED ALWAYS AS (n * 2) STORED"), "{up}");
+    assert!(
+        up.contains("twice integer GENERATED ALWAYS AS (n * 2) STORED"),
+        "{up}"
+    );
 
     let (_database, client) = plans::built(&table).await;
     let snapshot = plans::app(&client).await;
@@ -133,8 +140,10 @@ async fn a_nulls_not_distinct_unique_index_round_trips() {
     let index = "CREATE UNIQUE INDEX tags_name ON app.tags (name) NULLS NOT DISTINCT";
     if major().await < 15 {
         assert_eq!(
-            syntax_error(&format!("CREATE SCHEMA app; CREATE TABLE app.tags (name text); {index}"))
-                .await,
+            syntax_error(&format!(
+                "CREATE SCHEMA app; CREATE TABLE app.tags (name text); {index}"
+            ))
+            .await,
             "syntax error at or near \"NULLS\""
         );
         return;
@@ -195,7 +204,9 @@ async fn a_migration_can_merge() {
         ),
         db::sql("r2", "r1", MERGE, "DELETE FROM stock WHERE item = 'pear';"),
     ];
-    let result = Migrator::new(db::set(&files)).migrate_to_head(&client).await;
+    let result = Migrator::new(db::set(&files))
+        .migrate_to_head(&client)
+        .await;
     if db::server_major(&client).await < 15 {
         let message = result.unwrap_err().to_string();
         assert!(
@@ -251,7 +262,10 @@ async fn a_standard_function_body_in_a_transaction_false_file_runs_whole() {
              INSERT INTO stock VALUES ('apple', 1);",
             "DROP TABLE stock;",
         ),
-        ("migrations/r2_standard_body.sql".to_owned(), ATOMIC.to_owned()),
+        (
+            "migrations/r2_standard_body.sql".to_owned(),
+            ATOMIC.to_owned(),
+        ),
     ];
     let migrator = Migrator::new(db::set(&files));
     migrator.migrate_to_head(&client).await.unwrap();

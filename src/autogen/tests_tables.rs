@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::schema::{
-    Column, Constraint, ConstraintKind, GeneratedKind, Identity, IdentityGeneration, Index, QualifiedName,
-    SequenceOptions, Table,
+    Column, Constraint, ConstraintKind, GeneratedKind, Identity, IdentityGeneration, Index,
+    QualifiedName, SequenceOptions, Table,
 };
 
 fn name(table: &str) -> QualifiedName {

@@ -8,9 +8,9 @@ use tokio_postgres::{Client, Row};
 use super::depend::ObjectRef;
 use super::model::{
     Column, ColumnName, Constraint, ConstraintKind, Domain, EnumType, Extension, Function,
-    FunctionKind, FunctionName, GeneratedKind, Identity, IdentityGeneration, Index, Policy, PolicyCommand,
-    QualifiedName, Schema, Sequence, SequenceOptions, Snapshot, Table, Trigger, TriggerFiring,
-    TriggerName, View,
+    FunctionKind, FunctionName, GeneratedKind, Identity, IdentityGeneration, Index, Policy,
+    PolicyCommand, QualifiedName, Schema, Sequence, SequenceOptions, Snapshot, Table, Trigger,
+    TriggerFiring, TriggerName, View,
 };
 use super::types::{Attribute, CompositeType, RangeType};
 use crate::error::Error;
