@@ -59,7 +59,7 @@ for major in "${majors[@]}"; do
     log=$logs/$major.log
     start=$(date +%s)
     status=0
-    PELICAN_PG_BINDIR=$bindir PELICAN_COMPAT_MAJOR=$major \
+    PELICAN_PG_BINDIR=$bindir \
         cargo test --all-features --no-fail-fast "${test_args[@]}" -- "${filter[@]}" 2>&1 | tee "$log" \
         || status=$?
     seconds=$(($(date +%s) - start))
