@@ -305,9 +305,12 @@ async fn a_snapshot_holds_every_object_kind() {
     );
 
     let view = &snapshot.views[&name("app", "open_tasks")];
+    let id = db::view_column(&client, "tasks", "id").await;
+    let title = db::view_column(&client, "tasks", "title").await;
+    let state = db::view_column(&client, "tasks", "state").await;
     assert_eq!(
         view.definition,
-        " SELECT tasks.id,\n    tasks.title\n   FROM app.tasks\n  WHERE tasks.state <> 'done'::app.task_state;"
+        format!(" SELECT {id},\n    {title}\n   FROM app.tasks\n  WHERE {state} <> 'done'::app.task_state;")
     );
     assert_eq!(view.comment.as_deref(), Some("tasks not done"));
     let counts = &snapshot.materialized_views[&name("app", "task_counts")];
@@ -705,11 +708,12 @@ async fn a_change_to_each_kind_of_object_shows_in_the_diff() {
         .await;
 
     // Views and materialized views.
+    let state = db::view_column(&steps.client, "tasks", "state").await;
     steps
         .check(
             "CREATE OR REPLACE VIEW app.open_tasks AS
                  SELECT id, title FROM app.tasks WHERE state = 'todo'",
-            &["~ view app.open_tasks: definition, line 4: WHERE tasks.state <> 'done'::app.task_state; -> WHERE tasks.state = 'todo'::app.task_state;"],
+            &[&format!("~ view app.open_tasks: definition, line 4: WHERE {state} <> 'done'::app.task_state; -> WHERE {state} = 'todo'::app.task_state;")],
         )
         .await;
     steps

@@ -152,9 +152,16 @@ async fn pg_dump_output_loads_as_a_desired_schema_and_gives_no_changes() {
     )
     .await
     .unwrap();
-    let server = TestServer::shared().unwrap();
+    let Some(pg_dump) = db::pg_dump_for(
+        &live,
+        "pg_dump_output_loads_as_a_desired_schema_and_gives_no_changes",
+    )
+    .await
+    else {
+        return;
+    };
     let database_url = _live_db.connection_string();
-    let output = std::process::Command::new(server.program("pg_dump").unwrap())
+    let output = std::process::Command::new(pg_dump)
         .args(["--schema-only", "--no-owner", "--dbname", database_url])
         .output()
         .unwrap();

@@ -6,7 +6,7 @@ use super::hazard::Hazard;
 use super::statement::{sequence_options, statement};
 use super::PlannedStatement;
 use crate::quote::literal;
-use crate::schema::{ident, Column, Identity, IdentityGeneration, QualifiedName};
+use crate::schema::{ident, Column, GeneratedKind, Identity, IdentityGeneration, QualifiedName};
 
 fn generation(identity: &Identity) -> &'static str {
     match identity.generation {
@@ -24,6 +24,18 @@ fn identity_clause(identity: &Identity) -> String {
     )
 }
 
+/// Whether `old` must be dropped and added again to become `new`: a new or changed
+/// expression, a change between stored and virtual, or a virtual column that becomes a plain
+/// one (`DROP EXPRESSION` keeps stored values only).
+pub(super) fn recomputed(old: &Column, new: &Column) -> bool {
+    let virtual_gone = old.generated.is_some()
+        && old.generated_kind == GeneratedKind::Virtual
+        && new.generated.is_none();
+    virtual_gone
+        || (new.generated.is_some()
+            && (new.generated != old.generated || new.generated_kind != old.generated_kind))
+}
+
 /// A column as `CREATE TABLE` and `ADD COLUMN` write it.
 pub(super) fn column_definition(column: &Column) -> String {
     let mut sql = format!("{} {}", ident(&column.name), column.data_type);
@@ -31,7 +43,8 @@ pub(super) fn column_definition(column: &Column) -> String {
         sql.push_str(&format!(" COLLATE {collation}"));
     }
     if let Some(expression) = &column.generated {
-        sql.push_str(&format!(" GENERATED ALWAYS AS ({expression}) STORED"));
+        let kind = column.generated_kind.keyword();
+        sql.push_str(&format!(" GENERATED ALWAYS AS ({expression}) {kind}"));
     } else if let Some(default) = &column.default {
         sql.push_str(&format!(" DEFAULT {default}"));
     }
@@ -55,7 +68,8 @@ pub(super) fn add_column(table: &QualifiedName, column: &Column) -> PlannedState
     {
         hazards.push(Hazard::FailsOnExistingRows);
     }
-    if column.generated.is_some() || column.identity.is_some() {
+    let stored = column.generated.is_some() && column.generated_kind == GeneratedKind::Stored;
+    if stored || column.identity.is_some() {
         hazards.push(Hazard::RewritesTable);
     }
     statement(
@@ -92,11 +106,13 @@ pub(super) fn alter_column(
 ) {
     let lock = Hazard::AccessExclusive;
     let column_sql = format!("ALTER TABLE {table} ALTER COLUMN {}", ident(&new.name));
-    if old.generated != new.generated && new.generated.is_some() {
-        // No way to change or add an expression in place before PostgreSQL 17: the column
-        // goes and comes back, computed again from the other columns.
+    if recomputed(old, new) {
+        // No way to change or add an expression in place before PostgreSQL 17, nor to turn a
+        // virtual column into a stored or a plain one: the column goes and comes back,
+        // computed again from the other columns.
         let mut dropped = drop_column(table, &old.name);
-        if old.generated.is_some() {
+        // The values are computed again, not lost (unless the column becomes a plain one).
+        if old.generated.is_some() && new.generated.is_some() {
             dropped.hazards = vec![lock, Hazard::RewritesTable];
         }
         out.push(dropped);

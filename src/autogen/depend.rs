@@ -63,7 +63,7 @@ impl Reshaped {
                         || new.data_type != old.data_type
                         || new.collation != old.collation
                         // A new expression drops the column and adds it again.
-                        || (new.generated.is_some() && new.generated != old.generated)
+                        || super::columns::recomputed(old, new)
                         || retyped_enums.contains(&old.data_type)
                 });
                 if changed {

@@ -13,7 +13,7 @@ fn reshaped(source: &Table, target: &Table) -> bool {
         target.column(&old.name).is_none_or(|new| {
             new.data_type != old.data_type
                 || new.collation != old.collation
-                || (new.generated.is_some() && new.generated != old.generated)
+                || super::columns::recomputed(old, new)
         })
     })
 }

@@ -400,7 +400,10 @@ fn create_table(
     // A table the plan creates risks nothing.
     let mut changes = Vec::new();
     for column in &table.columns {
-        if let Some(parent_column) = inherited(column) {
+        if let Some(mut parent_column) = inherited(column) {
+            // An inheritance child never takes its parent's identity; a partition shares it
+            // from PostgreSQL 17 on, and a snapshot leaves it to the parent.
+            parent_column.identity = None;
             alter_column(&mut changes, name, &parent_column, column, false, false);
         }
     }

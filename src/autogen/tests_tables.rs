@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::schema::{
-    Column, Constraint, ConstraintKind, Identity, IdentityGeneration, Index, QualifiedName,
-    SequenceOptions, Table,
+    Column, Constraint, ConstraintKind, GeneratedKind, Identity, IdentityGeneration, Index,
+    QualifiedName, SequenceOptions, Table,
 };
 
 fn name(table: &str) -> QualifiedName {
@@ -283,6 +283,42 @@ fn a_generated_expression_that_changes_drops_the_column_and_adds_it_again() {
         ["ALTER TABLE app.t ALTER COLUMN twice DROP EXPRESSION"]
     );
     assert!(plan.down[0].hazards.contains(&Hazard::DeletesData));
+}
+
+#[test]
+fn a_generated_column_that_turns_virtual_or_plain_is_added_again() {
+    let mut stored = table(&[("n", "integer"), ("twice", "integer")]);
+    stored.columns[1].generated = Some("n * 2".into());
+    let mut virtual_ = stored.clone();
+    virtual_.columns[1].generated_kind = GeneratedKind::Virtual;
+    let mut plain = stored.clone();
+    plain.columns[1].generated = None;
+    let t = |table: &Table| snapshot(vec![("t", table.clone())]);
+    let plan = planned(&t(&stored), &t(&virtual_));
+    assert_eq!(
+        sqls(&plan.up),
+        [
+            "ALTER TABLE app.t DROP COLUMN twice",
+            "ALTER TABLE app.t ADD COLUMN twice integer GENERATED ALWAYS AS (n * 2) VIRTUAL",
+        ]
+    );
+    assert!(!plan.up[0].hazards.contains(&Hazard::DeletesData));
+    // A virtual column is computed when read: adding one rewrites nothing.
+    assert!(!plan.up[1].hazards.contains(&Hazard::RewritesTable));
+    assert_eq!(
+        sqls(&plan.down)[1],
+        "ALTER TABLE app.t ADD COLUMN twice integer GENERATED ALWAYS AS (n * 2) STORED"
+    );
+    // DROP EXPRESSION keeps stored values only: a virtual column's are gone.
+    let plan = planned(&t(&virtual_), &t(&plain));
+    assert_eq!(
+        sqls(&plan.up),
+        [
+            "ALTER TABLE app.t DROP COLUMN twice",
+            "ALTER TABLE app.t ADD COLUMN twice integer",
+        ]
+    );
+    assert!(plan.up[0].hazards.contains(&Hazard::DeletesData));
 }
 
 #[test]

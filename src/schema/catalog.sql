@@ -100,11 +100,14 @@ objects AS (
     JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = r.oid
     JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
     UNION ALL
+    -- PostgreSQL 18 records each NOT NULL as a constraint too (contype 'n'), named after
+    -- whichever table first had it: a snapshot has it as the column's `not_null` instead.
     SELECT 'pg_catalog.pg_constraint'::regclass, c.oid, 0, 'constraint', r.nspname, r.relname,
            c.conname::text
     FROM rels r
     JOIN pg_catalog.pg_constraint c ON c.conrelid = r.oid
     WHERE r.relkind IN ('r', 'p')
+      AND c.contype <> 'n'
     UNION ALL
     -- A domain's check stands for its domain.
     SELECT 'pg_catalog.pg_constraint'::regclass, c.oid, 0, 'type', s.nspname, t.typname, ''
@@ -184,7 +187,7 @@ WHERE r.relkind IN ('r', 'p')
 UNION ALL
 -- t: schema, table, name, type, default, generation expression, identity ('', 'a', 'd'),
 --    collation (when not the type's), comment
--- b: not null, identity cycles
+-- b: not null, identity cycles, virtual (generated, PostgreSQL 18)
 -- n: attnum, identity start, increment, min, max, cache
 SELECT 'column',
        ARRAY[r.nspname, r.relname, a.attname,
@@ -198,7 +201,7 @@ SELECT 'column',
                  END
              END,
              (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = a.attrelid AND dsc.classoid = 'pg_catalog.pg_class'::regclass AND dsc.objsubid = a.attnum)]::text[],
-       ARRAY[a.attnotnull, seq.seqcycle],
+       ARRAY[a.attnotnull, seq.seqcycle, a.attgenerated = 'v'],
        ARRAY[a.attnum, seq.seqstart, seq.seqincrement, seq.seqmin, seq.seqmax, seq.seqcache]::int8[]
 FROM rels r
 JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped

@@ -8,9 +8,9 @@ use tokio_postgres::{Client, Row};
 use super::depend::ObjectRef;
 use super::model::{
     Column, ColumnName, Constraint, ConstraintKind, Domain, EnumType, Extension, Function,
-    FunctionKind, FunctionName, Identity, IdentityGeneration, Index, Policy, PolicyCommand,
-    QualifiedName, Schema, Sequence, SequenceOptions, Snapshot, Table, Trigger, TriggerFiring,
-    TriggerName, View,
+    FunctionKind, FunctionName, GeneratedKind, Identity, IdentityGeneration, Index, Policy,
+    PolicyCommand, QualifiedName, Schema, Sequence, SequenceOptions, Snapshot, Table, Trigger,
+    TriggerFiring, TriggerName, View,
 };
 use super::types::{Attribute, CompositeType, RangeType};
 use crate::error::Error;
@@ -200,6 +200,11 @@ impl Builder {
                     not_null: row.flag(0),
                     default: row.text(4),
                     generated: row.text(5),
+                    generated_kind: if row.flag(2) {
+                        GeneratedKind::Virtual
+                    } else {
+                        GeneratedKind::Stored
+                    },
                     identity,
                     collation: row.text(7),
                     comment: row.text(8),

@@ -57,9 +57,9 @@ pub use grant::Grant;
 pub(crate) use model::ident;
 pub use model::{
     Column, ColumnName, Constraint, ConstraintKind, Domain, EnumType, Extension, Function,
-    FunctionKind, FunctionName, Identity, IdentityGeneration, Index, Policy, PolicyCommand,
-    QualifiedName, Schema, Sequence, SequenceOptions, Snapshot, Table, Trigger, TriggerFiring,
-    TriggerName, View,
+    FunctionKind, FunctionName, GeneratedKind, Identity, IdentityGeneration, Index, Policy,
+    PolicyCommand, QualifiedName, Schema, Sequence, SequenceOptions, Snapshot, Table, Trigger,
+    TriggerFiring, TriggerName, View,
 };
 pub use types::{Attribute, CompositeType, RangeType};
 

@@ -185,8 +185,11 @@ pub struct Column {
     /// The default expression: `0`, `now()`, `nextval('app.notes_id_seq'::regclass)`.
     pub default: Option<String>,
     /// For a generated column, the expression it is computed from (`GENERATED ALWAYS AS
-    /// (...) STORED`).
+    /// (...) STORED`, or `VIRTUAL`: see [`generated_kind`](Self::generated_kind)).
     pub generated: Option<String>,
+    /// For a generated column, whether it is stored or (PostgreSQL 18) virtual, computed
+    /// when read; [`GeneratedKind::Stored`] for every other column.
+    pub generated_kind: GeneratedKind,
     /// For an identity column, how it is generated.
     pub identity: Option<Identity>,
     /// `COLLATE`, when it is not the type's default collation.
@@ -205,9 +208,30 @@ impl Column {
             not_null: false,
             default: None,
             generated: None,
+            generated_kind: GeneratedKind::Stored,
             identity: None,
             collation: None,
             comment: None,
+        }
+    }
+}
+
+/// How a generated column keeps its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GeneratedKind {
+    /// `STORED`: computed when a row is written, kept in the table (PostgreSQL 12 on).
+    #[default]
+    Stored,
+    /// `VIRTUAL`: computed when a row is read (PostgreSQL 18 on, where it is the default).
+    Virtual,
+}
+
+impl GeneratedKind {
+    /// The keyword: `STORED` or `VIRTUAL`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            GeneratedKind::Stored => "STORED",
+            GeneratedKind::Virtual => "VIRTUAL",
         }
     }
 }

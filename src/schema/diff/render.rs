@@ -17,7 +17,8 @@ pub(super) fn column_spec(column: &Column) -> String {
         spec.push_str(&format!(" default {default}"));
     }
     if let Some(expression) = &column.generated {
-        spec.push_str(&format!(" generated always as ({expression}) stored"));
+        let kind = column.generated_kind.keyword().to_lowercase();
+        spec.push_str(&format!(" generated always as ({expression}) {kind}"));
     }
     if let Some(identity) = &column.identity {
         spec.push_str(&format!(" {}", identity.generation));

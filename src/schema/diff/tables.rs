@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use super::change::Difference;
 use super::differences::Differences;
 use super::render::*;
-use crate::schema::model::{ident, Column, QualifiedName, Sequence, Table};
+use crate::schema::model::{ident, Column, GeneratedKind, QualifiedName, Sequence, Table};
 
 /// The table's own attributes; columns and constraints are compared one by one elsewhere.
 pub(super) fn compare_tables(before: &Table, after: &Table) -> Vec<Difference> {
@@ -97,6 +97,7 @@ pub(super) fn compare_columns(before: &Column, after: &Column) -> Vec<Difference
         not_null,
         default,
         generated,
+        generated_kind,
         identity,
         collation,
         comment: c,
@@ -111,6 +112,14 @@ pub(super) fn compare_columns(before: &Column, after: &Column) -> Vec<Difference
     );
     d.check("default", default.clone(), after.default.clone());
     d.check("generated", generated.clone(), after.generated.clone());
+    if generated.is_some() && after.generated.is_some() {
+        let keyword = |kind: &GeneratedKind| Some(kind.keyword().to_lowercase());
+        d.check(
+            "generated storage",
+            keyword(generated_kind),
+            keyword(&after.generated_kind),
+        );
+    }
     d.check(
         "identity",
         identity.as_ref().map(|i| i.generation.to_string()),

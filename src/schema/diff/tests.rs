@@ -57,16 +57,7 @@ fn multi_line_values_show_the_first_changed_stretch() {
 }
 
 fn column(name: &str, data_type: &str) -> Column {
-    Column {
-        name: name.into(),
-        data_type: data_type.into(),
-        not_null: false,
-        default: None,
-        generated: None,
-        identity: None,
-        collation: None,
-        comment: None,
-    }
+    Column::new(name, data_type)
 }
 
 fn table(columns: Vec<Column>) -> Table {
