@@ -20,7 +20,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TESTS=(
     versions migrator semantics processes hardening offline
     schema checks scratch autogen autogen_kinds autogen_tables
-    pipeline fleet guard cli
+    pipeline fleet guard cli pooler tls privileges
 )
 
 majors=()
