@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
+pub(crate) use super::durations::{parse_lease_ttl, parse_timeout, parse_wait};
+pub(crate) use super::fleet_args::{FleetCheckArgs, FleetCommand, FleetRunArgs, FleetTargetArgs};
 use crate::lock::LockStrategy;
-use crate::revision::{self, DurationTextError, MAX_TIMEOUT_TEXT};
 
 /// Alembic's revision DAG for PostgreSQL: create, inspect and run migrations.
 #[derive(Debug, Parser)]
@@ -117,93 +118,6 @@ pub(crate) enum Command {
     /// per tenant): each with its own history and lock, failures kept to their tenant
     #[command(subcommand)]
     Fleet(FleetCommand),
-}
-
-/// `fleet`'s verbs.
-#[derive(Debug, Subcommand)]
-pub(crate) enum FleetCommand {
-    /// Upgrade every target (to `head` by default)
-    Upgrade(FleetRunArgs),
-    /// Downgrade every target to TARGET
-    Downgrade(FleetRunArgs),
-    /// Record TARGET as applied on every target, running nothing
-    Stamp(FleetRunArgs),
-    /// Where every target stands: current, behind, failed
-    Status(FleetTargetArgs),
-    /// Every target's current heads
-    Current(FleetTargetArgs),
-    /// Fails unless every target is at its heads with nothing failed (exit 4: a target has a
-    /// failed revision; 7: a target is behind; with --drift, 10: a target's schema differs
-    /// from what its revisions give), for deploy gates
-    Check(FleetCheckArgs),
-}
-
-/// `fleet check`.
-#[derive(Debug, Args)]
-pub(crate) struct FleetCheckArgs {
-    #[command(flatten)]
-    pub(crate) targets: FleetTargetArgs,
-    /// Also compare each target's schema with a replay of the revisions it has applied, in a
-    /// scratch database (a schema target: its own schema; a database target: the database)
-    #[arg(long)]
-    pub(crate) drift: bool,
-    /// The server for the scratch database (with --drift) [default: pelican.toml's dev-url,
-    /// else a throwaway server of the local PostgreSQL binaries]
-    #[arg(long, value_name = "URL", requires = "drift")]
-    pub(crate) dev_url: Option<String>,
-}
-
-/// The targets of a `fleet` verb, and how many run at once.
-#[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("targets").required(true).args(["schemas", "schemas_query", "databases", "databases_query"])))]
-pub(crate) struct FleetTargetArgs {
-    /// The tenants' schemas in the database (--database-url), comma-separated
-    #[arg(long, value_delimiter = ',', value_name = "SCHEMA")]
-    pub(crate) schemas: Vec<String>,
-    /// A query on the database (--database-url) whose first column lists the schemas, e.g.
-    /// "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\_%'"
-    #[arg(long, value_name = "SQL")]
-    pub(crate) schemas_query: Option<String>,
-    /// A file listing the tenants' databases, one connection string a line (`-`: stdin;
-    /// blank lines and `#` comments skipped)
-    #[arg(long, value_name = "FILE")]
-    pub(crate) databases: Option<PathBuf>,
-    /// A query on the database (--database-url, a catalog) whose first column lists the
-    /// tenants' connection strings
-    #[arg(long, value_name = "SQL")]
-    pub(crate) databases_query: Option<String>,
-    /// How many targets run at once
-    #[arg(long, default_value_t = 4, value_name = "N")]
-    pub(crate) jobs: usize,
-    /// At most this many connections to one server [default: the server's max_connections
-    /// headroom, halved, at most --jobs]
-    #[arg(long, value_name = "M")]
-    pub(crate) jobs_per_server: Option<usize>,
-    /// Print JSON instead of text
-    #[arg(long)]
-    pub(crate) json: bool,
-}
-
-/// `fleet upgrade|downgrade|stamp`.
-#[derive(Debug, Args)]
-pub(crate) struct FleetRunArgs {
-    /// The revision to reach [upgrade: head]
-    #[arg(value_name = "TARGET")]
-    pub(crate) target: Option<String>,
-    #[command(flatten)]
-    pub(crate) targets: FleetTargetArgs,
-    /// Run the first K targets first, and stop if any of them fails
-    #[arg(long, value_name = "K", default_value_t = 0)]
-    pub(crate) canary: usize,
-    /// Start no target after a failure
-    #[arg(long)]
-    pub(crate) fail_fast: bool,
-    /// After the canary, B targets at a time
-    #[arg(long, value_name = "B")]
-    pub(crate) batch: Option<usize>,
-    /// The wait between two batches, e.g. 30s
-    #[arg(long, value_name = "DURATION", value_parser = parse_timeout, requires = "batch")]
-    pub(crate) pause: Option<Duration>,
 }
 
 /// `guard`'s verbs.
@@ -630,49 +544,11 @@ pub(crate) struct ResolveArgs {
     pub(crate) lock: LockArgs,
 }
 
-/// Parses a `--lock-timeout` or `--statement-timeout`: `<whole number><unit>` with unit `ms`,
-/// `s`, `min` or `h`, as in migration headers, at most what PostgreSQL takes. `0ms` is no
-/// timeout.
-pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
-    parse_duration(text, "or 0ms for no timeout")
-}
-
-/// Parses `--lock-wait`, written as a timeout is: the wait is PostgreSQL's `lock_timeout`.
-pub(crate) fn parse_wait(text: &str) -> Result<Duration, String> {
-    parse_duration(text, "the wait is a lock_timeout")
-}
-
 /// `--lock`: one of [`LockStrategy::NAMES`].
 fn lock_strategies() -> impl clap::builder::TypedValueParser<Value = LockStrategy> {
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(LockStrategy::NAMES)
         .map(|name| name.parse().unwrap_or_default())
-}
-
-/// Parses `--lease-ttl` (and `lease_ttl` in pelican.toml): a duration of at least 1s.
-pub(crate) fn parse_lease_ttl(text: &str) -> Result<Duration, String> {
-    let ttl = parse_duration(text, "a lease renewed every third of it")?;
-    if ttl < crate::lock::MIN_LEASE_TTL {
-        return Err(format!(
-            "'{}' is too short for a lease: give at least 1s (the heartbeat renews it every \
-             third of it)",
-            text.trim()
-        ));
-    }
-    Ok(ttl)
-}
-
-fn parse_duration(text: &str, note: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    revision::parse_duration(text).map_err(|error| match error {
-        DurationTextError::Invalid => format!(
-            "'{text}' is not a duration; write a whole number and a unit: 500ms, 5s, 2min, 1h"
-        ),
-        DurationTextError::TooLong => format!(
-            "'{text}' is too long: PostgreSQL's maximum is {MAX_TIMEOUT_TEXT}; give a shorter \
-             duration ({note})"
-        ),
-    })
 }
 
 #[cfg(test)]
@@ -683,45 +559,5 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations_take_postgres_units() {
-        assert_eq!(parse_timeout("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_timeout("3s"), Ok(Duration::from_secs(3)));
-        assert_eq!(parse_timeout("2min"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_timeout(" 1h "), Ok(Duration::from_secs(3600)));
-        assert_eq!(parse_timeout("0ms"), Ok(Duration::ZERO));
-        assert_eq!(parse_wait("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(
-            parse_timeout("3"),
-            Err(
-                "'3' is not a duration; write a whole number and a unit: 500ms, 5s, 2min, 1h"
-                    .to_owned()
-            )
-        );
-        assert!(parse_timeout("1.5s").is_err());
-        assert!(parse_wait("s").is_err());
-    }
-
-    #[test]
-    fn durations_stop_at_what_postgres_takes() {
-        assert_eq!(parse_timeout("596h"), Ok(Duration::from_secs(596 * 3600)));
-        assert_eq!(
-            parse_timeout("600h"),
-            Err(
-                "'600h' is too long: PostgreSQL's maximum is 2147483647ms, about 24.8 days \
-                 (596h); give a shorter duration (or 0ms for no timeout)"
-                    .to_owned()
-            )
-        );
-        assert_eq!(
-            parse_wait("99999999999999999999h"),
-            Err(
-                "'99999999999999999999h' is too long: PostgreSQL's maximum is 2147483647ms, \
-                 about 24.8 days (596h); give a shorter duration (the wait is a lock_timeout)"
-                    .to_owned()
-            )
-        );
     }
 }
