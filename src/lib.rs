@@ -51,12 +51,7 @@ pub mod autogen;
 pub mod build;
 #[cfg(feature = "cli")]
 pub mod cli;
-#[cfg(any(
-    feature = "cli",
-    feature = "testing",
-    feature = "fleet",
-    feature = "tls"
-))]
+// Connection strings: the runtime redacts them in its errors, the tools parse them.
 #[cfg_attr(not(all(feature = "testing", feature = "tls")), allow(dead_code))]
 mod conninfo;
 #[cfg(feature = "diagram")]

@@ -22,7 +22,9 @@ mod probe;
 pub(crate) use digest::HistoryDigest;
 pub(crate) use error::HistoryError;
 pub use error::MissingPrivilege;
-pub(crate) use probe::{parse_state, Probe};
+#[cfg(feature = "fleet")]
+pub(crate) use probe::parse_state;
+pub(crate) use probe::Probe;
 
 use tokio_postgres::{Client, SimpleQueryMessage};
 

@@ -37,6 +37,7 @@ pub use drift::{Drift, DriftReport, SchemaComparison};
 pub use error::ScratchError;
 pub use files::{read_schema_files, SchemaFile};
 pub use parts::RevisionPart;
+#[cfg(feature = "fleet")]
 pub(crate) use verify::forget_empty_history_schema;
 pub use verify::Verification;
 

@@ -116,6 +116,7 @@ impl History {
 /// the order given: the schema and, when its `pelican_state` is a table the current role
 /// owns, the table as XML (what [`History::build_digest_probe_sql`] reads for one schema).
 /// A fleet's status at head, in one round trip.
+#[cfg(feature = "fleet")]
 pub(crate) fn digests_probe_sql(schemas: &[String]) -> String {
     let names: Vec<String> = schemas.iter().map(|s| literal(s)).collect();
     format!(
