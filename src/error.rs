@@ -255,6 +255,20 @@ pub enum Error {
         /// What it lacks.
         missing: crate::history::MissingPrivilege,
     },
+    /// A fleet's schema target reached through a connection pooler: the tenant's
+    /// `search_path` is a session setting, which a pooler in transaction mode doesn't keep
+    /// from one transaction to the next, so its migrations could land in another schema.
+    /// Nothing was run.
+    #[error(
+        "cannot migrate schema \"{schema}\" through a connection pooler: the tenant's \
+         search_path is a session setting, which a pooler in transaction mode does not keep \
+         between transactions, so its migrations could land in another schema; give the \
+         fleet the server's own connection string (not the pooler's) for schema targets"
+    )]
+    SchemaTargetBehindPooler {
+        /// The tenant's schema.
+        schema: String,
+    },
     /// A write (upgrade, downgrade, stamp, repair, resolve) was asked of a hot standby, which
     /// is read-only. Nothing was changed.
     #[error(

@@ -8,10 +8,12 @@ use std::time::Instant;
 
 use deadpool_postgres::Pool;
 use tokio::sync::Semaphore;
+use tokio_postgres::SimpleQueryMessage;
 use tracing::Instrument;
 
 use super::report::{FleetReport, Outcome, TargetReport};
 use super::{Fleet, FleetError, FleetProgress, Operation, Target};
+use crate::lock::announced_pid;
 use crate::quote::ident;
 
 /// How many targets one connection serves before it is closed and a fresh one opened.
@@ -264,12 +266,29 @@ async fn run_one(pool: &Pool, target: &Target, migrator: &crate::Migrator, job: 
         Err(error) => return failed(crate::Error::from(error)),
     };
     if let Some(schema) = &target.schema {
-        let set = format!("SET search_path TO {}", ident(schema));
-        if let Err(error) = client.batch_execute(&set).await {
-            return failed(crate::Error::database(
-                "setting the tenant's search_path",
-                error,
-            ));
+        // The same round trip says which server process holds the setting: through a
+        // pooler it is not the one the connection announced, and the setting won't last.
+        let set = format!(
+            "SET search_path TO {}; SELECT pg_catalog.pg_backend_pid()",
+            ident(schema)
+        );
+        let backend = match client.simple_query(&set).await {
+            Ok(messages) => messages.iter().find_map(|message| match message {
+                SimpleQueryMessage::Row(row) => row.get(0).and_then(|pid| pid.parse::<i32>().ok()),
+                _ => None,
+            }),
+            Err(error) => {
+                return failed(crate::Error::database(
+                    "setting the tenant's search_path",
+                    error,
+                ))
+            }
+        };
+        if matches!(job, Job::Run(_)) && backend != announced_pid(&client).await {
+            drop(deadpool_postgres::Object::take(client));
+            return failed(crate::Error::SchemaTargetBehindPooler {
+                schema: schema.clone(),
+            });
         }
     }
     let revisions = |report: crate::migrator::Report| {
