@@ -131,7 +131,9 @@ async fn the_advisory_lock_through_pgbouncer_is_refused_before_anything_runs() {
     assert!(history(&direct, "public").await.is_empty(), "nothing ran");
     let locks = count(
         &direct,
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+        // This test's database only: the other tests run beside it on the same server.
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     )
     .await;
     assert_eq!(
