@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use pelican::testing::{TestDatabase, TestServer};
 use support::child::{self, Mode};
-use support::{conninfo_via, env_count, ratio, synthetic, unix_socket, Summary};
+use support::proxy::unix_socket;
+use support::{conninfo_via, env_count, ratio, synthetic, Summary};
 
 const MIGRATIONS: usize = 1_000;
 

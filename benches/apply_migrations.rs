@@ -25,8 +25,9 @@ use std::time::{Duration, Instant};
 
 use pelican::testing::{TestDatabase, TestServer};
 use support::child::{self, Mode};
+use support::proxy::unix_socket;
 use support::proxy::{ConnectionLog, Proxy};
-use support::{conninfo_via, env_count, ratio, synthetic, unix_socket, Summary};
+use support::{conninfo_via, env_count, ratio, synthetic, Summary};
 
 const MIGRATIONS: usize = 1_000;
 

@@ -80,7 +80,7 @@ fn migra() -> Option<String> {
 /// A libpq URL for `database` on the throwaway server (what migra's SQLAlchemy takes).
 fn libpq_url(database: &pelican::testing::TestDatabase) -> String {
     let config = database.config();
-    let host = support::unix_socket(config).expect("a unix-socket server");
+    let host = support::proxy::unix_socket(config).expect("a unix-socket server");
     format!(
         "postgresql://{}@/{}?host={}&port={}",
         config.get_user().unwrap_or("postgres"),

@@ -23,8 +23,9 @@ use std::time::Instant;
 
 use pelican::testing::TestServer;
 use support::child::{self, Mode};
+use support::proxy::unix_socket;
 use support::proxy::Proxy;
-use support::{conninfo_via, env_count, ms, ratio, synthetic, unix_socket, Summary};
+use support::{conninfo_via, env_count, ms, ratio, synthetic, Summary};
 
 /// `bit(256)` text as bytes, to print a corrected `AT_HEAD_DIGEST`.
 fn bits_to_bytes(bits: &str) -> Vec<u8> {

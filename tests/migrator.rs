@@ -803,37 +803,6 @@ async fn digest_is_consistent(client: &tokio_postgres::Client, schema: &str) -> 
     client.query_one(&sql, &[]).await.unwrap().get(0)
 }
 
-/// A connection to `database` through `proxy`, which records what it sends.
-async fn connect_through(
-    database: &pelican::testing::TestDatabase,
-    proxy: &proxy::Proxy,
-) -> tokio_postgres::Client {
-    let direct = database.config();
-    let mut config = tokio_postgres::Config::new();
-    config
-        .host_path(proxy.host())
-        .port(direct.get_ports().first().copied().unwrap_or(5432))
-        .user(direct.get_user().expect("a user"))
-        .dbname(direct.get_dbname().expect("a database name"));
-    if let Some(password) = direct.get_password() {
-        config.password(password);
-    }
-    let (client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(connection);
-    client
-}
-
-/// The unix socket of the test server, for the proxy.
-fn server_socket(database: &pelican::testing::TestDatabase) -> Option<std::path::PathBuf> {
-    let config = database.config();
-    let dir = config.get_hosts().iter().find_map(|host| match host {
-        tokio_postgres::config::Host::Unix(dir) => Some(dir.clone()),
-        _ => None,
-    })?;
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    Some(dir.join(format!(".s.PGSQL.{port}")))
-}
-
 /// What `migrator.migrate_to_head` sends on a new connection: the text of each query.
 async fn queries_of_a_start(
     database: &pelican::testing::TestDatabase,
@@ -841,7 +810,7 @@ async fn queries_of_a_start(
     migrator: &Migrator,
 ) -> (Result<pelican::Report, Error>, Vec<String>) {
     let _ = proxy.take_logs();
-    let client = connect_through(database, proxy).await;
+    let client = proxy.connect(database.config()).await;
     let outcome = migrator.migrate_to_head(&client).await;
     drop(client);
     let logs = proxy.take_logs();
@@ -863,7 +832,7 @@ static EMBEDDED: pelican::EmbeddedMigrations =
 #[tokio::test]
 async fn a_start_at_head_reads_one_row_and_takes_no_lock() {
     let (database, client) = fresh_db().await;
-    let Some(socket) = server_socket(&database) else {
+    let Some(socket) = proxy::unix_socket(database.config()) else {
         eprintln!("skipped: the test server is not reached through a unix socket");
         return;
     };
@@ -888,7 +857,7 @@ async fn a_start_at_head_reads_one_row_and_takes_no_lock() {
     assert!(is_digest_read(&queries[0]), "{queries:?}");
     // `heads` too.
     let _ = proxy.take_logs();
-    let proxied = connect_through(&database, &proxy).await;
+    let proxied = proxy.connect(database.config()).await;
     assert!(migrator
         .upgrade(&proxied, "heads")
         .await

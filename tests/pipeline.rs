@@ -336,7 +336,7 @@ fn applied_per_query(queries: &[String]) -> Vec<String> {
 #[tokio::test]
 async fn pipelines_are_cut_at_non_transactional_and_rust_revisions_and_save_round_trips() {
     let (database, client) = fresh_db().await;
-    let Some(socket) = server_socket(&database) else {
+    let Some(socket) = proxy::unix_socket(database.config()) else {
         eprintln!("skipped: the test server is not reached through a unix socket");
         return;
     };
@@ -387,7 +387,7 @@ async fn queries_of(
     migrator: &Migrator,
 ) -> (pelican::Report, Vec<String>) {
     let _ = proxy.take_logs();
-    let client = connect_through(database, proxy).await;
+    let client = proxy.connect(database.config()).await;
     let report = migrator.migrate_to_head(&client).await.unwrap();
     drop(client);
     let logs = proxy.take_logs();
@@ -400,35 +400,4 @@ async fn queries_of(
         log.message_summary()
     );
     (report, log.queries.clone())
-}
-
-/// A connection to `database` through `proxy`.
-async fn connect_through(
-    database: &pelican::testing::TestDatabase,
-    proxy: &proxy::Proxy,
-) -> tokio_postgres::Client {
-    let direct = database.config();
-    let mut config = tokio_postgres::Config::new();
-    config
-        .host_path(proxy.host())
-        .port(direct.get_ports().first().copied().unwrap_or(5432))
-        .user(direct.get_user().expect("a user"))
-        .dbname(direct.get_dbname().expect("a database name"));
-    if let Some(password) = direct.get_password() {
-        config.password(password);
-    }
-    let (client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(connection);
-    client
-}
-
-/// The unix socket of the test server, for the proxy.
-fn server_socket(database: &pelican::testing::TestDatabase) -> Option<std::path::PathBuf> {
-    let config = database.config();
-    let dir = config.get_hosts().iter().find_map(|host| match host {
-        tokio_postgres::config::Host::Unix(dir) => Some(dir.clone()),
-        _ => None,
-    })?;
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    Some(dir.join(format!(".s.PGSQL.{port}")))
 }

@@ -8,10 +8,8 @@ pub mod proxy;
 pub mod synthetic;
 
 use std::fmt;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use tokio_postgres::config::Host;
 use tokio_postgres::Config;
 
 /// Whether the binary was started by `cargo bench` (which passes `--bench`), rather than by
@@ -78,16 +76,6 @@ pub fn ms(d: Duration) -> String {
 /// `a / b` of two durations.
 pub fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64()
-}
-
-/// The unix socket of a server reached through a socket directory.
-pub fn unix_socket(config: &Config) -> Option<PathBuf> {
-    let dir = config.get_hosts().iter().find_map(|host| match host {
-        Host::Unix(dir) => Some(dir.clone()),
-        _ => None,
-    })?;
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    Some(dir.join(format!(".s.PGSQL.{port}")))
 }
 
 /// A `key=value` connection string for `config`'s database, through the socket directory

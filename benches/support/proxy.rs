@@ -21,6 +21,9 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
+use tokio_postgres::config::Host;
+use tokio_postgres::Config;
+
 /// What one client connection sent.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectionLog {
@@ -97,6 +100,23 @@ impl Proxy {
     /// The directory to give as `host`.
     pub fn host(&self) -> &Path {
         &self.dir
+    }
+
+    /// A connection through the proxy to the database `direct` names (its user, database,
+    /// password and port; the proxy's directory as the host).
+    pub async fn connect(&self, direct: &Config) -> tokio_postgres::Client {
+        let mut config = Config::new();
+        config
+            .host_path(self.host())
+            .port(direct.get_ports().first().copied().unwrap_or(5432))
+            .user(direct.get_user().expect("a user"))
+            .dbname(direct.get_dbname().expect("a database name"));
+        if let Some(password) = direct.get_password() {
+            config.password(password);
+        }
+        let (client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        client
     }
 
     /// The logs of every connection so far (finished or not), oldest first, and forgets them.
@@ -228,4 +248,15 @@ impl FrontendParser {
         }
         self.pending.drain(..at);
     }
+}
+
+/// The unix socket of a server reached through a socket directory: what to put a proxy in
+/// front of.
+pub fn unix_socket(config: &Config) -> Option<PathBuf> {
+    let dir = config.get_hosts().iter().find_map(|host| match host {
+        Host::Unix(dir) => Some(dir.clone()),
+        _ => None,
+    })?;
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    Some(dir.join(format!(".s.PGSQL.{port}")))
 }
