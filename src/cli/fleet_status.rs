@@ -8,7 +8,7 @@ use super::check_result::CheckStatus;
 use super::error::CliError;
 use super::fleet_targets::fleet_of;
 use super::Context;
-use crate::fleet::{FleetDriftError, TargetDrift, TargetStatus};
+use crate::fleet::{TargetDrift, TargetStatus};
 
 /// `fleet status`.
 pub(super) async fn status(ctx: &mut Context, args: &FleetTargetArgs) -> Result<(), CliError> {
@@ -65,13 +65,7 @@ pub(super) async fn check(ctx: &mut Context, args: &FleetCheckArgs) -> Result<()
     let behind = statuses.iter().filter(|t| !t.is_current()).count() - failed;
     let drifted = if args.drift {
         let dev_url = ctx.dev_url(args.dev_url.as_ref());
-        let drifts = fleet
-            .drift(dev_url.as_deref())
-            .await
-            .map_err(|error| match error {
-                FleetDriftError::Fleet(error) => CliError::from(error),
-                FleetDriftError::Scratch(error) => CliError::from(error),
-            })?;
+        let drifts = fleet.drift_of(&statuses, dev_url.as_deref()).await?;
         print_drifts(ctx, &statuses, &drifts, args.targets.json);
         drifts.iter().filter(|d| !d.matches()).count()
     } else {

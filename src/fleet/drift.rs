@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use tokio_postgres::Client;
 
-use super::{Fleet, FleetError, Target};
+use super::{Fleet, FleetError, Target, TargetStatus};
 use crate::quote::ident;
 use crate::revision::RevisionId;
 use crate::schema::SnapshotOptions;
@@ -69,6 +69,20 @@ impl Fleet {
     /// its [`TargetDrift`].
     pub async fn drift(&self, dev_url: Option<&str>) -> Result<Vec<TargetDrift>, FleetDriftError> {
         let statuses = self.status().await?;
+        Ok(self.drift_of(&statuses, dev_url).await?)
+    }
+
+    /// [`drift`](Self::drift) from statuses already read with [`status`](Self::status) (a
+    /// deploy gate reads them first), one [`TargetDrift`] per status, in their order.
+    ///
+    /// # Errors
+    ///
+    /// No scratch server.
+    pub async fn drift_of(
+        &self,
+        statuses: &[TargetStatus],
+        dev_url: Option<&str>,
+    ) -> Result<Vec<TargetDrift>, ScratchError> {
         let server = ScratchServer::start(dev_url).await?;
         let mut results: Vec<Option<TargetDrift>> = Vec::new();
         // Targets at the same heads and of the same kind share a replay.
