@@ -317,3 +317,35 @@ async fn history_tables_the_role_may_only_read_are_refused_before_anything_runs(
         .unwrap();
     assert_eq!(current.len(), 1);
 }
+
+/// Fleet drift of a database migrated by a role whose tables went to its own schema (first
+/// on its path as `"$user"`): the replay follows that path, so nothing is reported.
+#[cfg(feature = "fleet")]
+#[tokio::test]
+async fn fleet_drift_replays_a_schema_owners_database_on_its_search_path() {
+    use pelican::fleet::{Fleet, Target};
+
+    let (database, admin) = fresh_db().await;
+    let role = schema_owner(&admin).await;
+    let history_schema = role.clone();
+    let fleet = Fleet::new(
+        two_revisions(),
+        vec![Target::database(url_as(&database, &role))],
+    )
+    .configure(move |migrator| migrator.schema(history_schema.clone()));
+    let report = fleet.upgrade("head").await.unwrap();
+    assert!(report.all_succeeded(), "{}", report.summary());
+    assert!(table_exists(&admin, &format!("{role}.items")).await);
+
+    let drifts = fleet.drift(None).await.unwrap();
+    assert!(drifts[0].matches(), "{:?}", drifts[0].differences);
+
+    admin
+        .batch_execute(&format!("ALTER TABLE {role}.items ADD COLUMN by_hand int"))
+        .await
+        .unwrap();
+    let drifts = fleet.drift(None).await.unwrap();
+    let lines = drifts[0].differences.as_ref().unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("by_hand"), "{lines:?}");
+}

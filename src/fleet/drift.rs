@@ -4,7 +4,9 @@
 //! Tenants at the same heads share one replay. For schema targets, the replay runs in a
 //! schema of the first tenant's name, which is then renamed to each next tenant's before its
 //! snapshot (a rename moves every object with it), so a thousand tenants cost one replay and
-//! a snapshot each, not a thousand replays.
+//! a snapshot each, not a thousand replays. Database targets are replayed on their live
+//! `search_path`, as a single database's drift is, so that unqualified names land where they
+//! landed live (a role that owns only its schema put its tables there).
 
 use std::collections::BTreeMap;
 
@@ -14,7 +16,9 @@ use super::{Fleet, FleetError, Target, TargetStatus};
 use crate::quote::ident;
 use crate::revision::RevisionId;
 use crate::schema::SnapshotOptions;
-use crate::scratch::{forget_empty_history_schema, ScratchDatabase, ScratchError, ScratchServer};
+use crate::scratch::{
+    forget_empty_history_schema, live_search_path, ScratchDatabase, ScratchError, ScratchServer,
+};
 
 /// One target's drift: the differences between what its applied revisions give and what it
 /// has (empty when it matches), or why it couldn't be compared.
@@ -84,16 +88,33 @@ impl Fleet {
         dev_url: Option<&str>,
     ) -> Result<Vec<TargetDrift>, ScratchError> {
         let server = ScratchServer::start(dev_url).await?;
+        let mut clients = Clients::default();
         let mut results: Vec<Option<TargetDrift>> = Vec::new();
-        // Targets at the same heads and of the same kind share a replay.
-        let mut groups: BTreeMap<(Vec<RevisionId>, bool), Vec<usize>> = BTreeMap::new();
+        // Targets at the same heads share a replay: schema targets (`None`), or database
+        // targets whose live search_path is the same (where their unqualified names went).
+        let mut groups: BTreeMap<(Vec<RevisionId>, Option<String>), Vec<usize>> = BTreeMap::new();
         for (index, status) in statuses.iter().enumerate() {
             results.push(None);
             match &status.status {
-                Ok(s) if s.failed.is_empty() && s.unknown.is_empty() => groups
-                    .entry((s.current_heads.clone(), status.target.schema.is_some()))
-                    .or_default()
-                    .push(index),
+                Ok(s) if s.failed.is_empty() && s.unknown.is_empty() => {
+                    let search_path = match &status.target.schema {
+                        Some(_) => None,
+                        None => match clients.search_path(&status.target.url).await {
+                            Ok(path) => Some(path),
+                            Err(error) => {
+                                results[index] = Some(TargetDrift {
+                                    target: status.target.clone(),
+                                    differences: Err(error),
+                                });
+                                continue;
+                            }
+                        },
+                    };
+                    groups
+                        .entry((s.current_heads.clone(), search_path))
+                        .or_default()
+                        .push(index);
+                }
                 Ok(s) => {
                     let reason = match s.failed.first() {
                         Some((revision, _)) => format!("revision {revision} failed"),
@@ -113,9 +134,17 @@ impl Fleet {
                 }
             }
         }
-        for ((heads, _), members) in groups {
+        for ((heads, search_path), members) in groups {
             let targets: Vec<&Target> = members.iter().map(|&i| &statuses[i].target).collect();
-            let compared = self.compare_group(&server, &heads, &targets).await;
+            let compared = self
+                .compare_group(
+                    &server,
+                    &mut clients,
+                    &heads,
+                    search_path.as_deref(),
+                    &targets,
+                )
+                .await;
             for (index, drift) in members.into_iter().zip(compared) {
                 results[index] = Some(drift);
             }
@@ -126,15 +155,17 @@ impl Fleet {
             .collect())
     }
 
-    /// One replay of `heads` for `targets` (all schema targets, or all database targets),
-    /// then each target's comparison.
+    /// One replay of `heads` for `targets` (all schema targets, or all database targets
+    /// whose live `search_path` is `search_path`), then each target's comparison.
     async fn compare_group(
         &self,
         server: &ScratchServer,
+        clients: &mut Clients,
         heads: &[RevisionId],
+        search_path: Option<&str>,
         targets: &[&Target],
     ) -> Vec<TargetDrift> {
-        let mut replayed = match self.replay(server, heads, targets[0]).await {
+        let mut replayed = match self.replay(server, heads, search_path, targets[0]).await {
             Ok(replayed) => replayed,
             Err(error) => {
                 let reason = error.to_string();
@@ -144,7 +175,6 @@ impl Fleet {
                     .collect();
             }
         };
-        let mut clients: BTreeMap<&str, Client> = BTreeMap::new();
         let mut renamed_from = targets[0].schema.clone();
         let mut compared = Vec::with_capacity(targets.len());
         for target in targets {
@@ -161,11 +191,8 @@ impl Fleet {
                 // the catalog prints names.
                 replayed.set_snapshot_options(options.clone());
                 let mut expected = replayed.snapshot().await?;
-                if !clients.contains_key(target.url.as_str()) {
-                    clients.insert(&target.url, connect(&target.url).await?);
-                }
                 let mut actual = options
-                    .snapshot(&clients[target.url.as_str()])
+                    .snapshot(clients.get(&target.url).await?)
                     .await
                     .map_err(|error| ScratchError::Database {
                         action: "read the target's schema".into(),
@@ -187,14 +214,19 @@ impl Fleet {
         compared
     }
 
-    /// A scratch database holding `heads` replayed: in `target`'s schema for a schema target.
+    /// A scratch database holding `heads` replayed: in `target`'s schema for a schema target,
+    /// on the live `search_path` for a database target.
     async fn replay(
         &self,
         server: &ScratchServer,
         heads: &[RevisionId],
+        search_path: Option<&str>,
         target: &Target,
     ) -> Result<ScratchDatabase, ScratchError> {
         let replayed = server.database().await?;
+        if let Some(search_path) = search_path {
+            replayed.follow_search_path(search_path).await?;
+        }
         if let Some(schema) = &target.schema {
             let sql = format!(
                 "CREATE SCHEMA IF NOT EXISTS {0}; SET search_path TO {0}",
@@ -219,13 +251,28 @@ fn snapshot_options(target: &Target) -> SnapshotOptions {
     }
 }
 
-async fn connect(url: &str) -> Result<Client, ScratchError> {
-    super::connect::connect_or_why(url)
-        .await
-        .map_err(|reason| ScratchError::Database {
-            action: "connect to the target".into(),
-            reason,
-        })
+/// One connection per database of the fleet, opened when first needed.
+#[derive(Default)]
+struct Clients(BTreeMap<String, Client>);
+
+impl Clients {
+    async fn get(&mut self, url: &str) -> Result<&Client, ScratchError> {
+        if !self.0.contains_key(url) {
+            let client = super::connect::connect_or_why(url)
+                .await
+                .map_err(|reason| ScratchError::Database {
+                    action: "connect to the target".into(),
+                    reason,
+                })?;
+            self.0.insert(url.to_owned(), client);
+        }
+        Ok(&self.0[url])
+    }
+
+    /// The live `search_path` of the database `url` names (see `live_search_path`).
+    async fn search_path(&mut self, url: &str) -> Result<String, ScratchError> {
+        live_search_path(self.get(url).await?).await
+    }
 }
 
 fn unreadable(target: &Target, action: &str, reason: String) -> TargetDrift {

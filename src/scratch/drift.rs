@@ -182,16 +182,7 @@ impl<'a> Drift<'a> {
         let server = ScratchServer::start(self.dev_url.as_deref()).await?;
         let mut replayed = server.database().await?;
         replayed.set_snapshot_options(options);
-        // Unqualified names land where they landed live: a role that owns only its schema
-        // (first on its path as "$user") created its tables there, not in public.
-        replayed
-            .client()
-            .batch_execute(&format!("SET search_path TO {search_path}"))
-            .await
-            .map_err(|error| ScratchError::Database {
-                action: "set the live database's search_path on the scratch database".into(),
-                reason: crate::error::describe_db_error(&error),
-            })?;
+        replayed.follow_search_path(&search_path).await?;
         for head in &status.current_heads {
             replayed.replay(self.migrator, head.as_str()).await?;
         }
@@ -233,7 +224,7 @@ impl<'a> Drift<'a> {
 
 /// The live session's `search_path`, with `"$user"` spelled out as its role: the replay runs
 /// as another role (the scratch server's), on whose path `"$user"` would mean something else.
-async fn live_search_path(client: &Client) -> Result<String, ScratchError> {
+pub(crate) async fn live_search_path(client: &Client) -> Result<String, ScratchError> {
     let row = client
         .query_one(
             "SELECT pg_catalog.current_setting('search_path'), current_user::text",
